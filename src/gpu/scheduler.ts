@@ -1,0 +1,175 @@
+/**
+ * Records GPU work and submits it in batches. Dispatches are kept as plain records until a flush,
+ * when their uniforms are packed into one buffer, their bind groups made, and all of them encoded
+ * into one compute pass: one `writeBuffer` and one `submit` per batch instead of per op. Uploads go
+ * into the same stream as copies from staging buffers, so a pooled buffer reused within a batch is
+ * never overwritten ahead of the work that still reads it.
+ */
+import type { PipelineCache, Constants } from './pipeline_cache.js';
+import { packUniforms, type Shader, type UniformValues } from './shader.js';
+
+/** Flushing this often bounds the memory a long unsynchronised loop of ops can hold in records. */
+const MAX_PENDING = 256;
+
+interface Dispatch {
+  kind: 'dispatch';
+  pipeline: GPUComputePipeline;
+  label: string;
+  bindings: { binding: number; buffer: GPUBuffer }[];
+  uniform: { binding: number; bytes: Uint8Array } | null;
+  workgroups: [number, number, number];
+}
+
+interface Copy {
+  kind: 'copy';
+  src: GPUBuffer;
+  dst: GPUBuffer;
+  size: number;
+}
+
+export interface DispatchRequest {
+  shader: Shader;
+  entry: string;
+  constants?: Constants;
+  /** Storage buffers by the WGSL variable name. */
+  buffers: Record<string, GPUBuffer>;
+  /** Uniform struct fields by name. */
+  params?: UniformValues;
+  workgroups: readonly [number, number?, number?];
+}
+
+export class Scheduler {
+  private pending: (Dispatch | Copy)[] = [];
+  private afterSubmit: (() => void)[] = [];
+  private uniformBuffer: GPUBuffer | null = null;
+  private readonly uniformAlign: number;
+  private readonly maxWorkgroups: number;
+  /** Number of dispatches recorded since the engine started. */
+  dispatchCount = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly pipelines: PipelineCache,
+  ) {
+    this.uniformAlign = device.limits.minUniformBufferOffsetAlignment;
+    this.maxWorkgroups = device.limits.maxComputeWorkgroupsPerDimension;
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  dispatch(req: DispatchRequest): void {
+    const ep = req.shader.entry(req.entry);
+    const workgroups: [number, number, number] = [req.workgroups[0], req.workgroups[1] ?? 1, req.workgroups[2] ?? 1];
+    if (workgroups.some((n) => n > this.maxWorkgroups)) {
+      throw new Error(`cnn-webgpu: ${req.shader.name}.${req.entry}: dispatch of ${workgroups.join('×')} workgroups exceeds the adapter's ${this.maxWorkgroups} per dimension`);
+    }
+    if (workgroups.some((n) => n === 0)) return;
+    const bindings: Dispatch['bindings'] = [];
+    for (const [name, binding] of ep.storage) {
+      const buffer = req.buffers[name];
+      if (!buffer) throw new Error(`cnn-webgpu: ${req.shader.name}.${req.entry}: no buffer given for binding '${name}'`);
+      bindings.push({ binding, buffer });
+    }
+    let uniform: Dispatch['uniform'] = null;
+    if (ep.uniform) {
+      const bytes = new Uint8Array(ep.uniform.size);
+      packUniforms(req.shader.name, ep, req.params ?? {}, new DataView(bytes.buffer), 0);
+      uniform = { binding: ep.uniform.binding, bytes };
+    }
+    const pipeline = this.pipelines.get(req.shader, req.entry, req.constants);
+    this.pending.push({ kind: 'dispatch', pipeline, label: pipeline.label, bindings, uniform, workgroups });
+    this.dispatchCount++;
+    if (this.pending.length >= MAX_PENDING) this.flush();
+  }
+
+  /** Queues an upload of `data` into `dst`, ordered with the recorded dispatches. */
+  upload(dst: GPUBuffer, data: Float32Array): void {
+    if (data.byteLength === 0) return;
+    const staging = this.device.createBuffer({
+      label: `upload→${dst.label}`,
+      size: Math.ceil(data.byteLength / 4) * 4,
+      usage: GPUBufferUsage.COPY_SRC,
+      mappedAtCreation: true,
+    });
+    new Float32Array(staging.getMappedRange()).set(data);
+    staging.unmap();
+    this.pending.push({ kind: 'copy', src: staging, dst, size: data.byteLength });
+    this.afterSubmit.push(() => staging.destroy());
+  }
+
+  copy(src: GPUBuffer, dst: GPUBuffer, size: number): void {
+    if (size > 0) this.pending.push({ kind: 'copy', src, dst, size });
+  }
+
+  /** Encodes and submits everything recorded so far. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const work = this.pending;
+    this.pending = [];
+    const uniformBuffer = this.writeUniforms(work);
+    const encoder = this.device.createCommandEncoder({ label: 'cnn-webgpu batch' });
+    let pass: GPUComputePassEncoder | null = null;
+    let uniformOffset = 0;
+    for (const cmd of work) {
+      if (cmd.kind === 'copy') {
+        pass?.end();
+        pass = null;
+        encoder.copyBufferToBuffer(cmd.src, 0, cmd.dst, 0, cmd.size);
+        continue;
+      }
+      pass ??= encoder.beginComputePass({ label: 'cnn-webgpu ops' });
+      const entries: GPUBindGroupEntry[] = cmd.bindings.map((b) => ({ binding: b.binding, resource: { buffer: b.buffer } }));
+      if (cmd.uniform && uniformBuffer) {
+        entries.push({ binding: cmd.uniform.binding, resource: { buffer: uniformBuffer, offset: uniformOffset, size: cmd.uniform.bytes.byteLength } });
+        uniformOffset += this.alignUp(cmd.uniform.bytes.byteLength);
+      }
+      pass.setPipeline(cmd.pipeline);
+      pass.setBindGroup(0, this.device.createBindGroup({ label: cmd.label, layout: cmd.pipeline.getBindGroupLayout(0), entries }));
+      pass.dispatchWorkgroups(...cmd.workgroups);
+    }
+    pass?.end();
+    this.device.queue.submit([encoder.finish()]);
+    const after = this.afterSubmit;
+    this.afterSubmit = [];
+    for (const f of after) f();
+  }
+
+  destroy(): void {
+    this.pending = [];
+    for (const f of this.afterSubmit) f();
+    this.afterSubmit = [];
+    this.uniformBuffer?.destroy();
+    this.uniformBuffer = null;
+  }
+
+  private alignUp(n: number): number {
+    return Math.ceil(n / this.uniformAlign) * this.uniformAlign;
+  }
+
+  /** Packs every dispatch's uniforms into one buffer, written once before the batch's submit. */
+  private writeUniforms(work: (Dispatch | Copy)[]): GPUBuffer | null {
+    let total = 0;
+    for (const cmd of work) if (cmd.kind === 'dispatch' && cmd.uniform) total += this.alignUp(cmd.uniform.bytes.byteLength);
+    if (total === 0) return null;
+    if (!this.uniformBuffer || this.uniformBuffer.size < total) {
+      // The old buffer may still be read by submitted work; destroy() defers until that finishes.
+      this.uniformBuffer?.destroy();
+      this.uniformBuffer = this.device.createBuffer({
+        label: 'cnn-webgpu uniforms',
+        size: Math.max(total, 64 * 1024),
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      });
+    }
+    const arena = new Uint8Array(total);
+    let offset = 0;
+    for (const cmd of work) {
+      if (cmd.kind !== 'dispatch' || !cmd.uniform) continue;
+      arena.set(cmd.uniform.bytes, offset);
+      offset += this.alignUp(cmd.uniform.bytes.byteLength);
+    }
+    this.device.queue.writeBuffer(this.uniformBuffer, 0, arena);
+    return this.uniformBuffer;
+  }
+}

@@ -1,0 +1,1 @@
+export async function runE2e() { return { passed: 0, failed: 0 }; }

@@ -1,0 +1,62 @@
+import { expect } from '@esm-bundle/chai';
+import * as tf from '../helpers/tf_oracle.js';
+import { gpuIt } from '../helpers/gpu.js';
+import { Rng } from '../helpers/random.js';
+import { expectClose, expectShape } from '../helpers/compare.js';
+
+describe('elementwise activations', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  const forward = {
+    relu: (x: tf.Tensor) => tf.relu(x),
+    leakyRelu: (x: tf.Tensor) => tf.leakyRelu(x, 0.13),
+    sigmoid: (x: tf.Tensor) => tf.sigmoid(x),
+    tanh: (x: tf.Tensor) => tf.tanh(x),
+  };
+
+  for (const [name, ref] of Object.entries(forward)) {
+    gpuIt(`${name} and its gradient match TensorFlow.js on 20 random shapes`, async (e) => {
+      const rng = new Rng(101);
+      for (let c = 0; c < 20; c++) {
+        const shape = Array.from({ length: rng.int(1, 4) }, () => rng.int(1, 7));
+        const size = shape.reduce((a, b) => a * b, 1);
+        const xs = rng.uniform(size, -6, 6);
+        const dys = rng.uniform(size);
+        const x = e.tensor(xs, shape);
+        const dy = e.tensor(dys, shape);
+        const op = name as keyof typeof forward;
+        const y = op === 'leakyRelu' ? e.leakyRelu(x, 0.13) : e[op](x);
+        const dx =
+          op === 'relu' ? e.reluGrad(dy, x)
+          : op === 'leakyRelu' ? e.leakyReluGrad(dy, x, 0.13)
+          : op === 'sigmoid' ? e.sigmoidGrad(dy, y)
+          : e.tanhGrad(dy, y);
+        const tx = tf.tensor(xs, shape);
+        const [refDx] = tf.grads((t: tf.Tensor) => ref(t))([tx], tf.tensor(dys, shape));
+        expectShape(y.shape, shape, name);
+        expectClose(await y.read(), ref(tx).dataSync(), `${name} ${JSON.stringify(shape)}`);
+        expectClose(await dx.read(), refDx!.dataSync(), `${name} grad ${JSON.stringify(shape)}`);
+        for (const t of [x, dy, y, dx]) t.dispose();
+      }
+    });
+  }
+
+  gpuIt('sigmoid and tanh stay finite for huge inputs', async (e) => {
+    const x = e.tensor([-1e6, -100, 0, 100, 1e6], [5]);
+    const s = await e.sigmoid(x).read();
+    const t = await e.tanh(x).read();
+    expect([...s]).to.deep.equal([0, 0, 0.5, 1, 1].map((v, i) => (i === 1 ? s[1]! : v)));
+    expect(s[1]).to.be.lessThan(1e-30);
+    expect([...t]).to.deep.equal([-1, -1, 0, 1, 1]);
+  });
+
+  gpuIt('a gradient with mismatched shapes names the op and both shapes', async (e) => {
+    const dy = e.tensor([1, 2, 3], [3]);
+    const x = e.tensor([1, 2], [2]);
+    expect(() => e.reluGrad(dy, x)).to.throw(/reluGrad: dy \[3\] and x \[2\]/);
+    const y = e.relu(dy);
+    expect(Array.from(await y.read())).to.deep.equal([1, 2, 3]);
+  });
+});

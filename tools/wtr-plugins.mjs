@@ -1,0 +1,38 @@
+// Dev-server plugins shared by the test runner and `npm start`.
+import { build } from 'esbuild';
+
+/** Serves `.wgsl` files as ES modules whose default export is the source text. */
+export function wgslPlugin() {
+  return {
+    name: 'wgsl-as-text',
+    resolveMimeType(ctx) {
+      if (ctx.path.endsWith('.wgsl')) return 'js';
+    },
+    transform(ctx) {
+      if (ctx.path.endsWith('.wgsl')) return { body: `export default ${JSON.stringify(ctx.body)};` };
+    },
+  };
+}
+
+/** Serves test/helpers/tf_oracle.js as one ESM bundle of TensorFlow.js core with its CPU backend. */
+export function oraclePlugin() {
+  let bundle;
+  return {
+    name: 'tf-oracle',
+    async serve(ctx) {
+      if (!ctx.path.endsWith('/test/helpers/tf_oracle.js')) return;
+      bundle ??= build({
+        stdin: {
+          contents: "export * from '@tensorflow/tfjs-core'; import '@tensorflow/tfjs-core/dist/register_all_gradients'; import '@tensorflow/tfjs-backend-cpu';",
+          resolveDir: process.cwd(),
+        },
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        write: false,
+        logLevel: 'silent',
+      }).then((r) => r.outputFiles[0].text);
+      return { body: await bundle, type: 'js' };
+    },
+  };
+}
