@@ -8,7 +8,7 @@ import { PipelineCache } from './gpu/pipeline_cache.js';
 import { Scheduler, type DispatchRequest } from './gpu/scheduler.js';
 import { Tensor, type TensorOwner } from './tensor.js';
 import { fail, shapeStr } from './errors.js';
-import { conv2d, conv2dGradInput, conv2dGradFilter, type Conv2dOptions } from './ops/conv2d.js';
+import { conv2d, conv2dGradInput, conv2dGradFilter, type Conv2dOptions, type Conv2dVariant } from './ops/conv2d.js';
 import { maxPool2d, maxPool2dGrad, avgPool2d, avgPool2dGrad, type Pool2dOptions } from './ops/pool.js';
 import { unary, unaryGrad, type UnaryOp } from './ops/elementwise.js';
 import { binary } from './ops/binary.js';
@@ -34,6 +34,8 @@ export class Engine implements TensorOwner {
   readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
   readonly scheduler: Scheduler;
+  /** Forces a kernel variant instead of the per-adapter choice (benchmarks and tests use this). */
+  readonly tuning: { conv2d: 'auto' | Conv2dVariant } = { conv2d: 'auto' };
   private destroyed = false;
 
   constructor(device: GPUDevice, info: GpuInfo) {

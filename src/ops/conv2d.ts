@@ -1,5 +1,150 @@
-// STUB: to be written
-export type { Conv2dOptions } from "./conv_geometry.js";
-export function conv2d(..._a: any[]): any { throw new Error('todo'); }
-export function conv2dGradInput(..._a: any[]): any { throw new Error('todo'); }
-export function conv2dGradFilter(..._a: any[]): any { throw new Error('todo'); }
+/**
+ * conv2d and its two gradients (shaders/conv2d.wgsl, conv2d_grad_input.wgsl,
+ * conv2d_grad_filter.wgsl), with the semantics of `tf.conv2d(x, w, strides, pad, 'NHWC', dilations)`.
+ */
+import type { Engine } from '../engine.js';
+import type { Tensor } from '../tensor.js';
+import { Shader } from '../gpu/shader.js';
+import { fail, shapeStr } from '../errors.js';
+import { checkShapeArg, checkTensor, grid1d } from './checks.js';
+import { windowGeometry, windowParams, type Conv2dOptions, type WindowGeometry } from './conv_geometry.js';
+import { blockGrid, blockWorkgroup } from './launch.js';
+import forwardSource from '../../shaders/conv2d.wgsl';
+import gradInputSource from '../../shaders/conv2d_grad_input.wgsl';
+import gradFilterSource from '../../shaders/conv2d_grad_filter.wgsl';
+
+export type { Conv2dOptions } from './conv_geometry.js';
+
+const forwardShader = new Shader('conv2d', forwardSource);
+const gradInputShader = new Shader('conv2d_grad_input', gradInputSource);
+const gradFilterShader = new Shader('conv2d_grad_filter', gradFilterSource);
+
+/** Which forward kernel ran; the engine's `tuning.conv2d` may force one. */
+export type Conv2dVariant = 'block' | 'tiled';
+
+/** Validates x (NHWC) against the filter shape (HWIO) and returns the geometry. */
+function geometry(op: string, xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions): WindowGeometry {
+  const [kh, kw, wci] = wShape as [number, number, number, number];
+  if (xShape[3] !== wci) {
+    fail(op, `the filter's in-channels ${wci} differ from the input's channels ${xShape[3]} (x ${shapeStr(xShape)}, w ${shapeStr(wShape)})`);
+  }
+  if (kh < 1 || kw < 1) fail(op, `the filter ${shapeStr(wShape)} has an empty window`);
+  return windowGeometry(op, xShape, kh, kw, opts ?? {});
+}
+
+function convParams(g: WindowGeometry, outC: number): Record<string, number> {
+  return { ...windowParams(g), in_c: g.channels, out_c: outC };
+}
+
+/** Picks the forward kernel: workgroup-memory tiles pay off on real GPUs for big enough GEMMs. */
+export function pickConv2dVariant(engine: Engine, g: WindowGeometry, outC: number): Conv2dVariant {
+  const forced = engine.tuning.conv2d;
+  if (forced !== 'auto') return forced;
+  if (engine.info.isSoftware) return 'block';
+  const m = g.batch * g.outH * g.outW;
+  return m >= 1024 && outC >= 32 ? 'tiled' : 'block';
+}
+
+export function conv2d(engine: Engine, x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+  const op = 'conv2d';
+  checkTensor(op, 'x', x, 4);
+  checkTensor(op, 'w', w, 4);
+  const g = geometry(op, x.shape, w.shape, opts);
+  const outC = w.shape[3]!;
+  const y = engine.empty([g.batch, g.outH, g.outW, outC], op);
+  if (y.size === 0) return y;
+  const variant = pickConv2dVariant(engine, g, outC);
+  const params = { ...convParams(g, outC), ow_blocks: Math.ceil(g.outW / 4) };
+  const buffers = { x: x.buffer, w: w.buffer, y: y.buffer };
+  if (variant === 'tiled') {
+    const m = g.batch * g.outH * g.outW;
+    const [gy, gz] = grid1d(m, 64);
+    engine.run({ shader: forwardShader, entry: 'conv2d_tiled', buffers, params, workgroups: [Math.ceil(outC / 64), gy, gz] });
+  } else {
+    const groups = Math.ceil(outC / 4);
+    const wg = blockWorkgroup(groups);
+    const blocks = g.batch * g.outH * params.ow_blocks;
+    engine.run({ shader: forwardShader, entry: 'conv2d_block', constants: wg, buffers, params, workgroups: blockGrid(groups, blocks, wg) });
+  }
+  return y;
+}
+
+/** The gradient of `conv2d(x, w, opts)` with respect to x, given dy and x's shape. */
+export function conv2dGradInput(engine: Engine, dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
+  const op = 'conv2dGradInput';
+  checkTensor(op, 'dy', dy, 4);
+  checkTensor(op, 'w', w, 4);
+  checkShapeArg(op, 'xShape', xShape, 4);
+  const g = geometry(op, xShape, w.shape, opts);
+  checkDy(op, dy, g, w.shape[3]!);
+  const dx = engine.empty(xShape, op);
+  if (dx.size === 0) return dx;
+  const groups = Math.ceil(g.channels / 4);
+  const wg = blockWorkgroup(groups);
+  const iwBlocks = Math.ceil(g.inW / 4);
+  engine.run({
+    shader: gradInputShader, entry: 'conv2d_grad_input', constants: wg,
+    buffers: { dy: dy.buffer, w: w.buffer, dx: dx.buffer },
+    params: { ...convParams(g, w.shape[3]!), iw_blocks: iwBlocks },
+    workgroups: blockGrid(groups, g.batch * g.inH * iwBlocks, wg),
+  });
+  return dx;
+}
+
+/** The gradient of `conv2d(x, w, opts)` with respect to w, given x, dy and w's shape. */
+export function conv2dGradFilter(engine: Engine, x: Tensor, dy: Tensor, wShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
+  const op = 'conv2dGradFilter';
+  checkTensor(op, 'x', x, 4);
+  checkTensor(op, 'dy', dy, 4);
+  checkShapeArg(op, 'wShape', wShape, 4);
+  const g = geometry(op, x.shape, wShape, opts);
+  const outC = wShape[3]!;
+  checkDy(op, dy, g, outC);
+  const dw = engine.empty(wShape, op);
+  if (dw.size === 0) return dw;
+  const ciGroups = Math.ceil(g.channels / 4);
+  const coGroups = Math.ceil(outC / 4);
+  const threads = coGroups * wShape[0]! * wShape[1]! * ciGroups;
+  const pixels = g.batch * g.outH * g.outW;
+  const splits = splitCount(engine, threads, pixels, dw.size);
+  const chunk = Math.ceil(pixels / splits);
+  const params = { ...convParams(g, outC), splits, chunk, ci_groups: ciGroups, dw_size: dw.size };
+  const wg = blockWorkgroup(coGroups);
+  const partial = splits > 1 ? engine.empty([splits, dw.size], `${op} partial sums`) : dw;
+  engine.run({
+    shader: gradFilterShader, entry: 'conv2d_grad_filter_partial', constants: wg,
+    buffers: { x: x.buffer, dy: dy.buffer, partial: partial.buffer },
+    params,
+    workgroups: [Math.ceil(coGroups / wg.WG_X), Math.ceil(wShape[0]! * wShape[1]! * ciGroups / wg.WG_Y), splits],
+  });
+  if (partial !== dw) {
+    engine.run({
+      shader: gradFilterShader, entry: 'conv2d_grad_filter_reduce',
+      buffers: { partial: partial.buffer, dw: dw.buffer },
+      params,
+      workgroups: grid1d(dw.size, 256),
+    });
+    partial.dispose();
+  }
+  return dw;
+}
+
+/**
+ * Enough K slices to give the GPU work for all its cores when the filter is small, but never
+ * slices shorter than 64 pixels (the reduce pass would cost more than it saves) nor partial sums
+ * beyond 64 MiB.
+ */
+function splitCount(engine: Engine, threads: number, pixels: number, dwSize: number): number {
+  const target = engine.info.isSoftware ? 512 : 16384;
+  const wanted = Math.ceil(target / Math.max(threads, 1));
+  const byLength = Math.max(1, Math.floor(pixels / 64));
+  const byMemory = Math.max(1, Math.floor((64 * 1024 * 1024) / (dwSize * 4)));
+  return Math.max(1, Math.min(wanted, byLength, byMemory, 65535));
+}
+
+function checkDy(op: string, dy: Tensor, g: WindowGeometry, outC: number): void {
+  const expected = [g.batch, g.outH, g.outW, outC];
+  if (dy.shape.some((d, i) => d !== expected[i])) {
+    fail(op, `dy ${shapeStr(dy.shape)} does not match the conv2d output shape ${shapeStr(expected)}`);
+  }
+}

@@ -90,8 +90,10 @@ export function windowGeometry(
   } else if (typeof pad === 'number') {
     if (!Number.isInteger(pad) || pad < 0) fail(op, `pad must be a non-negative integer, 'same', 'valid' or explicit pairs, got ${pad}`);
     padTop = padBottom = padLeft = padRight = pad;
+    // TensorFlow.js sizes both output dims from the window's height and stride when pad is a
+    // number (computeOutputShape2D); we match it so that results agree element for element.
     outH = Math.trunc((inH - effH + 2 * pad) / strideH + 1);
-    outW = Math.trunc((inW - effW + 2 * pad) / strideW + 1);
+    outW = Math.trunc((inW - effH + 2 * pad) / strideH + 1);
   } else if (Array.isArray(pad)) {
     [padTop, padBottom, padLeft, padRight] = explicitPads(op, pad);
     outH = Math.trunc((inH - effH + padTop + padBottom) / strideH + 1);

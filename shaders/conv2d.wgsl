@@ -1,0 +1,154 @@
+// 2-D convolution, NHWC input x[n, h, w, ci], HWIO filter w[kh, kw, ci, co], output y[n, oh, ow, co].
+//
+// Both entry points are an implicit GEMM: M = n·oh·ow output pixels, N = co channels,
+// K = kh·kw·ci, with the im2col matrix never written out; a row of it is gathered from x on the fly.
+// HWIO flattened is already the K×N right-hand matrix, and NHWC y flattened is M×N.
+//
+// conv2d_block: no workgroup memory. Each thread keeps a register block of 4 neighbouring output
+//   pixels of one row × 4 output channels (16 accumulators) and walks K, loading 4 x values and a
+//   vec4 of w per step: 8 loads feed 16 FMAs. CPU-emulated adapters (SwiftShader) run this fastest:
+//   workgroup memory is plain memory there and barriers are costly.
+// conv2d_tiled: for real GPUs. A 16×16 workgroup computes a 64×64 tile of y; per K step of 16 it
+//   stages a 64×16 im2col tile and a 16×64 filter tile in workgroup memory (loads coalesced along
+//   ci and co), then each thread accumulates a 4×4 block from them.
+// Out-of-range pixels (padding) read x[0] multiplied by 0 instead of branching per element.
+
+struct Params {
+  batch: u32, in_h: u32, in_w: u32, in_c: u32,
+  out_h: u32, out_w: u32, out_c: u32, k_h: u32,
+  k_w: u32, stride_h: u32, stride_w: u32, dil_h: u32,
+  dil_w: u32, pad_top: u32, pad_left: u32, ow_blocks: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+override WG_X: u32 = 8u;
+override WG_Y: u32 = 8u;
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let co0 = gid.x * 4u;
+  let pblock = gid.y + gid.z * groups.y * WG_Y;
+  if (co0 >= params.out_c || pblock >= params.batch * params.out_h * params.ow_blocks) { return; }
+  let ox0 = (pblock % params.ow_blocks) * 4u;
+  let oy = (pblock / params.ow_blocks) % params.out_h;
+  let n = pblock / (params.ow_blocks * params.out_h);
+
+  // Offsets of the 4 channels in w; the last group of a co that is not a multiple of 4 repeats its
+  // last channel instead of reading past the row.
+  let last = params.out_c - 1u - co0;
+  let d = vec4<u32>(0u, min(1u, last), min(2u, last), min(3u, last));
+
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  let ci = params.in_c;
+  for (var ky = 0u; ky < params.k_h; ky++) {
+    let iy = i32(oy * params.stride_h + ky * params.dil_h) - i32(params.pad_top);
+    if (iy < 0 || iy >= i32(params.in_h)) { continue; }
+    let row = (n * params.in_h + u32(iy)) * params.in_w;
+    for (var kx = 0u; kx < params.k_w; kx++) {
+      let ix0 = i32(ox0 * params.stride_w + kx * params.dil_w) - i32(params.pad_left);
+      let sx = i32(params.stride_w);
+      let ixs = vec4<i32>(ix0, ix0 + sx, ix0 + 2 * sx, ix0 + 3 * sx);
+      let oxs = vec4<u32>(ox0, ox0 + 1u, ox0 + 2u, ox0 + 3u);
+      let valid = (ixs >= vec4<i32>(0)) & (ixs < vec4<i32>(i32(params.in_w))) & (oxs < vec4<u32>(params.out_w));
+      let m = select(vec4<f32>(0.0), vec4<f32>(1.0), valid);
+      let xb = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(ixs)) * ci, valid);
+      var wi = (ky * params.k_w + kx) * ci * params.out_c + co0;
+      for (var c = 0u; c < ci; c++) {
+        let wv = vec4<f32>(w[wi + d.x], w[wi + d.y], w[wi + d.z], w[wi + d.w]);
+        acc0 += (x[xb.x + c] * m.x) * wv;
+        acc1 += (x[xb.y + c] * m.y) * wv;
+        acc2 += (x[xb.z + c] * m.z) * wv;
+        acc3 += (x[xb.w + c] * m.w) * wv;
+        wi += params.out_c;
+      }
+    }
+  }
+  let base = ((n * params.out_h + oy) * params.out_w + ox0) * params.out_c + co0;
+  let nc = min(4u, params.out_c - co0);
+  let np = min(4u, params.out_w - ox0);
+  for (var k = 0u; k < nc; k++) {
+    y[base + k] = acc0[k];
+    if (np > 1u) { y[base + params.out_c + k] = acc1[k]; }
+    if (np > 2u) { y[base + 2u * params.out_c + k] = acc2[k]; }
+    if (np > 3u) { y[base + 3u * params.out_c + k] = acc3[k]; }
+  }
+}
+
+const TILE_M: u32 = 64u;
+const TILE_N: u32 = 64u;
+const TILE_K: u32 = 16u;
+var<workgroup> a_tile: array<array<f32, 64>, 16>;  // [k][m]
+var<workgroup> b_tile: array<array<f32, 64>, 16>;  // [k][n]
+
+@compute @workgroup_size(16, 16, 1)
+fn conv2d_tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let tid = lid.y * 16u + lid.x;
+  let m0 = (wid.y + wid.z * groups.y) * TILE_M;
+  let n0 = wid.x * TILE_N;
+  let big_m = params.batch * params.out_h * params.out_w;
+  let big_k = params.k_h * params.k_w * params.in_c;
+  let ci = params.in_c;
+
+  // This thread always stages the same 4 im2col rows and the same k column; decode the rows once.
+  let kk = tid % TILE_K;
+  var row_ok: array<bool, 4>;
+  var row_n: array<u32, 4>;
+  var row_iy: array<i32, 4>;
+  var row_ix: array<i32, 4>;
+  for (var i = 0u; i < 4u; i++) {
+    let m = m0 + tid / TILE_K + 16u * i;
+    row_ok[i] = m < big_m;
+    let ox = m % params.out_w;
+    let t = m / params.out_w;
+    row_iy[i] = i32((t % params.out_h) * params.stride_h) - i32(params.pad_top);
+    row_ix[i] = i32(ox * params.stride_w) - i32(params.pad_left);
+    row_n[i] = t / params.out_h;
+  }
+
+  var acc: array<vec4<f32>, 4>;
+  for (var k0 = 0u; k0 < big_k; k0 += TILE_K) {
+    let k = k0 + kk;
+    let c = k % ci;
+    let kxy = k / ci;
+    let dy = i32((kxy / params.k_w) * params.dil_h);
+    let dx = i32((kxy % params.k_w) * params.dil_w);
+    for (var i = 0u; i < 4u; i++) {
+      let iy = row_iy[i] + dy;
+      let ix = row_ix[i] + dx;
+      let inside = row_ok[i] && k < big_k && iy >= 0 && iy < i32(params.in_h) && ix >= 0 && ix < i32(params.in_w);
+      let idx = select(0u, ((row_n[i] * params.in_h + u32(iy)) * params.in_w + u32(ix)) * ci + c, inside);
+      a_tile[kk][tid / TILE_K + 16u * i] = select(0.0, x[idx], inside);
+    }
+    for (var i = 0u; i < 4u; i++) {
+      let e = tid + 256u * i;
+      let bn = n0 + e % TILE_N;
+      let bk = k0 + e / TILE_N;
+      let inside = bn < params.out_c && bk < big_k;
+      b_tile[e / TILE_N][e % TILE_N] = select(0.0, w[select(0u, bk * params.out_c + bn, inside)], inside);
+    }
+    workgroupBarrier();
+    for (var t = 0u; t < TILE_K; t++) {
+      let b = vec4<f32>(b_tile[t][lid.x], b_tile[t][lid.x + 16u], b_tile[t][lid.x + 32u], b_tile[t][lid.x + 48u]);
+      acc[0] += a_tile[t][lid.y] * b;
+      acc[1] += a_tile[t][lid.y + 16u] * b;
+      acc[2] += a_tile[t][lid.y + 32u] * b;
+      acc[3] += a_tile[t][lid.y + 48u] * b;
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let m = m0 + lid.y + 16u * i;
+    if (m >= big_m) { continue; }
+    for (var j = 0u; j < 4u; j++) {
+      let n = n0 + lid.x + 16u * j;
+      if (n < params.out_c) { y[m * params.out_c + n] = acc[i][j]; }
+    }
+  }
+}

@@ -1,0 +1,79 @@
+// Gradient of conv2d with respect to its input: dx[n, iy, ix, ci] = Σ dy[n, oy, ox, co] · w[ky, kx, ci, co]
+// over the (ky, kx, co) with iy = oy·stride_h − pad_top + ky·dil_h (and likewise for x).
+//
+// A GEMM over dy with the flipped filter (M = n·ih·iw, N = ci, K = kh·kw·co), gathered without
+// materialising a dilated dy: for each tap (ky, kx) the source row oy = (iy + pad_top − ky·dil_h) /
+// stride_h exists only when the division is exact. Each thread keeps a register pblock of 4
+// neighbouring input pixels × 4 input channels and walks co, loading 4 dy values and 4 filter
+// values per step (16 FMAs). Taps that hit no output pixel for any of the 4 are skipped whole,
+// which is most taps at stride > 1.
+
+struct Params {
+  batch: u32, in_h: u32, in_w: u32, in_c: u32,
+  out_h: u32, out_w: u32, out_c: u32, k_h: u32,
+  k_w: u32, stride_h: u32, stride_w: u32, dil_h: u32,
+  dil_w: u32, pad_top: u32, pad_left: u32, iw_blocks: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+
+override WG_X: u32 = 8u;
+override WG_Y: u32 = 8u;
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let ci0 = gid.x * 4u;
+  let pblock = gid.y + gid.z * groups.y * WG_Y;
+  if (ci0 >= params.in_c || pblock >= params.batch * params.in_h * params.iw_blocks) { return; }
+  let ix0 = (pblock % params.iw_blocks) * 4u;
+  let iy = (pblock / params.iw_blocks) % params.in_h;
+  let n = pblock / (params.iw_blocks * params.in_h);
+  let co_n = params.out_c;
+
+  // Row offsets in w of the 4 input channels; a last partial group repeats its last channel.
+  let last = params.in_c - 1u - ci0;
+  let d = vec4<u32>(0u, min(1u, last), min(2u, last), min(3u, last)) * co_n;
+
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  let sw = i32(params.stride_w);
+  for (var ky = 0u; ky < params.k_h; ky++) {
+    let num_y = i32(iy + params.pad_top) - i32(ky * params.dil_h);
+    if (num_y < 0 || num_y % i32(params.stride_h) != 0) { continue; }
+    let oy = u32(num_y) / params.stride_h;
+    if (oy >= params.out_h) { continue; }
+    for (var kx = 0u; kx < params.k_w; kx++) {
+      let num0 = i32(ix0 + params.pad_left) - i32(kx * params.dil_w);
+      let nums = vec4<i32>(num0, num0 + 1, num0 + 2, num0 + 3);
+      let oxs = nums / vec4<i32>(sw);
+      let ixs = vec4<u32>(ix0, ix0 + 1u, ix0 + 2u, ix0 + 3u);
+      let valid = (nums >= vec4<i32>(0)) & ((nums % vec4<i32>(sw)) == vec4<i32>(0)) & (oxs < vec4<i32>(i32(params.out_w))) & (ixs < vec4<u32>(params.in_w));
+      if (!any(valid)) { continue; }
+      let m = select(vec4<f32>(0.0), vec4<f32>(1.0), valid);
+      let row = (n * params.out_h + oy) * params.out_w;
+      let db = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(max(oxs, vec4<i32>(0)))) * co_n, valid);
+      let wb = ((ky * params.k_w + kx) * params.in_c + ci0) * co_n;
+      for (var co = 0u; co < co_n; co++) {
+        let wv = vec4<f32>(w[wb + d.x + co], w[wb + d.y + co], w[wb + d.z + co], w[wb + d.w + co]);
+        acc0 += (dy[db.x + co] * m.x) * wv;
+        acc1 += (dy[db.y + co] * m.y) * wv;
+        acc2 += (dy[db.z + co] * m.z) * wv;
+        acc3 += (dy[db.w + co] * m.w) * wv;
+      }
+    }
+  }
+  let base = ((n * params.in_h + iy) * params.in_w + ix0) * params.in_c + ci0;
+  let nc = min(4u, params.in_c - ci0);
+  let np = min(4u, params.in_w - ix0);
+  for (var k = 0u; k < nc; k++) {
+    dx[base + k] = acc0[k];
+    if (np > 1u) { dx[base + params.in_c + k] = acc1[k]; }
+    if (np > 2u) { dx[base + 2u * params.in_c + k] = acc2[k]; }
+    if (np > 3u) { dx[base + 3u * params.in_c + k] = acc3[k]; }
+  }
+}
