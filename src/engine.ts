@@ -37,10 +37,15 @@ export class Engine implements TensorOwner {
   /** Forces a kernel variant instead of the per-adapter choice (benchmarks and tests use this). */
   readonly tuning: { conv2d: 'auto' | Conv2dVariant } = { conv2d: 'auto' };
   private destroyed = false;
+  private lostMessage: string | null = null;
 
-  constructor(device: GPUDevice, info: GpuInfo) {
+  /** `ownsDevice`: destroy the device with the engine (true when createEngine requested it). */
+  constructor(device: GPUDevice, info: GpuInfo, private readonly ownsDevice = false) {
     this.device = device;
     this.info = info;
+    void device.lost.then((lost) => {
+      if (!this.destroyed) this.lostMessage = `the GPU device was lost (${lost.reason}): ${lost.message || 'no details'}; create a new engine`;
+    });
     this.pool = new BufferPool(device);
     this.pipelines = new PipelineCache(device);
     this.scheduler = new Scheduler(device, this.pipelines);
@@ -119,17 +124,19 @@ export class Engine implements TensorOwner {
     if (!this.destroyed) this.pool.release(buffer);
   }
 
-  /** Frees every GPU buffer the engine made; the device itself is left to whoever owns it. */
+  /** Frees every GPU buffer the engine made, and the device when the engine requested it. */
   destroy(): void {
     if (this.destroyed) return;
     this.scheduler.flush();
     this.scheduler.destroy();
     this.pool.destroyAll();
     this.destroyed = true;
+    if (this.ownsDevice) this.device.destroy();
   }
 
   private assertAlive(): void {
     if (this.destroyed) fail('Engine', 'this engine was destroyed');
+    if (this.lostMessage) fail('Engine', this.lostMessage);
   }
 
   // ---- ops: thin methods over src/ops, so the API reads as engine.op(...) ----
@@ -228,5 +235,5 @@ function checkShape(op: string, shape: readonly number[]): void {
  */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const { device, info } = await acquireGpu(options);
-  return new Engine(device, info);
+  return new Engine(device, info, !options.device);
 }
