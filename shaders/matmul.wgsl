@@ -1,0 +1,104 @@
+// C[M, N] = op(A)[M, K] · op(B)[K, N], op being an optional transpose.
+//
+// Tiling: a workgroup of 16×16 invocations owns a 64×64 tile of C; each invocation keeps a 4×4
+// block of it in registers (rows 4·ty.., columns 4·tx..). K is walked in steps of 16: the workgroup
+// stages a 64×16 slab of op(A) and a 16×64 slab of op(B) in workgroup memory, then every invocation
+// does 16 rank-1 updates of its block, reading one vec4 of A and one of B per step (2 loads per 16
+// multiply-adds).
+//
+// Transposes are only strides: the same kernel reads A or Aᵀ. So that loads stay coalesced either
+// way, each slab is fetched with consecutive invocations walking whichever of its two axes is
+// contiguous in memory (the one whose stride is 1).
+//
+// Slabs are stored k-major as vec4s: a_tile[kk * 16 + i] holds op(A) rows 4i..4i+3 at column kk,
+// b_tile[kk * 16 + j] holds op(B) columns 4j..4j+3 at row kk. Out-of-range elements load as zero,
+// so any M, N, K works; K = 0 gives a C of zeros, as tf.matMul does.
+
+struct Params {
+  m: u32,
+  n: u32,
+  k: u32,
+  // Output tiles along N; the tile index is folded into a 2-D grid, so this unfolds it.
+  tiles_n: u32,
+  // op(A)[row, kk] = a[row * a_stride_m + kk * a_stride_k]; op(B)[kk, col] = b[kk * b_stride_k + col * b_stride_n].
+  a_stride_m: u32,
+  a_stride_k: u32,
+  b_stride_k: u32,
+  b_stride_n: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+
+const TILE: u32 = 64u;
+const STEP: u32 = 16u;
+
+var<workgroup> a_tile: array<vec4<f32>, 256>;
+var<workgroup> b_tile: array<vec4<f32>, 256>;
+
+fn load_a(t: u32, r: u32, row0: u32, k0: u32) {
+  let k_fast = params.a_stride_k == 1u;
+  let kk = select(t / TILE + 4u * r, t % STEP, k_fast);
+  let mm = select(t % TILE, t / STEP + 16u * r, k_fast);
+  let row = row0 + mm;
+  let col = k0 + kk;
+  var v = 0.0;
+  if (row < params.m && col < params.k) { v = a[row * params.a_stride_m + col * params.a_stride_k]; }
+  a_tile[kk * 16u + mm / 4u][mm % 4u] = v;
+}
+
+fn load_b(t: u32, r: u32, k0: u32, col0: u32) {
+  let n_fast = params.b_stride_n == 1u;
+  let nn = select(t / STEP + 16u * r, t % TILE, n_fast);
+  let kk = select(t % STEP, t / TILE + 4u * r, n_fast);
+  let row = k0 + kk;
+  let col = col0 + nn;
+  var v = 0.0;
+  if (row < params.k && col < params.n) { v = b[row * params.b_stride_k + col * params.b_stride_n]; }
+  b_tile[kk * 16u + nn / 4u][nn % 4u] = v;
+}
+
+@compute @workgroup_size(16, 16)
+fn matmul(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) t: u32,
+) {
+  let tile = wid.x + wid.y * groups.x;
+  let tiles_m = (params.m + TILE - 1u) / TILE;
+  if (tile >= tiles_m * params.tiles_n) { return; }
+  let row0 = (tile / params.tiles_n) * TILE;
+  let col0 = (tile % params.tiles_n) * TILE;
+  let tx = t % 16u;
+  let ty = t / 16u;
+
+  var acc: array<vec4<f32>, 4>;
+  for (var k0 = 0u; k0 < params.k; k0 += STEP) {
+    for (var r = 0u; r < 4u; r++) {
+      load_a(t, r, row0, k0);
+      load_b(t, r, k0, col0);
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < STEP; kk++) {
+      let av = a_tile[kk * 16u + ty];
+      let bv = b_tile[kk * 16u + tx];
+      acc[0] += av.x * bv;
+      acc[1] += av.y * bv;
+      acc[2] += av.z * bv;
+      acc[3] += av.w * bv;
+    }
+    // The next slab overwrites the tiles; everyone must be done reading them.
+    workgroupBarrier();
+  }
+
+  for (var i = 0u; i < 4u; i++) {
+    let row = row0 + ty * 4u + i;
+    if (row >= params.m) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      let col = col0 + tx * 4u + j;
+      if (col < params.n) { c[row * params.n + col] = acc[i][j]; }
+    }
+  }
+}
