@@ -1,2 +1,135 @@
-// STUB: to be written
-export function binary(..._a: any[]): any { throw new Error('todo'); }
+/**
+ * Elementwise add, sub and mul with NumPy / TensorFlow.js broadcasting (shaders/binary.wgsl).
+ * The dispatch is planned on the CPU: dims of size 1 in the output are dropped and neighbouring
+ * dims that index both operands contiguously are merged, so most broadcasts (a bias onto NHWC or
+ * NCHW, a scalar onto anything) take a kernel with no per-dimension arithmetic.
+ */
+import type { Engine } from '../engine.js';
+import type { Tensor } from '../tensor.js';
+import { Shader } from '../gpu/shader.js';
+import { fail, shapeStr } from '../errors.js';
+import { checkTensor, grid1d } from './checks.js';
+import source from '../../shaders/binary.wgsl';
+
+const shader = new Shader('binary', source);
+
+const OPS = { add: 0, sub: 1, mul: 2 } as const;
+export type BinaryOp = keyof typeof OPS;
+
+/** Dims the strided kernel can index after merging (two vec4<u32> per operand). */
+const MAX_RANK = 8;
+
+type Plan =
+  | { kind: 'same' }
+  | { kind: 'run'; bBroadcast: boolean; n: number; inner: number }
+  | { kind: 'strided'; shape: number[]; aStrides: number[]; bStrides: number[] };
+
+/**
+ * `a op b` elementwise, broadcasting shapes aligned at their trailing dims as `tf.add`, `tf.sub`
+ * and `tf.mul` do: each pair of dims must be equal or one of them 1 (or missing).
+ * @example
+ * const y = binary(engine, 'add', engine.tensor([1, 2, 3, 4, 5, 6], [2, 3]), engine.tensor([10, 20, 30], [3]));
+ * await y.read(); // Float32Array [11, 22, 33, 14, 25, 36]
+ */
+export function binary(engine: Engine, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  if (!Object.hasOwn(OPS, op)) fail('binary', `unknown op '${String(op)}'`);
+  checkTensor(op, 'a', a);
+  checkTensor(op, 'b', b);
+  const outShape = broadcastShape(op, a.shape, b.shape);
+  const size = outShape.reduce((p, d) => p * d, 1);
+  const plan = size === 0 ? null : planBroadcast(op, outShape, a.shape, b.shape);
+  const y = engine.empty(outShape, op);
+  if (!plan) return y;
+  const common = { shader, constants: { OP: OPS[op] }, buffers: { a: a.buffer, b: b.buffer, y: y.buffer }, workgroups: grid1d(size, 256) };
+  if (plan.kind === 'same') {
+    engine.run({ ...common, entry: 'same_shape', params: { size } });
+  } else if (plan.kind === 'run') {
+    engine.run({
+      ...common,
+      entry: 'broadcast_run',
+      constants: { OP: OPS[op], B_BROADCAST: plan.bBroadcast ? 1 : 0 },
+      params: { size, n: plan.n, inner: plan.inner },
+    });
+  } else {
+    const pad = (v: number[], fill: number) => [...v, ...Array<number>(MAX_RANK - v.length).fill(fill)];
+    const shape = pad(plan.shape, 1);
+    const as = pad(plan.aStrides, 0);
+    const bs = pad(plan.bStrides, 0);
+    engine.run({
+      ...common,
+      entry: 'strided',
+      params: {
+        size, rank: plan.shape.length,
+        shape_lo: shape.slice(0, 4), shape_hi: shape.slice(4),
+        a_strides_lo: as.slice(0, 4), a_strides_hi: as.slice(4),
+        b_strides_lo: bs.slice(0, 4), b_strides_hi: bs.slice(4),
+      },
+    });
+  }
+  return y;
+}
+
+/** The broadcast output shape, or a failure naming both shapes and the first dims that clash. */
+export function broadcastShape(op: string, aShape: readonly number[], bShape: readonly number[]): number[] {
+  const rank = Math.max(aShape.length, bShape.length);
+  const out = new Array<number>(rank);
+  for (let k = 1; k <= rank; k++) {
+    const da = aShape[aShape.length - k] ?? 1;
+    const db = bShape[bShape.length - k] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      fail(op, `shapes ${shapeStr(aShape)} and ${shapeStr(bShape)} cannot be broadcast (a's dim ${aShape.length - k} is ${da}, b's dim ${bShape.length - k} is ${db})`);
+    }
+    out[rank - k] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Picks the cheapest kernel for a non-empty output; see shaders/binary.wgsl. */
+function planBroadcast(op: string, out: number[], aShape: readonly number[], bShape: readonly number[]): Plan {
+  const aStr = broadcastStrides(out, aShape);
+  const bStr = broadcastStrides(out, bShape);
+  // Output dims, outermost first, with both operands' strides; merged where both stay contiguous.
+  const dims: { size: number; a: number; b: number }[] = [];
+  out.forEach((size, d) => {
+    if (size === 1) return;
+    const prev = dims[dims.length - 1];
+    if (prev && prev.a === aStr[d]! * size && prev.b === bStr[d]! * size) {
+      prev.size *= size;
+      prev.a = aStr[d]!;
+      prev.b = bStr[d]!;
+    } else {
+      dims.push({ size, a: aStr[d]!, b: bStr[d]! });
+    }
+  });
+  const size = out.reduce((p, d) => p * d, 1);
+  const aFull = aShape.reduce((p, d) => p * d, 1) === size;
+  const bFull = bShape.reduce((p, d) => p * d, 1) === size;
+  if (aFull && bFull) return { kind: 'same' };
+  // When one side is full, the other (after merging) varies along at most one dim for a run.
+  for (const bBroadcast of [true, false]) {
+    if (bBroadcast ? !aFull : !bFull) continue;
+    const varying = dims.map((d) => (bBroadcast ? d.b : d.a) !== 0);
+    const at = varying.indexOf(true);
+    if (varying.lastIndexOf(true) !== at) continue;
+    const n = at < 0 ? 1 : dims[at]!.size;
+    const inner = at < 0 ? 1 : dims.slice(at + 1).reduce((p, d) => p * d.size, 1);
+    return { kind: 'run', bBroadcast, n, inner };
+  }
+  if (dims.length > MAX_RANK) {
+    fail(op, `shapes ${shapeStr(aShape)} and ${shapeStr(bShape)} broadcast over ${dims.length} alternating dims; at most ${MAX_RANK} are supported`);
+  }
+  const inner = [...dims].reverse();
+  return { kind: 'strided', shape: inner.map((d) => d.size), aStrides: inner.map((d) => d.a), bStrides: inner.map((d) => d.b) };
+}
+
+/** Row-major strides of `shape` against the output's dims: 0 where it is padded or broadcast. */
+function broadcastStrides(out: number[], shape: readonly number[]): number[] {
+  const strides = new Array<number>(out.length).fill(0);
+  let stride = 1;
+  for (let k = 1; k <= shape.length; k++) {
+    const d = shape[shape.length - k]!;
+    strides[out.length - k] = d === 1 ? 0 : stride;
+    stride *= d;
+  }
+  return strides;
+}
