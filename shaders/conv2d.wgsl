@@ -8,6 +8,8 @@
 //   pixels of one row × 4 output channels (16 accumulators) and walks K, loading 4 x values and a
 //   vec4 of w per step: 8 loads feed 16 FMAs. CPU-emulated adapters (SwiftShader) run this fastest:
 //   workgroup memory is plain memory there and barriers are costly.
+// conv2d_block_vec4: the same register block when ci and co are multiples of 4: x and w are read
+//   through vec4 views of the same buffers, so 4 x loads and 4 w loads (all vec4) feed 64 FMAs.
 // conv2d_tiled: for real GPUs. A 16×16 workgroup computes a 64×64 tile of y; per K step of 16 it
 //   stages a 64×16 im2col tile and a 16×64 filter tile in workgroup memory (loads coalesced along
 //   ci and co), then each thread accumulates a 4×4 block from them.
@@ -24,6 +26,9 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
+// vec4 views of x and w for conv2d_block_vec4 (bound to the same buffers).
+@group(0) @binding(4) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> w4: array<vec4<f32>>;
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
@@ -74,6 +79,62 @@ fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   let nc = min(4u, params.out_c - co0);
   let np = min(4u, params.out_w - ox0);
   for (var k = 0u; k < nc; k++) {
+    y[base + k] = acc0[k];
+    if (np > 1u) { y[base + params.out_c + k] = acc1[k]; }
+    if (np > 2u) { y[base + 2u * params.out_c + k] = acc2[k]; }
+    if (np > 3u) { y[base + 3u * params.out_c + k] = acc3[k]; }
+  }
+}
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn conv2d_block_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let co0 = gid.x * 4u;
+  let pblock = gid.y + gid.z * groups.y * WG_Y;
+  if (co0 >= params.out_c || pblock >= params.batch * params.out_h * params.ow_blocks) { return; }
+  let ox0 = (pblock % params.ow_blocks) * 4u;
+  let oy = (pblock / params.ow_blocks) % params.out_h;
+  let n = pblock / (params.ow_blocks * params.out_h);
+  let ci4 = params.in_c / 4u;
+  let co4 = params.out_c / 4u;
+
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  for (var ky = 0u; ky < params.k_h; ky++) {
+    let iy = i32(oy * params.stride_h + ky * params.dil_h) - i32(params.pad_top);
+    if (iy < 0 || iy >= i32(params.in_h)) { continue; }
+    let row = (n * params.in_h + u32(iy)) * params.in_w;
+    for (var kx = 0u; kx < params.k_w; kx++) {
+      let ix0 = i32(ox0 * params.stride_w + kx * params.dil_w) - i32(params.pad_left);
+      let sx = i32(params.stride_w);
+      let ixs = vec4<i32>(ix0, ix0 + sx, ix0 + 2 * sx, ix0 + 3 * sx);
+      let oxs = vec4<u32>(ox0, ox0 + 1u, ox0 + 2u, ox0 + 3u);
+      let valid = (ixs >= vec4<i32>(0)) & (ixs < vec4<i32>(i32(params.in_w))) & (oxs < vec4<u32>(params.out_w));
+      let m = select(vec4<f32>(0.0), vec4<f32>(1.0), valid);
+      let xb = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(ixs)) * ci4, valid);
+      // w4 index of (ky, kx, c, co0): rows of co4 vec4s, one row per input channel.
+      var wi = (ky * params.k_w + kx) * params.in_c * co4 + gid.x;
+      for (var c = 0u; c < ci4; c++) {
+        let w0 = w4[wi];
+        let w1 = w4[wi + co4];
+        let w2 = w4[wi + 2u * co4];
+        let w3 = w4[wi + 3u * co4];
+        let x0 = x4[xb.x + c] * m.x;
+        let x1 = x4[xb.y + c] * m.y;
+        let x2 = x4[xb.z + c] * m.z;
+        let x3 = x4[xb.w + c] * m.w;
+        acc0 += x0.x * w0 + x0.y * w1 + x0.z * w2 + x0.w * w3;
+        acc1 += x1.x * w0 + x1.y * w1 + x1.z * w2 + x1.w * w3;
+        acc2 += x2.x * w0 + x2.y * w1 + x2.z * w2 + x2.w * w3;
+        acc3 += x3.x * w0 + x3.y * w1 + x3.z * w2 + x3.w * w3;
+        wi += 4u * co4;
+      }
+    }
+  }
+  let base = ((n * params.out_h + oy) * params.out_w + ox0) * params.out_c + co0;
+  let np = min(4u, params.out_w - ox0);
+  for (var k = 0u; k < 4u; k++) {
     y[base + k] = acc0[k];
     if (np > 1u) { y[base + params.out_c + k] = acc1[k]; }
     if (np > 2u) { y[base + 2u * params.out_c + k] = acc2[k]; }

@@ -19,8 +19,11 @@ const forwardShader = new Shader('conv2d', forwardSource);
 const gradInputShader = new Shader('conv2d_grad_input', gradInputSource);
 const gradFilterShader = new Shader('conv2d_grad_filter', gradFilterSource);
 
-/** Which forward kernel ran; the engine's `tuning.conv2d` may force one. */
-export type Conv2dVariant = 'block' | 'tiled';
+/**
+ * The forward kernels; the engine's `tuning.conv2d` may force one ('vec4' falls back to 'block'
+ * when the channel counts are not multiples of 4).
+ */
+export type Conv2dVariant = 'block' | 'vec4' | 'tiled';
 
 /** Validates x (NHWC) against the filter shape (HWIO) and returns the geometry. */
 function geometry(op: string, xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions): WindowGeometry {
@@ -38,11 +41,13 @@ function convParams(g: WindowGeometry, outC: number): Record<string, number> {
 
 /** Picks the forward kernel: workgroup-memory tiles pay off on real GPUs for big enough GEMMs. */
 export function pickConv2dVariant(engine: Engine, g: WindowGeometry, outC: number): Conv2dVariant {
+  const vec4 = g.channels % 4 === 0 && outC % 4 === 0 ? 'vec4' : 'block';
   const forced = engine.tuning.conv2d;
-  if (forced !== 'auto') return forced;
-  if (engine.info.isSoftware) return 'block';
+  if (forced === 'vec4' || forced === 'block') return forced === 'vec4' ? vec4 : 'block';
+  if (forced === 'tiled') return 'tiled';
+  if (engine.info.isSoftware) return vec4;
   const m = g.batch * g.outH * g.outW;
-  return m >= 1024 && outC >= 32 ? 'tiled' : 'block';
+  return m >= 1024 && outC >= 32 ? 'tiled' : vec4;
 }
 
 export function conv2d(engine: Engine, x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
@@ -64,7 +69,9 @@ export function conv2d(engine: Engine, x: Tensor, w: Tensor, opts: Conv2dOptions
     const groups = Math.ceil(outC / 4);
     const wg = blockWorkgroup(groups);
     const blocks = g.batch * g.outH * params.ow_blocks;
-    engine.run({ shader: forwardShader, entry: 'conv2d_block', constants: wg, buffers, params, workgroups: blockGrid(groups, blocks, wg) });
+    const entry = variant === 'vec4' ? 'conv2d_block_vec4' : 'conv2d_block';
+    const views = variant === 'vec4' ? { ...buffers, x4: x.buffer, w4: w.buffer } : buffers;
+    engine.run({ shader: forwardShader, entry, constants: wg, buffers: views, params, workgroups: blockGrid(groups, blocks, wg) });
   }
   return y;
 }

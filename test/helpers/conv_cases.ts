@@ -37,6 +37,8 @@ export function convCases(seed: number, count: number): ConvCase[] {
     { x: [2, 6, 8, 3], w: [3, 2, 3, 5], strides: [1, 2], dilations: [1, 1], pad: [[2, 0], [1, 3]] },
     { x: [1, 17, 13, 6], w: [3, 3, 6, 9], strides: [4, 3], dilations: [1, 1], pad: 1 },
     { x: [2, 16, 16, 8], w: [3, 3, 8, 16], strides: [1, 1], dilations: [1, 1], pad: 'same' },
+    { x: [1, 9, 10, 8], w: [3, 3, 8, 4], strides: [2, 2], dilations: [1, 1], pad: [[0, 1], [2, 1]] },
+    { x: [3, 5, 6, 4], w: [1, 1, 4, 12], strides: [1, 1], dilations: [1, 1], pad: 'valid' },
   ];
   const rng = new Rng(seed);
   const cases = fixed.slice(0, count);

@@ -25,7 +25,7 @@ function reference(c: ConvCase, xs: Float32Array, ws: Float32Array, dys?: Float3
   }
 }
 
-async function checkForward(e: Engine, variant: 'block' | 'tiled') {
+async function checkForward(e: Engine, variant: 'block' | 'vec4' | 'tiled') {
   e.tuning.conv2d = variant;
   const rng = new Rng(7);
   for (const c of convCases(1234, 24)) {
@@ -47,6 +47,7 @@ describe('conv2d', () => {
   });
 
   gpuIt('the register-blocked kernel matches tf.conv2d on 24 awkward and random cases', (e) => checkForward(e, 'block'));
+  gpuIt('the vec4 register-blocked kernel (channels in fours, else the scalar one) matches tf.conv2d on 24 cases', (e) => checkForward(e, 'vec4'));
   gpuIt('the workgroup-tiled kernel matches tf.conv2d on 24 awkward and random cases', (e) => checkForward(e, 'tiled'));
 
   gpuIt('input and filter gradients match tf.grads of tf.conv2d on 24 cases', async (e) => {
