@@ -14,7 +14,7 @@ export function wgslPlugin() {
   };
 }
 
-/** Serves test/helpers/tf_oracle.js as one ESM bundle of TensorFlow.js core with its CPU backend. */
+/** Serves test/helpers/tf_oracle.js as one ESM bundle of TensorFlow.js core and layers with the CPU backend. */
 export function oraclePlugin() {
   let bundle;
   return {
@@ -23,7 +23,12 @@ export function oraclePlugin() {
       if (!ctx.path.endsWith('/test/helpers/tf_oracle.js')) return;
       bundle ??= build({
         stdin: {
-          contents: "export * from '@tensorflow/tfjs-core'; import '@tensorflow/tfjs-core/dist/register_all_gradients'; import '@tensorflow/tfjs-backend-cpu';",
+          contents: [
+            "export * from '@tensorflow/tfjs-core';",
+            "export * from '@tensorflow/tfjs-layers';",
+            "import '@tensorflow/tfjs-core/dist/register_all_gradients';",
+            "import '@tensorflow/tfjs-backend-cpu';",
+          ].join('\n'),
           resolveDir: process.cwd(),
         },
         bundle: true,
