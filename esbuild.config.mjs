@@ -1,4 +1,7 @@
-// Builds dist/cnn-webgpu.js (the engine: no DOM, no Lit). With --serve, also serves demo/ on localhost.
+// Builds dist/cnn-webgpu.js (the engine: no DOM, no Lit) and dist/cnn-webgpu-elements.js (the Lit
+// elements with the engine inside: one <script type="module"> registers them all).
+// With --serve, also serves demo/ on localhost.
+import { existsSync } from 'node:fs';
 import { build } from 'esbuild';
 
 export const shared = {
@@ -13,13 +16,17 @@ export const shared = {
 };
 
 export async function buildAll() {
-  await build({ ...shared, entryPoints: ['src/index.ts'], outfile: 'dist/cnn-webgpu.js' });
+  const jobs = [build({ ...shared, entryPoints: ['src/index.ts'], outfile: 'dist/cnn-webgpu.js' })];
+  if (existsSync('components/index.ts')) {
+    jobs.push(build({ ...shared, platform: 'browser', entryPoints: ['components/index.ts'], outfile: 'dist/cnn-webgpu-elements.js' }));
+  }
+  await Promise.all(jobs);
 }
 
 const serve = process.argv.includes('--serve');
 if (import.meta.url === `file://${process.argv[1]}`) {
   await buildAll();
-  console.log('built dist/cnn-webgpu.js');
+  console.log('built dist/');
   if (serve) {
     const { startDemoServer } = await import('./tools/demo-server.mjs');
     const { url } = await startDemoServer({ port: Number(process.env.PORT ?? 8080) });
