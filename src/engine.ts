@@ -15,6 +15,12 @@ import { binary } from './ops/binary.js';
 import { matMul, type MatMulOptions } from './ops/matmul.js';
 import { softmax, logSoftmax, softmaxCrossEntropy } from './ops/softmax.js';
 import { reduce } from './ops/reduce.js';
+import { depthwiseConv2d, depthwiseConv2dGradInput, depthwiseConv2dGradFilter } from './ops/depthwise_conv2d.js';
+import { batchNorm } from './ops/batch_norm.js';
+import { pad } from './ops/pad.js';
+import { slice } from './ops/slice.js';
+import { concat } from './ops/concat.js';
+import { reshape } from './ops/reshape.js';
 
 export interface MemoryInfo {
   /** GPU buffers held by live tensors. */
@@ -216,6 +222,32 @@ export class Engine implements TensorOwner {
   }
   mean(x: Tensor, axes?: number | readonly number[]): Tensor {
     return reduce(this, 'mean', x, axes);
+  }
+  depthwiseConv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+    return depthwiseConv2d(this, x, w, opts);
+  }
+  depthwiseConv2dGradInput(dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
+    return depthwiseConv2dGradInput(this, dy, w, xShape, opts);
+  }
+  depthwiseConv2dGradFilter(x: Tensor, dy: Tensor, wShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
+    return depthwiseConv2dGradFilter(this, x, dy, wShape, opts);
+  }
+  /** `tf.batchNorm` with statistics of shape [c] along the last axis; null offset/scale mean 0/1. */
+  batchNorm(x: Tensor, mean: Tensor, variance: Tensor, offset: Tensor | null = null, scale: Tensor | null = null, epsilon = 0.001): Tensor {
+    return batchNorm(this, x, mean, variance, offset, scale, epsilon);
+  }
+  pad(x: Tensor, paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor {
+    return pad(this, x, paddings, constantValue);
+  }
+  slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
+    return slice(this, x, begin, size);
+  }
+  concat(xs: readonly Tensor[], axis: number): Tensor {
+    return concat(this, xs, axis);
+  }
+  /** A new tensor (its own buffer) with x's values in `shape`; one dim may be -1. */
+  reshape(x: Tensor, shape: readonly number[]): Tensor {
+    return reshape(this, x, shape);
   }
 }
 

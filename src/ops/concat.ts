@@ -1,0 +1,57 @@
+/**
+ * concat (shaders/layout.wgsl, concat_part), with the semantics of `tf.concat(xs, axis)`.
+ */
+import type { Engine } from '../engine.js';
+import type { Tensor } from '../tensor.js';
+import { fail, shapeStr } from '../errors.js';
+import { checkTensor, grid1d } from './checks.js';
+import { layoutShader, MAX_LAYOUT_RANK } from './layout.js';
+
+/**
+ * The tensors joined along `axis` (negative counts from the end). All must have the same rank and
+ * agree on every other dim. Each input is copied by its own dispatch into its band of the output,
+ * so any number of inputs works.
+ * @example
+ * const y = engine.concat([a, b], -1); // NHWC [1, 4, 4, 3] and [1, 4, 4, 5] → [1, 4, 4, 8]
+ */
+export function concat(engine: Engine, tensors: readonly Tensor[], axis: number): Tensor {
+  const op = 'concat';
+  if (!Array.isArray(tensors) || tensors.length === 0) fail(op, `xs must be a non-empty array of tensors, got ${Array.isArray(tensors) ? '[]' : String(tensors)}`);
+  const xs: readonly Tensor[] = tensors;
+  xs.forEach((t, i) => checkTensor(op, `xs[${i}]`, t));
+  const first = xs[0]!;
+  const rank = first.rank;
+  if (rank < 1 || rank > MAX_LAYOUT_RANK) fail(op, `xs[0] has rank ${rank} (shape ${shapeStr(first.shape)}); concat needs rank 1 to ${MAX_LAYOUT_RANK}`);
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    fail(op, `axis must be an integer in [${-rank}, ${rank - 1}] for tensors of shape ${shapeStr(first.shape)}, got ${String(axis)}`);
+  }
+  const ax = axis < 0 ? axis + rank : axis;
+  xs.forEach((t, i) => {
+    if (t.rank !== rank || t.shape.some((d, k) => k !== ax && d !== first.shape[k])) {
+      fail(op, `xs[${i}] ${shapeStr(t.shape)} does not match xs[0] ${shapeStr(first.shape)} on the dims other than axis ${ax}`);
+    }
+  });
+  const outShape = [...first.shape];
+  outShape[ax] = xs.reduce((s, t) => s + t.shape[ax]!, 0);
+  const y = engine.empty(outShape, op);
+  if (y.size === 0) return y;
+  const inner = first.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+  const outInner = outShape[ax]! * inner;
+  let offset = 0;
+  for (const t of xs) {
+    const inInner = t.shape[ax]! * inner;
+    if (t.size > 0) {
+      const vec4 = inInner % 4 === 0 && outInner % 4 === 0 && offset % 4 === 0;
+      const unit = vec4 ? 4 : 1;
+      engine.run({
+        shader: layoutShader,
+        entry: vec4 ? 'concat_part_vec4' : 'concat_part',
+        buffers: vec4 ? { x4: t.buffer, y4: y.buffer } : { x: t.buffer, y: y.buffer },
+        params: { size: t.size / unit, in_inner: inInner / unit, out_inner: outInner / unit, offset: offset / unit },
+        workgroups: grid1d(t.size / unit, 256),
+      });
+    }
+    offset += inInner;
+  }
+  return y;
+}

@@ -1,0 +1,102 @@
+/**
+ * The index-remapping kernels of shaders/layout.wgsl shared by pad, slice and concat. pad and slice
+ * are both a window copy: output coordinate `o` along each dim reads input coordinate `o + off`,
+ * and outputs that land outside the input take a constant. This file plans that copy (folding dims
+ * so the shader decodes as few as possible) and records it.
+ */
+import type { Engine } from '../engine.js';
+import type { Tensor } from '../tensor.js';
+import { Shader } from '../gpu/shader.js';
+import { fail, shapeStr } from '../errors.js';
+import { grid1d } from './checks.js';
+import source from '../../shaders/layout.wgsl';
+
+export const layoutShader = new Shader('layout', source);
+
+/** Dims the window kernel decodes (two vec4s per field); inputs of higher rank are refused. */
+export const MAX_LAYOUT_RANK = 8;
+
+interface FoldedDim {
+  out: number;
+  in: number;
+  off: number;
+  stride: number;
+}
+
+/** Row-major strides of a shape. */
+function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let k = shape.length - 1; k >= 0; k--) {
+    s[k] = acc;
+    acc *= shape[k]!;
+  }
+  return s;
+}
+
+/** Fails unless x has a rank the window kernel decodes (1 to MAX_LAYOUT_RANK). */
+export function checkLayoutRank(op: string, x: Tensor): void {
+  if (x.rank < 1) fail(op, `x must have rank 1 or more, got a scalar (shape ${shapeStr(x.shape)})`);
+  if (x.rank > MAX_LAYOUT_RANK) fail(op, `x has rank ${x.rank} (shape ${shapeStr(x.shape)}); at most ${MAX_LAYOUT_RANK} dims are supported`);
+}
+
+/**
+ * A tensor of shape `outShape` whose element at coordinates `o` is `x[o + offsets]`, or `value`
+ * where that lies outside x. Arguments must already be valid.
+ */
+export function windowCopy(engine: Engine, op: string, x: Tensor, outShape: readonly number[], offsets: readonly number[], value: number): Tensor {
+  const y = engine.empty(outShape, op);
+  if (y.size === 0) return y;
+  const xStrides = stridesOf(x.shape);
+  // Innermost first. A dim of size 1 that reads inside x is a constant offset; a dim copied whole
+  // (same extent, no offset) merges into its outer neighbour when their strides chain.
+  const dims: FoldedDim[] = [];
+  let base = 0;
+  for (let k = x.rank - 1; k >= 0; k--) {
+    const d = { out: outShape[k]!, in: x.shape[k]!, off: offsets[k]!, stride: xStrides[k]! };
+    if (d.out === 1 && d.off >= 0 && d.off < d.in) {
+      base += d.off * d.stride;
+      continue;
+    }
+    const inner = dims[dims.length - 1];
+    if (inner && inner.out === inner.in && inner.off === 0 && inner.stride * inner.in === d.stride) {
+      inner.off = d.off * inner.in;
+      inner.out *= d.out;
+      inner.in *= d.in;
+      continue;
+    }
+    dims.push(d);
+  }
+  const first = dims[0];
+  const vec4 =
+    first !== undefined && first.stride === 1 && base % 4 === 0 &&
+    [first.out, first.in, first.off].every((n) => n % 4 === 0) && dims.slice(1).every((d) => d.stride % 4 === 0);
+  if (vec4) {
+    first.out /= 4;
+    first.in /= 4;
+    first.off /= 4;
+    for (const d of dims.slice(1)) d.stride /= 4;
+    base /= 4;
+  }
+  const size = vec4 ? y.size / 4 : y.size;
+  const field = (get: (d: FoldedDim) => number, fill: number) => {
+    const v = [...dims.map(get), ...Array<number>(MAX_LAYOUT_RANK - dims.length).fill(fill)];
+    return [v.slice(0, 4), v.slice(4)];
+  };
+  const [outLo, outHi] = field((d) => d.out, 1);
+  const [inLo, inHi] = field((d) => d.in, 1);
+  const [offLo, offHi] = field((d) => d.off, 0);
+  const [strideLo, strideHi] = field((d) => d.stride, 0);
+  engine.run({
+    shader: layoutShader,
+    entry: vec4 ? 'window_copy_vec4' : 'window_copy',
+    buffers: vec4 ? { x4: x.buffer, y4: y.buffer } : { x: x.buffer, y: y.buffer },
+    params: {
+      size, rank: dims.length, base, value,
+      out_lo: outLo!, out_hi: outHi!, in_lo: inLo!, in_hi: inHi!,
+      off_lo: offLo!, off_hi: offHi!, stride_lo: strideLo!, stride_hi: strideHi!,
+    },
+    workgroups: grid1d(size, 256),
+  });
+  return y;
+}
