@@ -1,0 +1,157 @@
+/**
+ * Convolution layers: Conv2D, DepthwiseConv2D and SeparableConv2D (a depthwise convolution followed
+ * by a 1×1 pointwise one), each with an optional bias and activation, NHWC inputs, HWIO kernels.
+ */
+import type { Engine } from '../../engine.js';
+import type { Tensor } from '../../tensor.js';
+import { windowGeometry } from '../../ops/conv_geometry.js';
+import { Layer, release, type LayerConfig, type Shape, type WeightSpec } from '../layer.js';
+import { applyActivation, logitsActivation, type ActivationName } from '../activations.js';
+import type { Ops } from '../ops_like.js';
+
+/** Adds the bias (when there is one) and applies the activation, freeing what it replaces. */
+export function biasActivation(ops: Ops, y: Tensor, bias: Tensor | null, activation: ActivationName): Tensor {
+  let z = y;
+  if (bias) {
+    z = ops.add(y, bias);
+    release(ops, y);
+  }
+  const a = applyActivation(ops, z, activation);
+  if (a !== z) release(ops, z);
+  return a;
+}
+
+/** The fields every convolution shares: window, strides, padding, dilation, bias and activation. */
+abstract class ConvBase extends Layer {
+  protected readonly kernelSize: [number, number];
+  protected readonly strides: [number, number];
+  protected readonly pad: 'same' | 'valid';
+  protected readonly dilation: [number, number];
+  protected readonly useBias: boolean;
+  protected readonly activation: ActivationName;
+
+  constructor(engine: Engine, className: string, config: LayerConfig) {
+    super(engine, className, config);
+    this.kernelSize = this.pair('kernel_size');
+    this.strides = this.pair('strides', 1);
+    this.pad = this.padding();
+    this.dilation = this.pair('dilation_rate', 1);
+    this.channelsLast();
+    this.useBias = this.bool('use_bias', true);
+    this.activation = this.activationField();
+    if (this.config.groups !== undefined && this.config.groups !== 1) this.fail(`groups ${JSON.stringify(this.config.groups)} is not supported (only 1)`);
+  }
+
+  protected get convOptions() {
+    return { strides: this.strides, pad: this.pad, dilations: this.dilation };
+  }
+
+  /** The output [h, w] of the window over an input of shape [h, w, c]. */
+  protected windowOutput(input: Shape): [number, number] {
+    const g = windowGeometry(this.label, [1, ...input], this.kernelSize[0], this.kernelSize[1], this.convOptions);
+    return [g.outH, g.outW];
+  }
+
+  protected biasSpec(n: number): WeightSpec[] {
+    return this.useBias ? [{ name: 'bias', shape: [n], trainable: true, initializer: this.initializer('bias_initializer', 'zeros') }] : [];
+  }
+
+  protected bias(): Tensor | null {
+    return this.useBias ? this.weight('bias') : null;
+  }
+}
+
+/** Keras Conv2D: kernel [kh, kw, in, filters], bias [filters]. */
+export class Conv2D extends ConvBase {
+  readonly filters: number;
+
+  constructor(engine: Engine, config: LayerConfig) {
+    super(engine, 'Conv2D', config);
+    this.filters = this.int('filters');
+  }
+
+  protected shapes(inputs: Shape[]) {
+    this.expectInputs(inputs, 1, 3);
+    const input = inputs[0]!;
+    const [oh, ow] = this.windowOutput(input);
+    const kernel: WeightSpec = {
+      name: 'kernel', shape: [...this.kernelSize, input[2]!, this.filters], trainable: true,
+      initializer: this.initializer('kernel_initializer', 'glorot_uniform'),
+    };
+    return { output: [oh, ow, this.filters], weights: [kernel, ...this.biasSpec(this.filters)] };
+  }
+
+  protected forward(ops: Ops, inputs: readonly Tensor[], _training: boolean, logits: boolean): Tensor {
+    const y = ops.conv2d(inputs[0]!, this.weight('kernel'), this.convOptions);
+    return biasActivation(ops, y, this.bias(), logitsActivation(this.activation, logits));
+  }
+}
+
+/** Keras DepthwiseConv2D: depthwise_kernel [kh, kw, in, depth_multiplier], bias [in × depth_multiplier]. */
+export class DepthwiseConv2D extends ConvBase {
+  readonly depthMultiplier: number;
+
+  constructor(engine: Engine, config: LayerConfig) {
+    super(engine, 'DepthwiseConv2D', config);
+    this.depthMultiplier = this.int('depth_multiplier', 1);
+  }
+
+  protected shapes(inputs: Shape[]) {
+    this.expectInputs(inputs, 1, 3);
+    const input = inputs[0]!;
+    const [oh, ow] = this.windowOutput(input);
+    const channels = input[2]! * this.depthMultiplier;
+    const kernel: WeightSpec = {
+      name: 'depthwise_kernel', shape: [...this.kernelSize, input[2]!, this.depthMultiplier], trainable: true,
+      initializer: this.initializer('depthwise_initializer', 'glorot_uniform'),
+    };
+    return { output: [oh, ow, channels], weights: [kernel, ...this.biasSpec(channels)] };
+  }
+
+  protected forward(ops: Ops, inputs: readonly Tensor[], _training: boolean, logits: boolean): Tensor {
+    const y = ops.depthwiseConv2d(inputs[0]!, this.weight('depthwise_kernel'), this.convOptions);
+    return biasActivation(ops, y, this.bias(), logitsActivation(this.activation, logits));
+  }
+}
+
+/**
+ * Keras SeparableConv2D: a depthwise convolution (depthwise_kernel [kh, kw, in, depth_multiplier],
+ * with the layer's strides, padding and dilation), then a 1×1 convolution (pointwise_kernel
+ * [1, 1, in × depth_multiplier, filters]), then bias [filters] and the activation.
+ */
+export class SeparableConv2D extends ConvBase {
+  readonly filters: number;
+  readonly depthMultiplier: number;
+
+  constructor(engine: Engine, config: LayerConfig) {
+    super(engine, 'SeparableConv2D', config);
+    this.filters = this.int('filters');
+    this.depthMultiplier = this.int('depth_multiplier', 1);
+  }
+
+  protected shapes(inputs: Shape[]) {
+    this.expectInputs(inputs, 1, 3);
+    const input = inputs[0]!;
+    const [oh, ow] = this.windowOutput(input);
+    const mid = input[2]! * this.depthMultiplier;
+    const weights: WeightSpec[] = [
+      {
+        name: 'depthwise_kernel', shape: [...this.kernelSize, input[2]!, this.depthMultiplier], trainable: true,
+        initializer: this.initializer('depthwise_initializer', 'glorot_uniform'),
+      },
+      {
+        name: 'pointwise_kernel', shape: [1, 1, mid, this.filters], trainable: true,
+        initializer: this.initializer('pointwise_initializer', 'glorot_uniform'),
+      },
+      ...this.biasSpec(this.filters),
+    ];
+    return { output: [oh, ow, this.filters], weights };
+  }
+
+  protected forward(ops: Ops, inputs: readonly Tensor[], _training: boolean, logits: boolean): Tensor {
+    const d = ops.depthwiseConv2d(inputs[0]!, this.weight('depthwise_kernel'), this.convOptions);
+    const y = ops.conv2d(d, this.weight('pointwise_kernel'), { pad: 'valid' });
+    release(ops, d);
+    return biasActivation(ops, y, this.bias(), logitsActivation(this.activation, logits));
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * A model: layers wired into a graph with one input and one output (a chain for Sequential models,
+ * any DAG for functional ones). One forward pass computes every layer's output and keeps them all,
+ * keyed by layer name, so a viewer can show any layer without re-running or reading back.
+ */
+import { Engine } from '../engine.js';
+import { Tensor } from '../tensor.js';
+import { CnnError, shapeStr } from '../errors.js';
+import type { Layer } from './layer.js';
+import { InputLayer } from './layers/core.js';
+import { SeededRandom } from './random.js';
+import type { Ops } from './ops_like.js';
+
+/** A layer and the names of the layers whose outputs it takes, in order. */
+export interface ModelNode {
+  layer: Layer;
+  inbound: readonly string[];
+}
+
+export interface ModelGraph {
+  name: string;
+  /** How the model is written back to model.json: a chain, or a graph with inbound nodes. */
+  topology: 'sequential' | 'functional';
+  nodes: readonly ModelNode[];
+  /** The layer whose output is the model's output; defaults to the last node. */
+  output?: string;
+}
+
+/** Every layer's output from one forward pass. */
+export interface Activations {
+  /** Layer name → its output (the InputLayer's entry is the input tensor itself). */
+  outputs: Map<string, Tensor>;
+  /** The model's output (also in `outputs`). */
+  output: Tensor;
+  /** Frees every output but the input tensor the caller passed. */
+  dispose(): void;
+}
+
+export interface RunOptions {
+  /** The engine (default) or an autograd tape that records the pass. */
+  ops?: Ops;
+  /** Training mode: batch statistics in BatchNormalization, masks in Dropout. */
+  training?: boolean;
+  /**
+   * Leave out a softmax that ends the output layer, so `output` holds logits for
+   * `softmaxCrossEntropy` (the output layer's entry in `outputs` is then the logits too).
+   */
+  logits?: boolean;
+}
+
+export class Model {
+  readonly name: string;
+  readonly topology: 'sequential' | 'functional';
+  /** Input shape without the batch dimension, e.g. [28, 28, 1]. */
+  readonly inputShape: readonly number[];
+  /** Every layer in topological order; the InputLayer first. */
+  readonly layers: readonly Layer[];
+  readonly inputName: string;
+  readonly outputName: string;
+  private readonly inbound: Map<string, readonly string[]>;
+  /** How many layers read each layer's output (the model output counts one more). */
+  private readonly consumers: Map<string, number>;
+
+  /** Wires and builds the layers (checks every shape); allocates no GPU memory. */
+  constructor(
+    readonly engine: Engine,
+    graph: ModelGraph,
+  ) {
+    this.name = graph.name;
+    this.topology = graph.topology;
+    const where = `model '${graph.name}'`;
+    const byName = new Map<string, ModelNode>();
+    for (const node of graph.nodes) {
+      if (byName.has(node.layer.name)) throw new CnnError(where, `two layers are named '${node.layer.name}'; layer names must be unique`);
+      byName.set(node.layer.name, node);
+    }
+    const inputs = graph.nodes.filter((n) => n.layer instanceof InputLayer);
+    if (inputs.length !== 1) {
+      throw new CnnError(where, `needs exactly one input layer, found ${inputs.length}${inputs.length ? ` (${inputs.map((n) => n.layer.name).join(', ')})` : ''}; models with several inputs are not supported`);
+    }
+    this.inputName = inputs[0]!.layer.name;
+    this.outputName = graph.output ?? graph.nodes[graph.nodes.length - 1]!.layer.name;
+    if (!byName.has(this.outputName)) throw new CnnError(where, `the output layer '${this.outputName}' is not in the model`);
+    for (const node of graph.nodes) {
+      if (node.layer instanceof InputLayer ? node.inbound.length !== 0 : node.inbound.length === 0) {
+        throw new CnnError(where, `layer '${node.layer.name}' ${node.inbound.length ? 'is an input layer but has inputs' : 'has no inputs'}`);
+      }
+      for (const src of node.inbound) {
+        if (!byName.has(src)) throw new CnnError(where, `layer '${node.layer.name}' takes the output of '${src}', which is not in the model`);
+      }
+    }
+    this.inbound = new Map(graph.nodes.map((n) => [n.layer.name, [...n.inbound]]));
+    this.layers = topologicalOrder(where, graph.nodes);
+    this.inputShape = (inputs[0]!.layer as InputLayer).shape;
+    for (const layer of this.layers) {
+      layer.build(this.inbound.get(layer.name)!.map((src) => byName.get(src)!.layer.outputShape));
+    }
+    this.consumers = new Map(this.layers.map((l) => [l.name, 0]));
+    for (const srcs of this.inbound.values()) for (const s of srcs) this.consumers.set(s, this.consumers.get(s)! + 1);
+    this.consumers.set(this.outputName, this.consumers.get(this.outputName)! + 1);
+  }
+
+  /** The layer of that name. */
+  layer(name: string): Layer {
+    const l = this.layers.find((x) => x.name === name);
+    if (!l) throw new CnnError(`model '${this.name}'`, `has no layer named '${name}' (layers: ${this.layers.map((x) => x.name).join(', ')})`);
+    return l;
+  }
+
+  /** The names of the layers whose outputs `name` takes. */
+  inboundOf(name: string): readonly string[] {
+    return this.inbound.get(name) ?? [];
+  }
+
+  /** Output shape of the model without the batch dimension. */
+  get outputShape(): readonly number[] {
+    return this.layer(this.outputName).outputShape;
+  }
+
+  /**
+   * One forward pass keeping every layer's output. Nothing is read back.
+   * @example
+   * const acts = model.run(x);
+   * const conv1 = acts.outputs.get('conv1'); // [batch, h, w, filters]
+   * acts.dispose();
+   */
+  run(x: Tensor, opts: RunOptions = {}): Activations {
+    const outputs = this.forward(x, opts.ops ?? this.engine, opts.training ?? false, true, opts.logits ?? false);
+    return {
+      outputs,
+      output: outputs.get(this.outputName)!,
+      dispose: () => {
+        for (const t of new Set(outputs.values())) if (t !== x) t.dispose();
+        outputs.clear();
+      },
+    };
+  }
+
+  /** The model's output alone, freeing each intermediate as soon as no later layer needs it. */
+  predict(x: Tensor): Tensor {
+    const ops: Ops = this.engine;
+    const y = this.forward(x, ops, false, false, false).get(this.outputName)!;
+    // A model whose output is its input (identity layers only) still returns a tensor the caller owns.
+    return y === x ? ops.reshape(x, x.shape) : y;
+  }
+
+  /** The trainable weights, in layer order. */
+  params(): Tensor[] {
+    return this.layers.flatMap((l) => l.weights.filter((w) => w.trainable).map((w) => w.tensor));
+  }
+
+  /** Every weight, trainable or not, with its Keras name. */
+  namedWeights(): { name: string; tensor: Tensor; trainable: boolean }[] {
+    return this.layers.flatMap((l) => l.weights);
+  }
+
+  /** Fills every weight from its layer's initialiser (seeded: the same seed gives the same model). */
+  initialize(seed = 0): void {
+    const rng = new SeededRandom(seed);
+    for (const layer of this.layers) {
+      const tensors: Tensor[] = [];
+      try {
+        for (const spec of layer.weightSpecs()) tensors.push(this.engine.tensor(layer.initialValues(spec, rng), spec.shape));
+        layer.setWeights(tensors);
+      } catch (e) {
+        for (const t of tensors) t.dispose();
+        throw e;
+      }
+    }
+  }
+
+  /** Frees every weight and constant. */
+  dispose(): void {
+    for (const l of this.layers) l.dispose();
+  }
+
+  private forward(x: Tensor, ops: Ops, training: boolean, keepAll: boolean, logits: boolean): Map<string, Tensor> {
+    this.checkInput(x);
+    const outputs = new Map<string, Tensor>();
+    // Uses left per tensor (not per layer: identity layers return their input itself).
+    const uses = new Map<Tensor, number>();
+    const eager = ops instanceof Engine;
+    try {
+      for (const layer of this.layers) {
+        const srcs = this.inbound.get(layer.name)!;
+        const isInput = layer.name === this.inputName;
+        const ins = isInput ? [x] : srcs.map((s) => outputs.get(s)!);
+        const y = layer.call(ops, ins, training, logits && layer.name === this.outputName);
+        outputs.set(layer.name, y);
+        if (keepAll || !eager) continue;
+        uses.set(y, (uses.get(y) ?? 0) + this.consumers.get(layer.name)!);
+        if (isInput) continue;
+        for (const t of ins) {
+          const left = uses.get(t)! - 1;
+          uses.set(t, left);
+          if (left === 0 && t !== x) t.dispose();
+        }
+      }
+    } catch (e) {
+      if (eager) for (const t of new Set(outputs.values())) if (t !== x) t.dispose();
+      throw e;
+    }
+    return outputs;
+  }
+
+  private checkInput(x: Tensor): void {
+    const where = `model '${this.name}'`;
+    if (!(x instanceof Tensor)) throw new CnnError(where, `the input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+    if (x.isDisposed) throw new CnnError(where, `the input (shape ${shapeStr(x.shape)}) was used after dispose()`);
+    const want = this.inputShape;
+    if (x.rank !== want.length + 1 || want.some((d, i) => x.shape[i + 1] !== d)) {
+      throw new CnnError(where, `the input has shape ${shapeStr(x.shape)} but the model takes [batch, ${want.join(', ')}]`);
+    }
+  }
+}
+
+/** Kahn's algorithm, keeping the given order among ready layers; fails on a cycle. */
+function topologicalOrder(where: string, nodes: readonly ModelNode[]): Layer[] {
+  const pending = new Map(nodes.map((n) => [n.layer.name, new Set(n.inbound)]));
+  const order: Layer[] = [];
+  const done = new Set<string>();
+  while (order.length < nodes.length) {
+    const ready = nodes.find((n) => !done.has(n.layer.name) && [...pending.get(n.layer.name)!].every((s) => done.has(s)));
+    if (!ready) {
+      const stuck = nodes.filter((n) => !done.has(n.layer.name)).map((n) => n.layer.name);
+      throw new CnnError(where, `the layers ${stuck.join(', ')} form a cycle or depend on one`);
+    }
+    done.add(ready.layer.name);
+    order.push(ready.layer);
+  }
+  return order;
+}
