@@ -294,7 +294,13 @@ function take(shards: Map<string, ArrayBuffer>, path: string, progress: (bytes: 
  * download(new Blob([JSON.stringify(modelJson)]), 'model.json');
  * download(new Blob([weightData]), 'weights.bin');
  */
-export async function saveLayersModel(model: Model): Promise<{ modelJson: Record<string, unknown>; weightData: ArrayBuffer }> {
+/** A model in the TF.js layers format, ready to write as model.json and weights.bin. */
+export interface SavedModel {
+  modelJson: Record<string, unknown>;
+  weightData: ArrayBuffer;
+}
+
+export async function saveLayersModel(model: Model): Promise<SavedModel> {
   const weights = model.namedWeights();
   const values = await Promise.all(weights.map((w) => w.tensor.read()));
   const total = values.reduce((s, v) => s + v.byteLength, 0);

@@ -10,6 +10,8 @@ import type { Layer } from './layer.js';
 import { InputLayer } from './layers/core.js';
 import { SeededRandom } from './random.js';
 import type { Ops } from './ops_like.js';
+import { evaluate, fit, type Dataset, type FitOptions, type History } from './training.js';
+import { saveLayersModel, type SavedModel } from '../io/layers_format.js';
 
 /** A layer and the names of the layers whose outputs it takes, in order. */
 export interface ModelNode {
@@ -172,6 +174,25 @@ export class Model {
   /** Frees every weight and constant. */
   dispose(): void {
     for (const l of this.layers) l.dispose();
+  }
+
+  /**
+   * Trains the model on the GPU with softmax cross-entropy on its logits (see src/nn/training.ts).
+   * @example
+   * await model.fit(imageDataset(train), { optimizer: adam({ learningRate: 1e-3 }), epochs: 2, batchSize: 64 });
+   */
+  fit(data: Dataset, opts: FitOptions): Promise<History> {
+    return fit(this.engine, this, data, opts);
+  }
+
+  /** Mean loss and accuracy over `data`. */
+  evaluate(data: Dataset, opts: { batchSize?: number } = {}): Promise<{ loss: number; accuracy: number }> {
+    return evaluate(this.engine, this, data, opts);
+  }
+
+  /** The TF.js layers format: model.json (with `weightsManifest` naming 'weights.bin') and the weight bytes. */
+  save(): Promise<SavedModel> {
+    return saveLayersModel(this);
   }
 
   private forward(x: Tensor, ops: Ops, training: boolean, keepAll: boolean, logits: boolean): Map<string, Tensor> {
