@@ -10,6 +10,12 @@
 // way, each slab is fetched with consecutive invocations walking whichever of its two axes is
 // contiguous in memory (the one whose stride is 1).
 //
+// matmul_regs is the variant without workgroup memory, for CPU-emulated adapters (SwiftShader),
+// where workgroup memory is ordinary memory and every barrier synchronises emulated lanes: each
+// invocation walks all of K for its own 4×4 block, loading 4 values of A and 4 of B per step.
+// It also serves tiny products (a batch of one through a dense layer) on any adapter, where a
+// 64×64 tile would leave most of a workgroup idle.
+//
 // Slabs are stored k-major as vec4s: a_tile[kk * 16 + i] holds op(A) rows 4i..4i+3 at column kk,
 // b_tile[kk * 16 + j] holds op(B) columns 4j..4j+3 at row kk. Out-of-range elements load as zero,
 // so any M, N, K works; K = 0 gives a C of zeros, as tf.matMul does.
@@ -100,5 +106,43 @@ fn matmul(
       let col = col0 + tx * 4u + j;
       if (col < params.n) { c[row * params.n + col] = acc[i][j]; }
     }
+  }
+}
+
+override WG_X: u32 = 8u;
+override WG_Y: u32 = 8u;
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn matmul_regs(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let col0 = gid.x * 4u;
+  let row0 = (gid.y + gid.z * groups.y * WG_Y) * 4u;
+  if (col0 >= params.n || row0 >= params.m) { return; }
+  // A last partial block repeats its last row or column instead of reading out of range.
+  let last_r = params.m - 1u - row0;
+  let last_c = params.n - 1u - col0;
+  let ra = (vec4<u32>(row0) + vec4<u32>(0u, min(1u, last_r), min(2u, last_r), min(3u, last_r))) * params.a_stride_m;
+  let cb = (vec4<u32>(col0) + vec4<u32>(0u, min(1u, last_c), min(2u, last_c), min(3u, last_c))) * params.b_stride_n;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  var ak = 0u;
+  var bk = 0u;
+  for (var kk = 0u; kk < params.k; kk++) {
+    let bv = vec4<f32>(b[bk + cb.x], b[bk + cb.y], b[bk + cb.z], b[bk + cb.w]);
+    acc0 += a[ra.x + ak] * bv;
+    acc1 += a[ra.y + ak] * bv;
+    acc2 += a[ra.z + ak] * bv;
+    acc3 += a[ra.w + ak] * bv;
+    ak += params.a_stride_k;
+    bk += params.b_stride_k;
+  }
+  let nr = min(4u, params.m - row0);
+  let nc = min(4u, params.n - col0);
+  for (var j = 0u; j < nc; j++) {
+    c[row0 * params.n + col0 + j] = acc0[j];
+    if (nr > 1u) { c[(row0 + 1u) * params.n + col0 + j] = acc1[j]; }
+    if (nr > 2u) { c[(row0 + 2u) * params.n + col0 + j] = acc2[j]; }
+    if (nr > 3u) { c[(row0 + 3u) * params.n + col0 + j] = acc3[j]; }
   }
 }

@@ -9,6 +9,7 @@ import type { Tensor } from '../tensor.js';
 import { Shader } from '../gpu/shader.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkTensor, grid1d } from './checks.js';
+import { blockGrid, blockWorkgroup } from './launch.js';
 import source from '../../shaders/matmul.wgsl';
 
 const shader = new Shader('matmul', source);
@@ -49,18 +50,32 @@ export function matMul(engine: Engine, a: Tensor, b: Tensor, opts: MatMulOptions
   }
 
   const c = engine.empty([m, n], 'matMul');
+  if (c.size === 0) return c;
   const tilesN = Math.ceil(n / TILE);
-  engine.run({
-    shader, entry: 'matmul',
+  const common = {
+    shader,
     buffers: { a: a.buffer, b: b.buffer, c: c.buffer },
     params: {
       m, n, k: ka, tiles_n: tilesN,
       a_stride_m: transposeA ? 1 : a1, a_stride_k: transposeA ? a1 : 1,
       b_stride_k: transposeB ? 1 : b1, b_stride_n: transposeB ? b1 : 1,
     },
-    workgroups: grid1d(Math.ceil(m / TILE) * tilesN, 1),
-  });
+  };
+  if (pickMatMulVariant(engine, m, n) === 'tiled') {
+    engine.run({ ...common, entry: 'matmul', workgroups: grid1d(Math.ceil(m / TILE) * tilesN, 1) });
+  } else {
+    const colGroups = Math.ceil(n / 4);
+    const wg = blockWorkgroup(colGroups);
+    engine.run({ ...common, entry: 'matmul_regs', constants: wg, workgroups: blockGrid(colGroups, Math.ceil(m / 4), wg) });
+  }
   return c;
+}
+
+/** Workgroup tiles on hardware adapters for products big enough to fill them; registers otherwise. */
+export function pickMatMulVariant(engine: Engine, m: number, n: number): 'tiled' | 'regs' {
+  const forced = engine.tuning.matMul;
+  if (forced !== 'auto') return forced;
+  return !engine.info.isSoftware && m * n >= 64 * 64 ? 'tiled' : 'regs';
 }
 
 function checkFlag(name: string, v: unknown): void {
