@@ -31,6 +31,8 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
+// max_pool_argmax: the flat index in x of each window's first maximum, or -1 (for pool_grad.wgsl).
+@group(0) @binding(3) var<storage, read_write> argmax: array<i32>;
 
 fn linear_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 256u;
@@ -93,4 +95,27 @@ fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   let count = max(win.h1 - win.h0, 0) * max(win.w1 - win.w0, 0);
   var nan_bits = 0x7fc00000u;
   y[i] = select(bitcast<f32>(nan_bits), sum / f32(count), count > 0);
+}
+
+// The same scan as max_pool, keeping where the first maximum was instead of its value. Overlapping
+// windows' gradients then gather through these indices instead of rescanning every window.
+@compute @workgroup_size(256)
+fn max_pool_argmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = linear_index(gid, groups);
+  if (i >= params.size) { return; }
+  let win = window_of(i32(i));
+  var neg_inf_bits = 0xff800000u;
+  var best = bitcast<f32>(neg_inf_bits);
+  var at = -1;
+  for (var h = win.h0; h < win.h1; h++) {
+    let row = win.base + h * params.in_w * params.channels;
+    for (var w = win.w0; w < win.w1; w++) {
+      let v = x[row + w * params.channels];
+      if (v > best) {
+        best = v;
+        at = row + w * params.channels;
+      }
+    }
+  }
+  argmax[i] = at;
 }

@@ -8,10 +8,12 @@
 // likewise. Windows are clipped to the input exactly as in the forward pass.
 //
 // max: dy of a window goes to its first maximum in row-major order (the forward keeps a value only
-// when strictly greater), as TensorFlow.js's CPU MaxPoolGrad does. Rather than storing argmaxes,
-// each thread re-scans every window containing its pixel: the pixel is that window's first
+// when strictly greater), as TensorFlow.js's CPU MaxPoolGrad does. Where windows do not overlap,
+// max_pool_grad re-scans the one window containing its pixel: the pixel is that window's first
 // maximum iff it beats −∞, no earlier element is ≥ it and no later one is > it. NaN compares
-// false both ways, so NaNs never win and never block, as in the forward.
+// false both ways, so NaNs never win and never block, as in the forward. Where they overlap,
+// pool.wgsl's max_pool_argmax first records each window's first maximum and
+// max_pool_grad_argmax compares indices, one per covering window, instead of rescanning them.
 // avg: each in-bounds element of a window receives dy / (the window's in-bounds count), the true
 // gradient of the forward's mean (TensorFlow.js divides by k_h·k_w even where a window overlaps
 // padding, which is not the gradient of its own forward).
@@ -37,6 +39,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+// Each window's first maximum as a flat index into x, or -1 (pool.wgsl's max_pool_argmax).
+@group(0) @binding(4) var<storage, read> argmax: array<i32>;
 
 fn linear_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 256u;
@@ -101,6 +105,24 @@ fn max_pool_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
       for (var ow = cols.x; ow <= cols.y; ow++) {
         if (is_first_max(p, mine, oh, ow)) { acc += dy[dy_index(p, oh, ow)]; }
       }
+    }
+  }
+  dx[i] = acc;
+}
+
+// For overlapping windows: one index compare per covering window instead of a rescan of it.
+@compute @workgroup_size(256)
+fn max_pool_grad_argmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = linear_index(gid, groups);
+  if (i >= params.size) { return; }
+  let p = pixel_of(i32(i));
+  let rows = covering(p.h, params.k_h, params.stride_h, params.pad_top, params.out_h);
+  let cols = covering(p.w, params.k_w, params.stride_w, params.pad_left, params.out_w);
+  var acc = 0.0;
+  for (var oh = rows.x; oh <= rows.y; oh++) {
+    for (var ow = cols.x; ow <= cols.y; ow++) {
+      let o = dy_index(p, oh, ow);
+      if (argmax[o] == i32(i)) { acc += dy[o]; }
     }
   }
   dx[i] = acc;

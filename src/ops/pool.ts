@@ -59,12 +59,21 @@ export function maxPool2dGrad(engine: Engine, dy: Tensor, x: Tensor, opts: Pool2
   const g = geometry(op, x.shape, opts);
   checkDy(op, dy, g, `x ${shapeStr(x.shape)}`);
   const dx = engine.empty(x.shape, op);
+  const params = { ...windowParams(g), channels: g.channels, size: dx.size };
+  if (g.strideH >= g.kH && g.strideW >= g.kW) {
+    // Each pixel lies in at most one window: rescanning it costs less than a second pass.
+    engine.run({ shader: gradShader, entry: 'max_pool_grad', buffers: { x: x.buffer, dy: dy.buffer, dx: dx.buffer }, params, workgroups: grid1d(dx.size, 256) });
+    return dx;
+  }
+  const argmax = engine.empty(dy.shape, `${op} argmax`);
   engine.run({
-    shader: gradShader, entry: 'max_pool_grad',
-    buffers: { x: x.buffer, dy: dy.buffer, dx: dx.buffer },
-    params: { ...windowParams(g), channels: g.channels, size: dx.size },
-    workgroups: grid1d(dx.size, 256),
+    shader: forwardShader, entry: 'max_pool_argmax',
+    buffers: { x: x.buffer, argmax: argmax.buffer },
+    params: { ...params, size: dy.size },
+    workgroups: grid1d(dy.size, 256),
   });
+  engine.run({ shader: gradShader, entry: 'max_pool_grad_argmax', buffers: { dy: dy.buffer, dx: dx.buffer, argmax: argmax.buffer }, params, workgroups: grid1d(dx.size, 256) });
+  argmax.dispose();
   return dx;
 }
 
