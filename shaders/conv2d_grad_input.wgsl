@@ -3,10 +3,12 @@
 //
 // A GEMM over dy with the flipped filter (M = n·ih·iw, N = ci, K = kh·kw·co), gathered without
 // materialising a dilated dy: for each tap (ky, kx) the source row oy = (iy + pad_top − ky·dil_h) /
-// stride_h exists only when the division is exact. Each thread keeps a register pblock of 4
-// neighbouring input pixels × 4 input channels and walks co, loading 4 dy values and 4 filter
-// values per step (16 FMAs). Taps that hit no output pixel for any of the 4 are skipped whole,
-// which is most taps at stride > 1.
+// stride_h exists only when the division is exact. Each thread keeps a register block of 4 input
+// pixels × 4 input channels and walks co, loading 4 dy values and 4 filter values per step
+// (16 FMAs). The 4 pixels of a block share their phase modulo stride_w (ix = phase + stride_w·j),
+// so they take their gradient from the same taps and from 4 neighbouring dy columns: at stride 2
+// no lane is masked, where neighbouring pixels would leave half of them idle. Taps whose division
+// is not exact are skipped whole.
 
 struct Params {
   batch: u32, in_h: u32, in_w: u32, in_c: u32,
@@ -28,7 +30,12 @@ fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
   let ci0 = gid.x * 4u;
   let pblock = gid.y + gid.z * groups.y * WG_Y;
   if (ci0 >= params.in_c || pblock >= params.batch * params.in_h * params.iw_blocks) { return; }
-  let ix0 = (pblock % params.iw_blocks) * 4u;
+  // iw_blocks = stride_w · (blocks per phase); block b holds ix = phase + stride_w·(4q + j).
+  let b = pblock % params.iw_blocks;
+  let sw = params.stride_w;
+  let phase = b % sw;
+  let q4 = (b / sw) * 4u;
+  let ix0 = phase + sw * q4;
   let iy = (pblock / params.iw_blocks) % params.in_h;
   let n = pblock / (params.iw_blocks * params.in_h);
   let co_n = params.out_c;
@@ -41,18 +48,20 @@ fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
-  let sw = i32(params.stride_w);
+  let ixs = vec4<u32>(ix0, ix0 + sw, ix0 + 2u * sw, ix0 + 3u * sw);
+  let in_row = ixs < vec4<u32>(params.in_w);
   for (var ky = 0u; ky < params.k_h; ky++) {
     let num_y = i32(iy + params.pad_top) - i32(ky * params.dil_h);
     if (num_y < 0 || num_y % i32(params.stride_h) != 0) { continue; }
     let oy = u32(num_y) / params.stride_h;
     if (oy >= params.out_h) { continue; }
     for (var kx = 0u; kx < params.k_w; kx++) {
-      let num0 = i32(ix0 + params.pad_left) - i32(kx * params.dil_w);
-      let nums = vec4<i32>(num0, num0 + 1, num0 + 2, num0 + 3);
-      let oxs = nums / vec4<i32>(sw);
-      let ixs = vec4<u32>(ix0, ix0 + 1u, ix0 + 2u, ix0 + 3u);
-      let valid = (nums >= vec4<i32>(0)) & ((nums % vec4<i32>(sw)) == vec4<i32>(0)) & (oxs < vec4<i32>(i32(params.out_w))) & (ixs < vec4<u32>(params.in_w));
+      // ox_j = (ix_j + pad_left − kx·dil_w) / stride_w, exact for all four or for none.
+      let num = i32(phase + params.pad_left) - i32(kx * params.dil_w);
+      if (((num % i32(sw)) + i32(sw)) % i32(sw) != 0) { continue; }
+      let ox0 = num / i32(sw) + i32(q4);
+      let oxs = vec4<i32>(ox0, ox0 + 1, ox0 + 2, ox0 + 3);
+      let valid = (oxs >= vec4<i32>(0)) & (oxs < vec4<i32>(i32(params.out_w))) & in_row;
       if (!any(valid)) { continue; }
       let m = select(vec4<f32>(0.0), vec4<f32>(1.0), valid);
       let row = (n * params.out_h + oy) * params.out_w;
@@ -67,13 +76,12 @@ fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
       }
     }
   }
-  let base = ((n * params.in_h + iy) * params.in_w + ix0) * params.in_c + ci0;
+  let row_base = (n * params.in_h + iy) * params.in_w;
   let nc = min(4u, params.in_c - ci0);
-  let np = min(4u, params.in_w - ix0);
   for (var k = 0u; k < nc; k++) {
-    dx[base + k] = acc0[k];
-    if (np > 1u) { dx[base + params.in_c + k] = acc1[k]; }
-    if (np > 2u) { dx[base + 2u * params.in_c + k] = acc2[k]; }
-    if (np > 3u) { dx[base + 3u * params.in_c + k] = acc3[k]; }
+    if (in_row.x) { dx[(row_base + ixs.x) * params.in_c + ci0 + k] = acc0[k]; }
+    if (in_row.y) { dx[(row_base + ixs.y) * params.in_c + ci0 + k] = acc1[k]; }
+    if (in_row.z) { dx[(row_base + ixs.z) * params.in_c + ci0 + k] = acc2[k]; }
+    if (in_row.w) { dx[(row_base + ixs.w) * params.in_c + ci0 + k] = acc3[k]; }
   }
 }

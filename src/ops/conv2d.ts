@@ -88,7 +88,8 @@ export function conv2dGradInput(engine: Engine, dy: Tensor, w: Tensor, xShape: r
   if (dx.size === 0) return dx;
   const groups = Math.ceil(g.channels / 4);
   const wg = blockWorkgroup(groups);
-  const iwBlocks = Math.ceil(g.inW / 4);
+  // Blocks group 4 input columns of one phase modulo the stride (see the shader).
+  const iwBlocks = g.strideW * Math.ceil(Math.ceil(g.inW / g.strideW) / 4);
   engine.run({
     shader: gradInputShader, entry: 'conv2d_grad_input', constants: wg,
     buffers: { dy: dy.buffer, w: w.buffer, dx: dx.buffer },
