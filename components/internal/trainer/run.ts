@@ -1,0 +1,230 @@
+/**
+ * One training run as the trainer element drives it: a fresh model from a preset, an optimizer,
+ * `model.fit` with pause, resume and stop between steps, the loss and accuracy curves (training
+ * read back every few steps by fit, test evaluated a dozen times per run), and the throughput and
+ * time left. No DOM here: the element renders what this reports.
+ */
+import type { Engine } from '../../../src/engine.js';
+import type { Model } from '../../../src/nn/model.js';
+import { sequential } from '../../../src/nn/sequential.js';
+import { presets, type Preset } from '../../../src/nn/presets.js';
+import { adam, sgd, type Optimizer } from '../../../src/nn/optimizers.js';
+import { TrainingControl, type BatchLog, type Dataset, type History } from '../../../src/nn/training.js';
+
+export type OptimizerName = 'adam' | 'sgd';
+
+export interface RunSettings {
+  preset: string;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  optimizer: OptimizerName;
+  /** SGD only. */
+  momentum: number;
+  seed: number;
+  /** Steps between read-backs of the training loss (fit's metricsEvery); 0: about 60 per run, at most every 10 steps. */
+  metricsEvery: number;
+  /** About how many times per run the test set is evaluated (besides before the first step and at each epoch's end). */
+  testPoints: number;
+}
+
+export interface CurvePoint {
+  /** Steps done when the point was taken (0: before training). */
+  step: number;
+  loss: number;
+  accuracy: number;
+}
+
+export interface Curves {
+  train: CurvePoint[];
+  test: CurvePoint[];
+}
+
+export interface Progress {
+  /** The epoch under way, from 1. */
+  epoch: number;
+  epochs: number;
+  /** Steps done, from 1 after the first step. */
+  step: number;
+  steps: number;
+  /** Batches done in this epoch. */
+  batch: number;
+  batches: number;
+  /** The training loss and accuracy of this step's batch, where fit read them back. */
+  loss?: number;
+  accuracy?: number;
+  imagesPerSecond: number;
+  /** Estimated from the recent throughput; null until there is one. */
+  secondsLeft: number | null;
+  /** step / steps. */
+  fraction: number;
+}
+
+/** Settings a person typed, checked with messages that say what is wrong. */
+export function checkSettings(s: RunSettings): Preset {
+  const preset = presets[s.preset];
+  if (!preset) throw new Error(`there is no preset '${s.preset}'; the presets are ${Object.keys(presets).join(', ')}`);
+  const positive = (name: string, v: number) => {
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
+  };
+  positive('the learning rate', s.learningRate);
+  if (!Number.isInteger(s.batchSize) || s.batchSize < 1 || s.batchSize > 4096) throw new Error(`the batch size must be a whole number from 1 to 4096, got ${s.batchSize}`);
+  if (!Number.isInteger(s.epochs) || s.epochs < 1 || s.epochs > 1000) throw new Error(`the number of epochs must be a whole number from 1 to 1000, got ${s.epochs}`);
+  if (s.optimizer !== 'adam' && s.optimizer !== 'sgd') throw new Error(`the optimizer must be 'adam' or 'sgd', got '${String(s.optimizer)}'`);
+  if (s.optimizer === 'sgd' && (!Number.isFinite(s.momentum) || s.momentum < 0 || s.momentum >= 1)) throw new Error(`momentum must be in [0, 1), got ${s.momentum}`);
+  return preset;
+}
+
+/** A model of the preset's layers with seeded initial weights, named after the preset. */
+export function createModel(engine: Engine, preset: Preset, seed: number): Model {
+  return sequential(engine, { inputShape: preset.inputShape, layers: preset.layers, seed, name: `mnist_${preset.name}` });
+}
+
+function createOptimizer(s: RunSettings): Optimizer {
+  return s.optimizer === 'sgd' ? sgd({ learningRate: s.learningRate, momentum: s.momentum }) : adam({ learningRate: s.learningRate });
+}
+
+/**
+ * Images per second over the last steps. A pause empties the window, so the time spent paused
+ * never counts as slow training.
+ */
+export class Throughput {
+  private samples: { ms: number; images: number }[] = [];
+  private last = 0;
+
+  constructor(private readonly window = 24) {}
+
+  add(ms: number, images: number): void {
+    this.samples.push({ ms, images });
+    if (this.samples.length > this.window) this.samples.shift();
+  }
+
+  /** Forget the samples (after a pause): the next rate starts from the next step. */
+  restart(): void {
+    this.samples = [];
+  }
+
+  /** The recent rate, or the last one known while the window refills, or `fallback`. */
+  perSecond(fallback = 0): number {
+    const s = this.samples;
+    if (s.length >= 2) {
+      const seconds = (s[s.length - 1]!.ms - s[0]!.ms) / 1000;
+      if (seconds > 0) this.last = (s[s.length - 1]!.images - s[0]!.images) / seconds;
+    }
+    return this.last || fallback;
+  }
+}
+
+export interface RunHooks {
+  /** After every step, with the weights updated; training waits for it. */
+  onStep?: (p: Progress) => void | Promise<void>;
+  /** After each evaluation of the test set. */
+  onTest?: (point: CurvePoint) => void;
+}
+
+export class TrainingRun {
+  readonly control = new TrainingControl();
+  readonly abort = new AbortController();
+  readonly curves: Curves = { train: [], test: [] };
+  readonly batches: number;
+  readonly steps: number;
+  readonly optimizer: Optimizer;
+  /** The progress after the last step (null before the first). */
+  progress: Progress | null = null;
+  private readonly throughput = new Throughput();
+  private readonly testEvery: number;
+
+  constructor(
+    readonly model: Model,
+    readonly train: Dataset,
+    readonly test: Dataset,
+    readonly settings: RunSettings,
+  ) {
+    this.batches = Math.ceil(train.count / settings.batchSize);
+    this.steps = this.batches * settings.epochs;
+    this.testEvery = Math.max(1, Math.round(this.steps / Math.max(1, settings.testPoints)));
+    this.optimizer = createOptimizer(settings);
+  }
+
+  get paused(): boolean {
+    return this.control.paused;
+  }
+
+  get stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /** Waits before the next step. */
+  pause(): void {
+    this.control.pause();
+  }
+
+  resume(): void {
+    this.throughput.restart();
+    this.control.resume();
+  }
+
+  /** Stops before the next step (even while paused); the weights stay those of the last step done. */
+  stop(): void {
+    this.abort.abort(new DOMException('training was stopped', 'AbortError'));
+    this.control.resume();
+  }
+
+  /** The learning rate of the running optimizer (a slider may change it between steps). */
+  setLearningRate(lr: number): void {
+    if (Number.isFinite(lr) && lr > 0) this.optimizer.learningRate = lr;
+  }
+
+  /** Trains; rejects with an AbortError after stop(), or with fit's error (a NaN loss names its step). */
+  async run(hooks: RunHooks = {}): Promise<History> {
+    const { settings: s } = this;
+    await this.evaluateTest(0, hooks);
+    const started = performance.now();
+    this.throughput.add(started, 0);
+    let images = 0;
+    try {
+      return await this.model.fit(this.train, {
+        optimizer: this.optimizer,
+        epochs: s.epochs,
+        batchSize: s.batchSize,
+        seed: s.seed,
+        metricsEvery: s.metricsEvery > 0 ? s.metricsEvery : Math.min(10, Math.max(1, Math.round(this.steps / 60))),
+        signal: this.abort.signal,
+        control: this.control,
+        onBatchEnd: async (log: BatchLog) => {
+          const done = log.step + 1;
+          images += Math.min(s.batchSize, this.train.count - log.batch * s.batchSize);
+          this.throughput.add(performance.now(), images);
+          if (log.loss !== undefined && log.accuracy !== undefined) this.curves.train.push({ step: done, loss: log.loss, accuracy: log.accuracy });
+          const rate = this.throughput.perSecond(log.imagesPerSecond);
+          const imagesLeft = this.train.count * s.epochs - images;
+          this.progress = {
+            epoch: log.epoch + 1,
+            epochs: s.epochs,
+            step: done,
+            steps: this.steps,
+            batch: log.batch + 1,
+            batches: log.batches,
+            loss: log.loss,
+            accuracy: log.accuracy,
+            imagesPerSecond: rate,
+            secondsLeft: rate > 0 ? imagesLeft / rate : null,
+            fraction: done / this.steps,
+          };
+          if (done % this.testEvery === 0 || log.batch === log.batches - 1) await this.evaluateTest(done, hooks);
+          await hooks.onStep?.(this.progress);
+        },
+      });
+    } finally {
+      this.optimizer.dispose();
+    }
+  }
+
+  private async evaluateTest(step: number, hooks: RunHooks): Promise<void> {
+    if (this.curves.test.some((p) => p.step === step)) return;
+    const r = await this.model.evaluate(this.test, { batchSize: 256 });
+    const point = { step, loss: r.loss, accuracy: r.accuracy };
+    this.curves.test.push(point);
+    hooks.onTest?.(point);
+  }
+}

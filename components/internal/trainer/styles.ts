@@ -1,0 +1,173 @@
+/** The trainer's own styles (the shared tokens come from theme.ts). */
+import { css } from 'lit';
+
+export const trainerStyles = css`
+  :host {
+    --_train: var(--cnn-train-color, var(--_accent));
+    --_test: var(--cnn-test-color, #d9480f);
+    --_plot-height: var(--cnn-plot-height, 170px);
+    --_filter: var(--cnn-filter-size, 48px);
+    --_map: var(--cnn-map-size, 56px);
+    --_digit: var(--cnn-digit-size, 84px);
+  }
+  .controls {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 10px 14px;
+    align-items: flex-end;
+    margin: 0 0 8px;
+  }
+  .field {
+    display: flex;
+    flex-direction: column;
+    gap: 3px;
+    font-size: 0.85em;
+    color: var(--_muted);
+  }
+  .field select,
+  .field input {
+    font: inherit;
+    font-size: 1rem;
+    color: var(--_fg);
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: 6px;
+    padding: 4px 6px;
+  }
+  .field input {
+    width: 7em;
+  }
+  .data {
+    margin: 0 0 10px;
+    font-size: 0.85em;
+    color: var(--_muted);
+  }
+  .data code {
+    font-family: var(--_mono);
+  }
+  .buttons {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 8px;
+    margin-bottom: 8px;
+  }
+  .buttons button {
+    border: 1px solid var(--_border);
+    background: var(--_bg);
+    color: var(--_fg);
+    border-radius: 6px;
+    padding: 6px 16px;
+    cursor: pointer;
+  }
+  .buttons button.start {
+    background: var(--_accent);
+    border-color: var(--_accent);
+    color: #fff;
+  }
+  .buttons button:disabled {
+    opacity: 0.45;
+    cursor: default;
+  }
+  .meter {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 6px 12px;
+    font-size: 0.85em;
+    color: var(--_muted);
+    font-variant-numeric: tabular-nums;
+  }
+  .bar {
+    flex: 1 1 240px;
+    max-width: 420px;
+    height: 10px;
+    border-radius: 5px;
+    background: var(--_surface);
+    border: 1px solid var(--_border);
+    overflow: hidden;
+  }
+  .bar span {
+    display: block;
+    height: 100%;
+    background: var(--_accent);
+    transition: width 0.2s linear;
+  }
+  .status {
+    margin: 6px 0 12px;
+    min-height: 1.4em;
+  }
+  .charts {
+    display: grid;
+    grid-template-columns: repeat(auto-fit, minmax(240px, 1fr));
+    gap: 12px;
+    margin-bottom: 14px;
+  }
+  figure {
+    margin: 0;
+  }
+  figcaption,
+  h4 {
+    color: var(--_muted);
+    font-size: 0.85em;
+    font-weight: normal;
+    margin: 0 0 4px;
+  }
+  canvas.plot {
+    display: block;
+    width: 100%;
+    height: var(--_plot-height);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_bg);
+  }
+  .live {
+    display: grid;
+    grid-template-columns: repeat(auto-fit, minmax(280px, 1fr));
+    gap: 18px;
+    align-items: start;
+  }
+  .tiles {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--_gap);
+  }
+  .filters .tiles {
+    max-width: calc(8 * (var(--_filter) + var(--_gap)));
+  }
+  canvas.filter {
+    width: var(--_filter);
+    height: auto;
+    border: 1px solid var(--_border);
+    border-radius: 3px;
+  }
+  .digit-row {
+    display: flex;
+    gap: 10px;
+    align-items: center;
+    margin-bottom: 8px;
+  }
+  canvas.digit {
+    width: var(--_digit);
+    height: auto;
+    background: #000;
+    border-radius: 4px;
+  }
+  .prediction {
+    font-size: 0.9em;
+  }
+  .prediction strong {
+    font-size: 1.4em;
+  }
+  .maps + .maps {
+    margin-top: 8px;
+  }
+  canvas.map {
+    width: var(--_map);
+    height: auto;
+    border-radius: 3px;
+  }
+  .placeholder {
+    color: var(--_muted);
+    font-size: 0.85em;
+  }
+`;
