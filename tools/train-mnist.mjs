@@ -43,9 +43,14 @@ const browser = await chromium.launch({ executablePath: chrome, headless: true, 
 try {
   const page = await browser.newPage();
   page.on('pageerror', (err) => console.error(`page error: ${err.message}`));
+  // Without a terminal (CI logs), one progress line every 30 s.
+  let lastLogged = 0;
   await page.exposeFunction('cnnProgress', (line) => {
     if (process.stdout.isTTY) process.stdout.write(`\r\x1b[K${line.replace(/\n$/, '')}${line.endsWith('\n') ? '\n' : ''}`);
-    else if (line.endsWith('\n') || /batch \d+0{2}\//.test(line) || line.startsWith('adapter')) console.log(line.trimEnd());
+    else if (line.endsWith('\n') || line.startsWith('adapter') || Date.now() - lastLogged > 30_000) {
+      lastLogged = Date.now();
+      console.log(line.trimEnd());
+    }
   });
   await page.goto(new URL('/dist/train-mnist.html', server.url).href);
   await page.waitForFunction(() => typeof window.cnnTrain === 'function');
