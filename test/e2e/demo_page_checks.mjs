@@ -1,5 +1,6 @@
-// End-to-end checks of the demo page in headless Chromium: with WebGPU it draws eight non-blank,
-// different feature maps; without WebGPU it shows the notice and throws nothing.
+// End-to-end checks of the engine demo page (demo/engine.html: the engine alone, no elements) in
+// headless Chromium: with WebGPU it draws eight non-blank, different feature maps; without WebGPU
+// it shows the notice and throws nothing. The article (demo/index.html) is checked in article_checks.mjs.
 import { join } from 'node:path';
 
 /** The page waits on shader compilation and a software adapter on CI machines: allow two minutes. */
@@ -25,7 +26,7 @@ async function openDemo({ server, getBrowser }, screenshotPath, setup) {
   });
   if (setup) await setup(context);
   try {
-    await page.goto(server.url, { waitUntil: 'load', timeout: 30_000 });
+    await page.goto(new URL('engine.html', server.url).href, { waitUntil: 'load', timeout: 30_000 });
     try {
       await page.waitForFunction(() => ['done', 'error', 'unsupported'].includes(document.body.dataset.status), null, {
         timeout: PAGE_TIMEOUT_MS,
@@ -52,9 +53,9 @@ async function openDemo({ server, getBrowser }, screenshotPath, setup) {
 
 export const pageTests = [
   {
-    name: 'demo page: draws 8 non-blank, different feature maps from conv2d → add → relu → maxPool2d',
+    name: 'engine demo page: draws 8 non-blank, different feature maps from conv2d → add → relu → maxPool2d',
     async run(env) {
-      const { context, page, state, pageErrors, badResponses } = await openDemo(env, join(env.artifacts, 'demo.png'));
+      const { context, page, state, pageErrors, badResponses } = await openDemo(env, join(env.artifacts, 'engine-demo.png'));
       try {
         if (state.status === 'error') {
           throw new Error(`the page reported an error: ${state.error}${state.errorAt ? ` (${state.errorAt})` : ''}`);
@@ -93,12 +94,12 @@ export const pageTests = [
     },
   },
   {
-    name: 'demo page: without WebGPU shows a notice naming the browsers that work, and throws nothing',
+    name: 'engine demo page: without WebGPU shows a notice naming the browsers that work, and throws nothing',
     async run(env) {
       const hideWebGpu = () => {
         delete Navigator.prototype.gpu;
       };
-      const { context, state, pageErrors } = await openDemo(env, join(env.artifacts, 'demo-no-webgpu.png'), (c) => c.addInitScript(hideWebGpu));
+      const { context, state, pageErrors } = await openDemo(env, join(env.artifacts, 'engine-demo-no-webgpu.png'), (c) => c.addInitScript(hideWebGpu));
       try {
         expect(state.status === 'unsupported', `the page ended with status '${state.status}'${state.error ? `: ${state.error}` : ''}, expected 'unsupported'`);
         for (const word of ['WebGPU', 'Chrome', 'Safari', 'Firefox']) {
@@ -111,7 +112,7 @@ export const pageTests = [
     },
   },
   {
-    name: 'demo page: when the engine fails, shows the error instead of a blank page',
+    name: 'engine demo page: when the engine fails, shows the error instead of a blank page',
     async run(env) {
       // An engine whose conv2d throws, and then no bundle at all (someone forgot to build).
       const failingEngine = `export async function createEngine() {
@@ -124,7 +125,7 @@ export const pageTests = [
       ];
       for (const [what, handler, expected] of cases) {
         const setup = (context) => context.route('**/dist/cnn-webgpu.js', handler);
-        const { context, state, pageErrors } = await openDemo(env, join(env.artifacts, 'demo-error.png'), setup);
+        const { context, state, pageErrors } = await openDemo(env, join(env.artifacts, 'engine-demo-error.png'), setup);
         try {
           expect(state.status === 'error', `with ${what} the page ended with status '${state.status}', expected 'error'`);
           expect(state.notice.includes(expected), `with ${what} the notice does not show '${expected}': '${state.notice.slice(0, 200)}'`);

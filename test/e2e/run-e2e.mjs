@@ -1,12 +1,15 @@
-// The end-to-end tests: the demo server (from Node) and the demo page (in headless Chromium with
-// WebGPU, through Playwright), run against exactly what `npm start` serves. tools/run-tests.mjs calls
-// runE2e after the unit tests and adds its counts to the summary line.
+// The end-to-end tests: the demo server (from Node), then in headless Chromium with WebGPU through
+// Playwright the engine demo page, the article with both shipped models, the embedding example and
+// the training page, run against exactly what `npm start` serves. tools/run-tests.mjs calls runE2e
+// after the unit tests and adds its counts to the summary line.
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright';
 import { startDemoServer } from '../../tools/demo-server.mjs';
 import { chromeArgs } from '../../tools/find-chrome.mjs';
 import { serverTests } from './demo_server_checks.mjs';
 import { pageTests } from './demo_page_checks.mjs';
+import { articleTests } from './article_checks.mjs';
+import { trainPageTests } from './train_page_checks.mjs';
 
 export const ARTIFACTS = 'test-artifacts';
 /** Per test; the page itself may take up to 120 s on a software adapter. */
@@ -19,7 +22,7 @@ const TEST_TIMEOUT_MS = 180_000;
 export async function runE2e(chromePath) {
   const counts = { passed: 0, failed: 0 };
   mkdirSync(ARTIFACTS, { recursive: true });
-  console.log('\nEnd-to-end tests (demo server and page):');
+  console.log('\nEnd-to-end tests (demo server, engine page, article, embedding, training page):');
 
   let server = null;
   let browser = null;
@@ -43,7 +46,7 @@ export async function runE2e(chromePath) {
     } catch (err) {
       serverError = new Error(`the demo server did not start: ${firstLine(err)}`);
     }
-    for (const test of [...serverTests, ...pageTests]) {
+    for (const test of [...serverTests, ...pageTests, ...articleTests, ...trainPageTests]) {
       const ok = await runOne(test, async () => {
         if (serverError) throw serverError;
         await test.run({ server, getBrowser, artifacts: ARTIFACTS });

@@ -1,0 +1,81 @@
+/** Parsing of the elements' list-valued attributes, kept apart so it is tested without a GPU. */
+
+/**
+ * `channels`: a count ("8": the first 8), or indices and ranges ("0, 3, 5-7"). Indices past the
+ * layer's channel count are dropped; an empty result falls back to channel 0.
+ * @example
+ * pickChannels('8', 32)       // [0, 1, 2, 3, 4, 5, 6, 7]
+ * pickChannels('0,3,5-7', 6)  // [0, 3, 5]
+ */
+export function pickChannels(spec: string | number | null | undefined, available: number, fallback = 8): number[] {
+  const text = String(spec ?? '').trim();
+  let picked: number[];
+  if (text === '' || /^\d+$/.test(text)) {
+    const n = text === '' ? fallback : Number(text);
+    picked = Array.from({ length: Math.min(n, available) }, (_, i) => i);
+  } else if (text === 'all') {
+    picked = Array.from({ length: available }, (_, i) => i);
+  } else {
+    picked = [];
+    for (const part of text.split(/[\s,]+/).filter(Boolean)) {
+      const range = /^(\d+)\s*[-–]\s*(\d+)$/.exec(part);
+      if (range) {
+        for (let i = Number(range[1]); i <= Number(range[2]); i++) picked.push(i);
+      } else if (/^\d+$/.test(part)) {
+        picked.push(Number(part));
+      }
+    }
+    picked = [...new Set(picked)].filter((i) => i < available);
+  }
+  return picked.length > 0 ? picked : [0];
+}
+
+/** `layers`: names separated by spaces or commas; empty means every layer worth drawing. */
+export function parseNames(spec: string | null | undefined): string[] {
+  return String(spec ?? '').split(/[\s,]+/).filter(Boolean);
+}
+
+/** Layers that draw nothing new: the input itself and identities at inference. */
+const NOT_DRAWN = new Set(['InputLayer', 'Dropout', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout']);
+
+export function defaultLayer(className: string): boolean {
+  return !NOT_DRAWN.has(className);
+}
+
+/**
+ * `labels`: a JSON array (`["cat", "dog"]`) or a comma-separated list (`cat, dog`). A URL (ending in
+ * .json, or absolute, or starting with / ./ ../) is fetched by the element: this returns null for it.
+ */
+export function parseLabels(spec: string | null | undefined): string[] | null {
+  const text = String(spec ?? '').trim();
+  if (text === '') return [];
+  if (text.startsWith('[')) {
+    const parsed: unknown = JSON.parse(text);
+    if (!Array.isArray(parsed)) throw new Error('labels must be a JSON array of strings');
+    return parsed.map(String);
+  }
+  if (!text.includes(',') && (/\.json(\?|#|$)/i.test(text) || /^(https?:|blob:|data:|\.{0,2}\/)/i.test(text))) return null;
+  return text.split(',').map((s) => s.trim());
+}
+
+/** `input-range`: the values black and white map to ("0 1" by default; "0 255" for models that expect bytes). */
+export function parseRange(spec: string | null | undefined): [number, number] {
+  const parts = String(spec ?? '').split(/[\s,]+/).filter(Boolean).map(Number);
+  if (parts.length === 2 && parts.every(Number.isFinite)) return [parts[0]!, parts[1]!];
+  if (parts.length === 1 && Number.isFinite(parts[0])) return [0, parts[0]!];
+  return [0, 1];
+}
+
+/** A number for people: 3 significant digits, exponent for the very large and very small. */
+export function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(2).replace('e+', 'e');
+  return String(Number(v.toPrecision(3)));
+}
+
+/** "26×26×8" for [1, 26, 26, 8] (the batch left out). */
+export function shapeText(shape: readonly number[]): string {
+  return shape.slice(1).join('×') || '1';
+}

@@ -1,0 +1,220 @@
+import { LitElement, html, nothing, type TemplateResult } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { tokens } from '../theme.js';
+import { unsupportedNotice, errorNotice, messageOf, fire } from '../notice.js';
+import { hasWebGpu } from '../shared-engine.js';
+import { kernelBenchStyles } from './styles.js';
+import { ratioChart, chartLegend } from './ratio-chart.js';
+import { geomeanTable, rowsTable } from './results-table.js';
+import { installGpuTimer } from '../../../bench/gpu_timer.js';
+import { allCases, selectCases, runSuite } from '../../../bench/suite.js';
+import { ENGINE_IDS, ENGINE_LABELS, loadEngines } from '../../../bench/engines/load.js';
+import { browserName } from '../../../bench/browser.js';
+import type { Progress, SuiteResult } from '../../../bench/types.js';
+import type { Engine } from '../../../src/engine.js';
+
+export type BenchState = 'idle' | 'unsupported' | 'running' | 'done' | 'error';
+
+const BASELINES = ENGINE_IDS.slice(1);
+
+/**
+ * The kernel benchmark as an element: a reader picks ops, layers and baselines, clicks Run, and gets
+ * our kernels timed against TensorFlow.js (WebGPU and CPU), jax-js and ONNX Runtime Web on their own
+ * GPU, in their browser: a table, a bar chart of the speed-ups, and the results as JSON to copy.
+ * Each engine's output is checked against ours before it is timed.
+ *
+ * @example
+ * <cnn-kernel-bench shapes="lenet,vgg-block" samples="30"></cnn-kernel-bench>
+ *
+ * @fires cnn-bench-progress - After each engine finishes a row. detail: {done, total, caseId, engine, message}
+ * @fires cnn-bench-done - The run finished. detail: the result object (meta, rows, geomeanByFamily, geomeanAll, gpuGeomeanByFamily)
+ * @fires cnn-error - The run failed. detail: {message, phase: 'webgpu' | 'run', error}
+ * @csspart base - The element's box. @csspart controls - The form. @csspart run - The Run button.
+ * @csspart progress - The progress line. @csspart chart - The SVG bar chart. @csspart legend - Its legend.
+ * @csspart geomeans - The geometric-mean table. @csspart table - The table of every row. @csspart notice - A notice.
+ * @cssprop --cnn-fg, --cnn-bg, --cnn-surface, --cnn-border, --cnn-muted, --cnn-accent, --cnn-error - Colours.
+ * @cssprop --cnn-font, --cnn-mono, --cnn-radius - Type and corners.
+ */
+export class CnnKernelBench extends LitElement {
+  static override styles = [tokens, kernelBenchStyles];
+
+  /** Op families to run, comma-separated (`conv2d`, `conv2d*` for its gradients too, `maxPool`, `matMul`, `trainStep`…); empty: all. */
+  @property() ops = '';
+  /** Layers to run, comma-separated (`lenet`, `alexnet-b8.conv3`, `vgg-block`, `face.conv64`…); empty: all (slow). */
+  @property() shapes = 'lenet';
+  /** Baselines, comma-separated, from tfjs-webgpu, jax-webgpu, ort-webgpu, tfjs-cpu. */
+  @property() engines = BASELINES.join(',');
+  /** Timed samples per measurement. */
+  @property({ type: Number }) samples = 30;
+  /** Where ONNX Runtime Web's .wasm files are served; empty: the ort/ folder beside this element's script. */
+  @property({ attribute: 'ort-wasm-paths' }) ortWasmPaths = '';
+  /** Start a run as soon as the element is connected. */
+  @property({ type: Boolean }) autorun = false;
+
+  @state() private status: BenchState = 'idle';
+  @state() private progress: Progress | null = null;
+  @state() private result: SuiteResult | null = null;
+  @state() private error = '';
+  @state() private copied = '';
+  private abort: AbortController | null = null;
+
+  /** Set by the module that registers the element: its own folder's ort/. */
+  static defaultOrtWasmPaths = '';
+
+  /** The last result, or null. */
+  get results(): SuiteResult | null {
+    return this.result;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!hasWebGpu()) this.status = 'unsupported';
+    else if (this.autorun) void this.run();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.abort?.abort();
+  }
+
+  /** Runs the suite with the current settings; resolves with the result (null when stopped or failed). */
+  async run(): Promise<SuiteResult | null> {
+    if (this.status === 'running' || this.status === 'unsupported') return null;
+    const cases = selectCases(allCases(), { ops: this.ops, shapes: this.shapes });
+    if (cases.length === 0) {
+      this.status = 'error';
+      this.error = `No case matches ops "${this.ops}" and layers "${this.shapes}".`;
+      return null;
+    }
+    this.status = 'running';
+    this.result = null;
+    this.error = '';
+    this.copied = '';
+    this.progress = { done: 0, total: cases.length * (1 + this.engines.split(',').filter((s) => s.trim()).length), caseId: '', engine: '', message: 'Starting the engines…' };
+    const abort = (this.abort = new AbortController());
+    installGpuTimer();
+    let engines: Awaited<ReturnType<typeof loadEngines>> = [];
+    try {
+      engines = await loadEngines(this.engines.split(',').map((s) => s.trim()).filter(Boolean), {
+        ortWasmPaths: this.ortWasmPaths || CnnKernelBench.defaultOrtWasmPaths || undefined,
+      });
+      const ours = (engines[0] as unknown as { engine: Engine }).engine;
+      const result = await runSuite(engines, cases, { samples: this.samples }, {
+        adapter: { ...ours.info },
+        browser: await browserName(),
+        signal: abort.signal,
+        onProgress: (p) => {
+          this.progress = p;
+          fire(this, 'cnn-bench-progress', p);
+        },
+      });
+      this.result = result;
+      this.status = 'done';
+      fire(this, 'cnn-bench-done', result);
+      return result;
+    } catch (err) {
+      if (abort.signal.aborted) {
+        this.status = 'idle';
+        this.progress = null;
+        return null;
+      }
+      this.status = 'error';
+      this.error = messageOf(err);
+      fire(this, 'cnn-error', { message: this.error, phase: engines.length ? 'run' : 'webgpu', error: err });
+      return null;
+    } finally {
+      for (const e of engines) await Promise.resolve(e.dispose()).catch(() => undefined);
+      if (this.abort === abort) this.abort = null;
+    }
+  }
+
+  /** Stops a run after the measurement in progress. */
+  stop(): void {
+    this.abort?.abort();
+  }
+
+  override render(): TemplateResult {
+    if (this.status === 'unsupported') {
+      return html`<div class="base" part="base">${unsupportedNotice('This browser does not offer WebGPU (navigator.gpu is missing).')}</div>`;
+    }
+    const running = this.status === 'running';
+    return html`<div class="base" part="base">
+      ${this.renderControls(running)}
+      ${running && this.progress ? this.renderProgress(this.progress) : nothing}
+      <p class="sr-only" role="status" aria-live="polite">${running ? this.progress?.message ?? '' : this.status === 'done' ? 'Benchmark finished.' : ''}</p>
+      ${this.status === 'error' ? errorNotice('The benchmark failed', this.error) : nothing}
+      ${this.result ? this.renderResult(this.result) : nothing}
+    </div>`;
+  }
+
+  private renderControls(running: boolean): TemplateResult {
+    const chosen = new Set(this.engines.split(',').map((s) => s.trim()));
+    return html`<form part="controls" @submit=${this.onSubmit} aria-label="Benchmark settings">
+      <label>Ops <input type="text" name="ops" .value=${this.ops} placeholder="all" ?disabled=${running}
+        @change=${(e: Event) => (this.ops = (e.target as HTMLInputElement).value)} /></label>
+      <label>Layers <input type="text" name="shapes" .value=${this.shapes} placeholder="all" ?disabled=${running}
+        @change=${(e: Event) => (this.shapes = (e.target as HTMLInputElement).value)} /></label>
+      <label>Samples <input type="number" name="samples" min="1" .value=${String(this.samples)} ?disabled=${running}
+        @change=${(e: Event) => (this.samples = Math.max(1, Number((e.target as HTMLInputElement).value) || 30))} /></label>
+      <fieldset ?disabled=${running}>
+        <legend>Baselines</legend>
+        ${BASELINES.map((id) => html`<label><input type="checkbox" .checked=${chosen.has(id)} @change=${(e: Event) => this.toggleEngine(id, (e.target as HTMLInputElement).checked)} />${ENGINE_LABELS[id]}</label>`)}
+      </fieldset>
+      <div class="actions">
+        ${running
+          ? html`<button type="button" part="run" @click=${() => this.stop()}>Stop</button>`
+          : html`<button type="submit" part="run">Run</button>`}
+        <button type="button" class="secondary" ?disabled=${!this.result} @click=${this.copyJson}>Copy JSON</button>
+        ${this.copied ? html`<span class="copied" role="status">${this.copied}</span>` : nothing}
+      </div>
+    </form>`;
+  }
+
+  private renderProgress(p: Progress): TemplateResult {
+    return html`<div class="progress" part="progress">
+      <progress max=${p.total || 1} .value=${p.done} aria-label="Measurements done"></progress>
+      <span>${p.done}/${p.total} · ${p.message}</span>
+    </div>`;
+  }
+
+  private renderResult(r: SuiteResult): TemplateResult {
+    const series = r.meta.engines.slice(1).map((e) => ({ id: e.id, label: e.label }));
+    return html`
+      <p class="head">Adapter <strong>${r.meta.adapter.description}</strong>${r.meta.adapter.isSoftware ? ' (software)' : ''} ·
+        ${r.meta.browser} · ${r.rows.length} rows, ${r.meta.options.samples} samples each · ${(r.meta.durationMs / 1000).toFixed(0)} s</p>
+      ${ratioChart(r.geomeanByFamily, series)}
+      ${chartLegend(series)}
+      ${geomeanTable(r)}
+      ${rowsTable(r)}`;
+  }
+
+  private toggleEngine(id: string, on: boolean): void {
+    const set = new Set(this.engines.split(',').map((s) => s.trim()).filter(Boolean));
+    if (on) set.add(id);
+    else set.delete(id);
+    this.engines = BASELINES.filter((b) => set.has(b)).join(',');
+  }
+
+  private onSubmit(e: Event): void {
+    e.preventDefault();
+    void this.run();
+  }
+
+  private async copyJson(): Promise<void> {
+    if (!this.result) return;
+    const json = JSON.stringify(this.result, null, 2);
+    try {
+      await navigator.clipboard.writeText(json);
+      this.copied = 'Copied the results as JSON.';
+    } catch {
+      // Clipboard access can be refused (permissions, insecure page): offer the file instead.
+      const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = 'cnn-webgpu-bench.json';
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      this.copied = 'The clipboard was refused; downloaded the JSON instead.';
+    }
+  }
+}

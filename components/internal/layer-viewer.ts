@@ -1,0 +1,539 @@
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import type { Tensor } from '../../src/tensor.js';
+import type { Activations } from '../../src/nn/model.js';
+import { tokens } from './theme.js';
+import { layerViewerStyles } from './layer-viewer-styles.js';
+import { sharedEngine, sharedModel, hasWebGpu, WebGpuUnavailableError, type Model } from './shared-engine.js';
+import { unsupportedNotice, errorNotice, messageOf, fire } from './notice.js';
+import { defaultLayer, fmt, parseLabels, parseNames, parseRange, pickChannels, shapeText } from './attributes.js';
+import { drawInput, canvasPixels, loadImage, sourceSize, type Fit, type InputSource } from './image-pixels.js';
+import { snapshotLayers, type LayerSnapshot, type MapChoice, type NormalizeMode } from './feature-maps.js';
+import { describeLayer, describeTile, legendGradient } from './describe.js';
+import { endsInSoftmax, topK, type Prediction } from './predictions.js';
+import { ChannelDetail } from './channel-detail.js';
+import { nextTile } from './tile-keys.js';
+
+export type ViewerState = 'idle' | 'unsupported' | 'loading' | 'waiting' | 'running' | 'ready' | 'error';
+
+export interface ReadyDetail {
+  model: string;
+  inputShape: number[];
+  layers: { name: string; className: string; shape: number[]; min: number; max: number }[];
+  predictions: Prediction[] | null;
+  /** Milliseconds from input to drawn tiles. */
+  ms: number;
+}
+export interface ErrorDetail {
+  message: string;
+  phase: 'webgpu' | 'model' | 'image' | 'run' | 'labels';
+  error: unknown;
+}
+export interface LayerSelectDetail {
+  layer: string;
+  className: string;
+  channel: number;
+  shape: number[];
+  min: number;
+  max: number;
+}
+
+
+/**
+ * Every layer of a convolutional network, for an input a reader chooses: per layer a grid of its
+ * feature maps (one tile per channel) with the layer's name, shape and value range; a tile opens
+ * large beside the input with the value under the pointer; classifiers show their top-k classes.
+ *
+ * @example
+ * <cnn-layer-viewer model="models/mnist/model.json" src="three.png" channels="8"></cnn-layer-viewer>
+ *
+ * @fires cnn-ready - A pass is drawn (after the first load and after every new input). detail: {model, inputShape, layers: [{name, className, shape, min, max}], predictions, ms}
+ * @fires cnn-error - Something failed; the element shows it in place. detail: {message, phase: 'webgpu' | 'model' | 'image' | 'run' | 'labels', error}
+ * @fires cnn-layer-select - A tile was opened large. detail: {layer, className, channel, shape, min, max}
+ * @slot - Content beside the input, e.g. a `<cnn-image-input>`, which then feeds this viewer.
+ * @csspart base - The element's box.
+ * @csspart input - The input as the model sees it.
+ * @csspart predictions - The top-k list of a classifier.
+ * @csspart layer - One layer's section; @csspart layer-header - its name, shape and range.
+ * @csspart tile - A feature-map button; @csspart tile-canvas - its pixels.
+ * @csspart detail - The opened tile beside the input.
+ * @csspart progress - The loading indicator. @csspart notice - The no-WebGPU or error box.
+ * @cssprop --cnn-tile-size - Width of a tile (72px). @cssprop --cnn-input-size - Width of the input (160px).
+ * @cssprop --cnn-detail-size - Width of the opened tile and input (240px). @cssprop --cnn-gap - Space between tiles.
+ * @cssprop --cnn-fg, --cnn-bg, --cnn-surface, --cnn-border, --cnn-muted, --cnn-accent, --cnn-error - Colours.
+ * @cssprop --cnn-font, --cnn-mono, --cnn-radius - Type and corners.
+ */
+export class CnnLayerViewer extends LitElement {
+  static override styles = [tokens, layerViewerStyles];
+
+  /** URL of a TensorFlow.js layers model.json (weights beside it). */
+  @property() model = '';
+  /** URL of an image to run the model on. */
+  @property() src = '';
+  /** Layer names to show (space or comma separated); empty: every layer but the input and identities. */
+  @property() layers = '';
+  /** Channels per layer: a count ("8": the first 8), "all", or a list ("0, 3, 5-7"). */
+  @property() channels = '8';
+  /** 'auto' (diverging for layers with negative values, else sequential), 'sequential' or 'diverging'. */
+  @property() colormap: MapChoice = 'auto';
+  /** Colour scale: each channel its own range ('channel'), one per layer ('layer'), or one over all shown layers ('global'). */
+  @property({ attribute: 'normalize' }) normalization: NormalizeMode = 'channel';
+  /** Class names for a classifier's outputs: a JSON array, a comma-separated list, or a URL of a JSON array. */
+  @property() labels = '';
+  /** How many classes to list for a classifier (0: none). */
+  @property({ attribute: 'top-k', type: Number }) topK = 5;
+  /** The values black and white pixels become ("0 1"; "0 255" for models that expect bytes). */
+  @property({ attribute: 'input-range' }) inputRange = '0 1';
+  /** How an image of another aspect ratio becomes the model's input: 'cover', 'contain' or 'fill'. */
+  @property() fit: Fit = 'cover';
+  /** What the element is doing; reflected so pages and tests can wait on it. Read-only. */
+  @property({ reflect: true }) state: ViewerState = 'idle';
+
+  @state() private progress = 0;
+  @state() private snapshots: LayerSnapshot[] = [];
+  @state() private predictions: Prediction[] | null = null;
+  @state() private problem: { title: string; message: string } | null = null;
+  @state() private unsupported = '';
+  @state() private warning = '';
+  @state() private focusAt = { layer: 0, tile: 0 };
+
+  private readonly detail = new ChannelDetail(this, {
+    snapshots: () => this.snapshots,
+    tensor: (name) => this.activations?.outputs.get(name),
+    closed: (layer, tile) => void this.updateComplete.then(() => this.tileButton(layer, tile)?.focus()),
+  });
+  private net: Model | null = null;
+  private netName = '';
+  private activations: Activations | null = null;
+  private inputTensor: Tensor | null = null;
+  private inputCanvas: HTMLCanvasElement | null = null;
+  private pending: HTMLCanvasElement | null = null;
+  /** The last input given (at its own size), run again when the model changes or the element returns. */
+  private lastSource: HTMLCanvasElement | null = null;
+  private running = false;
+  private drawSeq = 0;
+  private painted: LayerSnapshot[] | null = null;
+  private loadAbort: AbortController | null = null;
+  private srcAbort: AbortController | null = null;
+  private labelList: string[] = [];
+  private outputValues: Float32Array | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!hasWebGpu()) this.showUnsupported('This browser does not offer WebGPU (navigator.gpu is missing).');
+    else if (!this.activations && this.lastSource && this.net) {
+      this.pending ??= this.lastSource;
+      void this.pump();
+    }
+  }
+
+  /** Frees the activations this element holds on the GPU; they are recomputed if it comes back. */
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.loadAbort?.abort();
+    this.srcAbort?.abort();
+    this.releaseActivations();
+  }
+
+  private releaseActivations(): void {
+    this.activations?.dispose();
+    this.inputTensor?.dispose();
+    this.activations = null;
+    this.inputTensor = null;
+  }
+
+  /** A different model: what was drawn for the old one goes, and the last input runs again. */
+  private useModel(model: Model, name: string): void {
+    if (model !== this.net) {
+      this.releaseActivations();
+      this.snapshots = [];
+      this.detail.reset();
+      this.predictions = null;
+      this.outputValues = null;
+    }
+    this.net = model;
+    this.netName = name;
+    this.problem = null;
+    this.pending ??= this.lastSource;
+    this.setState(this.pending ? 'running' : 'waiting');
+    void this.pump();
+  }
+
+  /** The model now shown (loaded from `model` or given to `setModel`), or null. */
+  get loadedModel(): Model | null {
+    return this.net;
+  }
+
+  /** What each shown layer's tiles are: shapes, channels, ranges and the colour scale of each tile. */
+  get shownLayers(): readonly Readonly<LayerSnapshot>[] {
+    return this.snapshots;
+  }
+
+  /** The classifier's top classes for the current input, or null. */
+  get topPredictions(): Prediction[] | null {
+    return this.predictions;
+  }
+
+  /** The input as fed to the model (at the model's resolution), or null before the first pass. */
+  get input(): HTMLCanvasElement | null {
+    return this.inputCanvas;
+  }
+
+  /**
+   * Shows `model` (for instance one trained on this page) instead of the `model` URL. The viewer does
+   * not dispose it.
+   */
+  setModel(model: Model, name = model.name): void {
+    this.loadAbort?.abort();
+    this.useModel(model, name);
+  }
+
+  /**
+   * Runs the model on `source` (an image, canvas, video frame or ImageData). Calls made while a pass
+   * is running coalesce: only the latest input runs next, so a drawing pad can call this on every stroke.
+   */
+  setInput(source: InputSource): void {
+    const [w, h] = sourceSize(source);
+    const copy = drawInput(source, Math.max(1, w), Math.max(1, h), 'fill');
+    this.pending = copy;
+    this.lastSource = copy;
+    void this.pump();
+  }
+
+  /** The values of a layer's output as the engine computed them (a fresh read-back of the whole tensor). */
+  async readLayer(name: string): Promise<{ shape: number[]; values: Float32Array }> {
+    const t = this.activations?.outputs.get(name);
+    if (!t) throw new Error(`cnn-layer-viewer: no output for layer '${name}' (shown: ${this.snapshots.map((s) => s.name).join(', ') || 'none'})`);
+    return { shape: [...t.shape], values: await t.read() };
+  }
+
+  // Loads start here, not in updated(): what they set synchronously (state, progress) joins this update.
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('labels')) void this.loadLabels();
+    if (changed.has('model') && this.model) void this.loadModel();
+    if (changed.has('src') && this.src) void this.loadSrc();
+    if (changed.has('topK')) this.updatePredictions();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    const redraw = ['layers', 'channels', 'colormap', 'normalization'].some((k) => changed.has(k as keyof CnnLayerViewer));
+    if (redraw && this.activations && !this.running) void this.redraw().catch((e: unknown) => this.fail('run', e));
+    this.paint();
+  }
+
+  override render(): TemplateResult {
+    if (this.unsupported) return html`<div part="base">${unsupportedNotice(this.unsupported)}</div>`;
+    return html`<div part="base">
+      ${this.problem ? errorNotice(this.problem.title, this.problem.message) : nothing}
+      ${this.state === 'loading'
+        ? html`<div class="progress" part="progress" role="status">
+            <progress max="1" .value=${this.progress} aria-label="Loading the model"></progress>
+            <span>Loading the model… ${Math.round(this.progress * 100)}%</span>
+          </div>`
+        : nothing}
+      <div class="top">
+        <figure class="input" part="input" ?hidden=${!this.inputCanvas}>
+          <canvas class="input-canvas pixels" role="img" aria-label="The input as the model sees it"></canvas>
+          <figcaption>${this.inputCaption()}</figcaption>
+        </figure>
+        <slot></slot>
+        ${this.renderPredictions()}
+      </div>
+      ${this.state === 'waiting' ? html`<p class="status" role="status">The model is loaded; it is waiting for an input.</p>` : nothing}
+      ${this.state === 'running' && this.snapshots.length === 0 ? html`<p class="status" role="status">Running the model…</p>` : nothing}
+      ${this.warning ? html`<p class="warning" role="alert">${this.warning}</p>` : nothing}
+      ${this.detail.render()}
+      <div class="layers" @keydown=${this.onTileKey}>${this.snapshots.map((s, li) => this.renderLayer(s, li))}</div>
+    </div>`;
+  }
+
+  private inputCaption(): string {
+    const shape = this.net?.inputShape;
+    return shape ? `Input · ${shape.slice(0, 2).join('×')} ${shape[2] === 1 ? 'grey' : 'RGB'}` : 'Input';
+  }
+
+  private renderPredictions(): TemplateResult | typeof nothing {
+    const p = this.predictions;
+    if (!p || p.length === 0) return nothing;
+    return html`<figure class="predictions" part="predictions">
+      <ol aria-label="Top ${p.length} predictions">
+        ${p.map(
+          (x) => html`<li>
+            <span class="label">${x.label}</span>
+            <span class="bar" aria-hidden="true"><span style="width: ${(x.probability * 100).toFixed(1)}%"></span></span>
+            <span class="pct">${(x.probability * 100).toFixed(1)}%</span>
+          </li>`,
+        )}
+      </ol>
+      <figcaption>Top ${p.length} of ${this.outputValues?.length ?? '?'} classes</figcaption>
+    </figure>`;
+  }
+
+  private renderLayer(s: LayerSnapshot, li: number): TemplateResult {
+    const total = this.snapshots.length;
+    const opened = this.detail.current;
+    const selected = opened && opened.layer === li ? opened.tile : -1;
+    return html`<section class="layer" part="layer" role="group" aria-labelledby="name-${li}" aria-describedby="desc-${li}" data-layer=${s.name}>
+      <header part="layer-header">
+        <h3 id="name-${li}">${s.name}</h3>
+        <span class="meta">${s.className} · ${shapeText(s.shape)} · ${fmt(s.min)} … ${fmt(s.max)}</span>
+        <span class="legend" aria-hidden="true"
+          >${s.map === 'diverging' ? '−' : 'low'}<i style="background: ${legendGradient(s.map)}"></i>${s.map === 'diverging' ? '+' : 'high'}</span
+        >
+      </header>
+      <p id="desc-${li}" class="sr-only">${describeLayer(s, li, total, this.normalization)}</p>
+      <div class="tiles">
+        ${s.channels.map(
+          (c, ti) => html`<button
+            class="tile ${s.vector ? 'vector' : ''}"
+            part="tile"
+            data-layer=${li}
+            data-tile=${ti}
+            data-channel=${c}
+            tabindex=${this.focusAt.layer === li && this.focusAt.tile === ti ? 0 : -1}
+            aria-pressed=${selected === ti ? 'true' : 'false'}
+            aria-label=${describeTile(s, ti)}
+            @click=${() => this.open(li, ti)}
+            @focus=${() => (this.focusAt = { layer: li, tile: ti })}
+          >
+            <canvas class="pixels" part="tile-canvas" width=${s.tileWidth} height=${s.tileHeight}></canvas>
+            ${s.vector ? nothing : html`<span class="ch" aria-hidden="true">${c}</span>`}
+          </button>`,
+        )}
+      </div>
+    </section>`;
+  }
+
+  // ---- loading ----
+
+  private async loadModel(): Promise<void> {
+    if (this.unsupported) return;
+    this.loadAbort?.abort();
+    const abort = new AbortController();
+    this.loadAbort = abort;
+    const url = this.model;
+    this.problem = null;
+    this.progress = 0;
+    this.setState('loading');
+    try {
+      const model = await sharedModel(url, { signal: abort.signal, onProgress: (f) => (this.progress = f) });
+      if (abort.signal.aborted) return;
+      this.useModel(model, url);
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      if (err instanceof WebGpuUnavailableError) return this.showUnsupported(err.message);
+      this.fail('model', err, `The model ${url} could not be loaded`);
+    }
+  }
+
+  private async loadSrc(): Promise<void> {
+    if (this.unsupported) return;
+    this.srcAbort?.abort();
+    const abort = new AbortController();
+    this.srcAbort = abort;
+    try {
+      const img = await loadImage(this.src, abort.signal);
+      if (!abort.signal.aborted) this.setInput(img);
+    } catch (err) {
+      if (!abort.signal.aborted) this.fail('image', err, 'The image could not be loaded');
+    }
+  }
+
+  private async loadLabels(): Promise<void> {
+    try {
+      const parsed = parseLabels(this.labels);
+      if (parsed) {
+        this.labelList = parsed;
+      } else {
+        const res = await fetch(new URL(this.labels, document.baseURI));
+        if (!res.ok) throw new Error(`${this.labels}: HTTP ${res.status}`);
+        const json: unknown = await res.json();
+        if (!Array.isArray(json)) throw new Error(`${this.labels} is not a JSON array`);
+        this.labelList = json.map(String);
+      }
+      this.updatePredictions();
+    } catch (err) {
+      this.fail('labels', err, 'The labels could not be read');
+    }
+  }
+
+  // ---- running ----
+
+  private async pump(): Promise<void> {
+    if (this.running || !this.net || !this.pending || this.unsupported || !this.isConnected) return;
+    this.running = true;
+    try {
+      while (this.pending && this.net) {
+        const source = this.pending;
+        this.pending = null;
+        await this.runOnce(this.net, source);
+      }
+    } catch (err) {
+      if (err instanceof WebGpuUnavailableError) this.showUnsupported(err.message);
+      else this.fail('run', err, 'The model could not be run');
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runOnce(model: Model, source: HTMLCanvasElement): Promise<void> {
+    const t0 = performance.now();
+    const engine = await sharedEngine();
+    const [h, w, c] = model.inputShape as [number, number, number];
+    if (model.inputShape.length !== 3) throw new Error(`the viewer runs image models (input [height, width, channels]); this model's input is [${model.inputShape.join(', ')}]`);
+    this.setState('running');
+    const canvas = drawInput(source, w, h, this.fit);
+    const pixels = canvasPixels(canvas, c, parseRange(this.inputRange));
+    const x = engine.tensor(pixels, [1, h, w, c]);
+    let acts: Activations;
+    try {
+      acts = model.run(x);
+    } catch (err) {
+      x.dispose();
+      throw err;
+    }
+    if (!this.isConnected || model !== this.net) {
+      // Removed, or given another model, while this pass was recorded: drop it.
+      acts.dispose();
+      x.dispose();
+      return;
+    }
+    const previous = this.activations;
+    const previousInput = this.inputTensor;
+    this.activations = acts;
+    this.inputTensor = x;
+    this.inputCanvas = canvas;
+    previous?.dispose();
+    previousInput?.dispose();
+    await this.redraw();
+    if (this.topK > 0 && acts.output.rank === 2 && (endsInSoftmax(model) || this.labelList.length > 0)) {
+      const out = await acts.output.read();
+      this.outputValues = out.subarray(0, acts.output.shape[1]);
+    } else {
+      this.outputValues = null;
+    }
+    this.updatePredictions();
+    if (this.detail.current) await this.detail.reload();
+    this.problem = null;
+    this.setState('ready');
+    await this.updateComplete;
+    fire<ReadyDetail>(this, 'cnn-ready', {
+      model: this.netName,
+      inputShape: [...model.inputShape],
+      layers: this.snapshots.map((s) => ({ name: s.name, className: s.className, shape: s.shape, min: s.min, max: s.max })),
+      predictions: this.predictions,
+      ms: performance.now() - t0,
+    });
+  }
+
+  /** Recomputes the tiles of the shown layers from the current activations (no re-run of the model). */
+  private async redraw(): Promise<void> {
+    const acts = this.activations;
+    const model = this.net;
+    if (!acts || !model) return;
+    const seq = ++this.drawSeq;
+    const engine = await sharedEngine();
+    const wanted = parseNames(this.layers);
+    const known = model.layers.filter((l) => acts.outputs.has(l.name));
+    const missing = wanted.filter((n) => !known.some((l) => l.name === n));
+    const chosen = wanted.length > 0 ? known.filter((l) => wanted.includes(l.name)).sort((a, b) => wanted.indexOf(a.name) - wanted.indexOf(b.name)) : known.filter((l) => defaultLayer(l.className));
+    this.warning = missing.length ? `No layer named ${missing.map((n) => `'${n}'`).join(', ')} in this model; its layers are: ${known.map((l) => l.name).join(', ')}.` : '';
+    const requests = chosen.map((l) => {
+      const tensor = acts.outputs.get(l.name)!;
+      const vector = tensor.rank <= 2;
+      const available = vector ? 1 : tensor.shape[tensor.rank - 1]!;
+      return { name: l.name, className: l.className, tensor, channels: pickChannels(this.channels, available) };
+    });
+    const snaps = await snapshotLayers(engine, requests, this.colormap, this.normalization);
+    if (seq !== this.drawSeq) return;
+    this.snapshots = snaps;
+    const f = this.focusAt;
+    if (f.layer >= snaps.length || f.tile >= (snaps[f.layer]?.channels.length ?? 0)) this.focusAt = { layer: 0, tile: 0 };
+    if ((this.detail.current?.layer ?? 0) >= snaps.length) this.detail.reset();
+  }
+
+  private updatePredictions(): void {
+    const out = this.outputValues;
+    this.predictions = out && this.net ? topK(out, this.topK, this.labelList, endsInSoftmax(this.net)) : null;
+  }
+
+  // ---- drawing into the canvases ----
+
+  /** Puts the read-back pixels into the canvases Lit rendered (after each update). */
+  private paint(): void {
+    const root = this.renderRoot as ShadowRoot;
+    if (this.inputCanvas) {
+      for (const target of root.querySelectorAll<HTMLCanvasElement>('canvas.input-canvas')) {
+        if (target.width !== this.inputCanvas.width) target.width = this.inputCanvas.width;
+        if (target.height !== this.inputCanvas.height) target.height = this.inputCanvas.height;
+        target.getContext('2d')!.drawImage(this.inputCanvas, 0, 0);
+      }
+    }
+    if (this.painted !== this.snapshots) {
+      this.snapshots.forEach((s, li) => {
+        const image = new ImageData(s.rgba, s.width, s.height);
+        for (const tile of root.querySelectorAll<HTMLButtonElement>(`button.tile[data-layer="${li}"]`)) {
+          const ti = Number(tile.dataset.tile);
+          const canvas = tile.querySelector('canvas')!;
+          canvas.getContext('2d')!.putImageData(image, -ti * s.tileWidth, 0, ti * s.tileWidth, 0, s.tileWidth, s.tileHeight);
+        }
+      });
+      this.painted = this.snapshots;
+    }
+    this.detail.paint(root, this.inputCanvas);
+  }
+
+  // ---- interaction ----
+
+  private async open(layer: number, tile: number): Promise<void> {
+    const s = this.snapshots[layer];
+    if (!s) return;
+    this.focusAt = { layer, tile };
+    const [min, max] = s.channelRanges[tile] ?? [s.min, s.max];
+    fire<LayerSelectDetail>(this, 'cnn-layer-select', { layer: s.name, className: s.className, channel: s.channels[tile]!, shape: s.shape, min, max });
+    try {
+      await this.detail.open(layer, tile);
+    } catch (err) {
+      this.fail('run', err, 'The channel could not be read');
+    }
+  }
+
+  private tileButton(layer: number, tile: number): HTMLButtonElement | null {
+    return this.renderRoot.querySelector<HTMLButtonElement>(`button.tile[data-layer="${layer}"][data-tile="${tile}"]`);
+  }
+
+  private onTileKey = (ev: KeyboardEvent): void => {
+    const target = ev.target as HTMLElement;
+    if (!target.classList?.contains('tile')) return;
+    if (ev.key === 'Escape' && this.detail.current) {
+      ev.preventDefault();
+      this.detail.close();
+      return;
+    }
+    const at = { layer: Number(target.dataset.layer), tile: Number(target.dataset.tile) };
+    const next = nextTile(ev.key, at, this.snapshots.map((s) => s.channels.length));
+    if (!next) return;
+    ev.preventDefault();
+    this.focusAt = next;
+    void this.updateComplete.then(() => this.tileButton(next.layer, next.tile)?.focus());
+  };
+
+  // ---- state ----
+
+  private setState(s: ViewerState): void {
+    this.state = s;
+  }
+
+  private showUnsupported(reason: string): void {
+    this.unsupported = reason;
+    this.setState('unsupported');
+    fire<ErrorDetail>(this, 'cnn-error', { message: reason, phase: 'webgpu', error: new WebGpuUnavailableError(reason) });
+  }
+
+  private fail(phase: ErrorDetail['phase'], err: unknown, title = 'Something went wrong'): void {
+    const message = messageOf(err);
+    this.problem = { title, message };
+    if (phase !== 'labels') this.setState('error');
+    fire<ErrorDetail>(this, 'cnn-error', { message, phase, error: err });
+  }
+}
