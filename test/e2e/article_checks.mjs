@@ -193,15 +193,15 @@ export const articleTests = [
         const counts = await page.evaluate(() => window.__readyCounts);
         expect(counts.face === 1, `the face network ran ${counts.face} times for one page load`);
 
-        const digits = await inspectViewer(page, 'digits', ['conv1', 'dense']);
+        const digits = await inspectViewer(page, 'digits', ['conv1', 'logits']);
         expect(digits.inputSize?.join('×') === '28×28', `the digit network's input is ${digits.inputSize?.join('×')}`);
         checkFirstLayer(digits, 'conv1', 'digit network');
         checkDrawnEqualsEngine(digits, 'conv1', 'digit network');
-        checkDrawnEqualsEngine(digits, 'dense', 'digit network');
+        checkDrawnEqualsEngine(digits, 'logits', 'digit network');
         const fed = digits.values.conv1 && (await page.evaluate(async () => Array.from((await document.getElementById('digits').readLayer(document.getElementById('digits').loadedModel.inputName)).values)));
         expect(fed.every((v) => v >= 0 && v <= 1) && Math.max(...fed) > 0.5, 'the drawn digit is not fed as pixels in [0, 1]');
         expect(digits.predictions?.length === 3, `the digit viewer lists ${digits.predictions?.length} predictions`);
-        const sum = digits.values.dense.values.reduce((a, b) => a + b, 0);
+        const sum = digits.values.logits.values.reduce((a, b) => a + b, 0);
         expect(Math.abs(sum - 1) < 1e-4, `the digit probabilities sum to ${sum}`);
         expect(digits.predictions[0].label === '3', `the sample 3 was read as ${digits.predictions.map((p) => `${p.label} ${(p.probability * 100).toFixed(0)}%`).join(', ')}`);
 
@@ -270,7 +270,7 @@ export const articleTests = [
     async run(env) {
       const setup = async (c) => {
         await c.route('**/models/face-recognition/model.json', (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' }));
-        await c.route('**/models/digits-small/weights.bin', (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.alloc(1000) }));
+        await c.route('**/models/mnist/weights.bin', (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.alloc(1000) }));
       };
       const { context, page, pageErrors } = await open(env, 'index.html', join(env.artifacts, 'article-bad-models.png'), setup);
       try {
