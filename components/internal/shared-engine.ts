@@ -93,7 +93,8 @@ export async function sharedModel(url: string, opts: { onProgress?: (fraction: n
   }
 }
 
-function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+/** Waits for `promise` unless `signal` aborts first (the shared work goes on for whoever else wants it). */
+export function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {

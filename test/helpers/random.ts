@@ -1,15 +1,7 @@
-/** A seeded generator (mulberry32) so every random case is the same on every run. */
-export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+import { SeededRandom } from '../../src/nn/random.js';
+
+/** The engine's seeded generator with a few helpers, so every random case is the same on every run. */
+export class Rng extends SeededRandom {
   /** Integer in [lo, hi]. */
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1));

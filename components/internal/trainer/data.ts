@@ -98,25 +98,6 @@ export async function loadTrainingData(req: DataRequest): Promise<TrainingData> 
   };
 }
 
-/** Waits for `promise` unless `signal` aborts first (the load goes on for whoever else wants it). */
-export function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-
 /** Test digit `index` (wrapping around) of the loaded data: its pixels and label. */
 export function testDigit(data: TrainingData, index: number): { index: number; pixels: Float32Array; label: number } {
   const set = data.testImages;

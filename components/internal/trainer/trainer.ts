@@ -3,10 +3,10 @@ import { property, state } from 'lit/decorators.js';
 import type { SavedModel } from '../../../src/io/layers_format.js';
 import type { History } from '../../../src/nn/training.js';
 import { tokens } from '../theme.js';
-import { sharedEngine, hasWebGpu, WebGpuUnavailableError, type Model } from '../shared-engine.js';
+import { abortable, sharedEngine, hasWebGpu, WebGpuUnavailableError, type Model } from '../shared-engine.js';
 import { unsupportedNotice, errorNotice, messageOf, fire } from '../notice.js';
 import { trainerStyles } from './styles.js';
-import { DataError, DEFAULT_DATA_URL, DEFAULT_SUBSET_URL, loadTrainingData, testDigit, unlessAborted, type TrainingData } from './data.js';
+import { DataError, DEFAULT_DATA_URL, DEFAULT_SUBSET_URL, loadTrainingData, testDigit, type TrainingData } from './data.js';
 import { checkSettings, createModel, TrainingRun, type CurvePoint, type Curves, type OptimizerName, type Progress, type RunSettings } from './run.js';
 import { argMax, digitCanvas, digitImage, paintTile, snapshotDigit, snapshotFilters, type DigitSnapshot, type FilterSnapshot } from './snapshots.js';
 import { drawPlot, type Metric, type PlotColors } from './plot.js';
@@ -327,7 +327,7 @@ export class CnnTrainer extends LitElement {
       const engine = await sharedEngine();
       phase = 'data';
       this.status = `Loading the digits from ${this.subset ? this.subsetUrl : this.dataUrl}…`;
-      const data = await unlessAborted(
+      const data = await abortable(
         loadTrainingData({ subset: this.subset, dataUrl: this.dataUrl, subsetUrl: this.subsetUrl, trainSize: Math.max(0, this.trainSize | 0), testSize: Math.max(0, this.testSize | 0) }),
         abort.signal,
       );
