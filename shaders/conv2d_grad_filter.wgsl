@@ -6,7 +6,8 @@
 // own threads, each keeping a 4 ci × 4 co register block (4 x loads and a vec4 of dy feed 16
 // FMAs), and writes one partial dw per slice; conv2d_grad_filter_reduce then adds the slices in a
 // fixed order. No float atomics, so the result is bit-identical from run to run. With one slice
-// the partial pass writes dw directly.
+// the partial pass writes dw directly. When ci and co are multiples of 4, the _vec4 entry reads the
+// 4 x values and the 4 dy values of each pixel as one vec4 each (2 loads for 16 FMAs, not 8).
 
 struct Params {
   batch: u32, in_h: u32, in_w: u32, in_c: u32,
@@ -22,6 +23,9 @@ struct Params {
 // splits × dw_size partial sums (or dw itself when splits = 1).
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dw: array<f32>;
+// vec4 views of x and dy for conv2d_grad_filter_partial_vec4 (bound to the same buffers).
+@group(0) @binding(5) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> dy4: array<vec4<f32>>;
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
@@ -82,6 +86,59 @@ fn conv2d_grad_filter_partial(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (nci > 1u) { partial[base + params.out_c + j] = acc1[j]; }
     if (nci > 2u) { partial[base + 2u * params.out_c + j] = acc2[j]; }
     if (nci > 3u) { partial[base + 3u * params.out_c + j] = acc3[j]; }
+  }
+}
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn conv2d_grad_filter_partial_vec4(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let co0 = gid.x * 4u;
+  let t = gid.y;
+  let s = gid.z;
+  if (co0 >= params.out_c || t >= params.k_h * params.k_w * params.ci_groups) { return; }
+  let ci0 = (t % params.ci_groups) * 4u;
+  let tap = t / params.ci_groups;
+  let kx = tap % params.k_w;
+  let ky = tap / params.k_w;
+  let ci4 = params.in_c / 4u;
+  let co4 = params.out_c / 4u;
+
+  let pixels = params.batch * params.out_h * params.out_w;
+  let p0 = s * params.chunk;
+  let p1 = min(p0 + params.chunk, pixels);
+  var ox = p0 % params.out_w;
+  var oy = (p0 / params.out_w) % params.out_h;
+  var n = p0 / (params.out_w * params.out_h);
+  let off_y = i32(ky * params.dil_h) - i32(params.pad_top);
+  let off_x = i32(kx * params.dil_w) - i32(params.pad_left);
+
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  for (var p = p0; p < p1; p++) {
+    let iy = i32(oy * params.stride_h) + off_y;
+    let ix = i32(ox * params.stride_w) + off_x;
+    if (iy >= 0 && iy < i32(params.in_h) && ix >= 0 && ix < i32(params.in_w)) {
+      let xv = x4[((n * params.in_h + u32(iy)) * params.in_w + u32(ix)) * ci4 + gid.y % params.ci_groups];
+      let g = dy4[p * co4 + gid.x];
+      acc0 += xv.x * g;
+      acc1 += xv.y * g;
+      acc2 += xv.z * g;
+      acc3 += xv.w * g;
+    }
+    ox++;
+    if (ox == params.out_w) {
+      ox = 0u;
+      oy++;
+      if (oy == params.out_h) { oy = 0u; n++; }
+    }
+  }
+  let base = s * params.dw_size + (tap * params.in_c + ci0) * params.out_c + co0;
+  for (var j = 0u; j < 4u; j++) {
+    partial[base + j] = acc0[j];
+    partial[base + params.out_c + j] = acc1[j];
+    partial[base + 2u * params.out_c + j] = acc2[j];
+    partial[base + 3u * params.out_c + j] = acc3[j];
   }
 }
 

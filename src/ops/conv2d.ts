@@ -119,9 +119,10 @@ export function conv2dGradFilter(engine: Engine, x: Tensor, dy: Tensor, wShape: 
   const params = { ...convParams(g, outC), splits, chunk, ci_groups: ciGroups, dw_size: dw.size };
   const wg = blockWorkgroup(coGroups);
   const partial = splits > 1 ? engine.empty([splits, dw.size], `${op} partial sums`) : dw;
+  const vec4 = g.channels % 4 === 0 && outC % 4 === 0 && engine.tuning.conv2d !== 'block';
   engine.run({
-    shader: gradFilterShader, entry: 'conv2d_grad_filter_partial', constants: wg,
-    buffers: { x: x.buffer, dy: dy.buffer, partial: partial.buffer },
+    shader: gradFilterShader, entry: vec4 ? 'conv2d_grad_filter_partial_vec4' : 'conv2d_grad_filter_partial', constants: wg,
+    buffers: vec4 ? { x4: x.buffer, dy4: dy.buffer, partial: partial.buffer } : { x: x.buffer, dy: dy.buffer, partial: partial.buffer },
     params,
     workgroups: [Math.ceil(coGroups / wg.WG_X), Math.ceil(wShape[0]! * wShape[1]! * ciGroups / wg.WG_Y), splits],
   });

@@ -50,30 +50,33 @@ describe('conv2d', () => {
   gpuIt('the vec4 register-blocked kernel (channels in fours, else the scalar one) matches tf.conv2d on 24 cases', (e) => checkForward(e, 'vec4'));
   gpuIt('the workgroup-tiled kernel matches tf.conv2d on 24 awkward and random cases', (e) => checkForward(e, 'tiled'));
 
-  gpuIt('input and filter gradients match tf.grads of tf.conv2d on 24 cases', async (e) => {
-    const rng = new Rng(8);
-    // tf.grads of conv2d refuses dilations > 1; the finite-difference test below covers them.
-    const cases = convCases(4321, 40).filter((c) => c.dilations[0] === 1 && c.dilations[1] === 1).slice(0, 24);
-    expect(cases.length).to.equal(24);
-    for (const c of cases) {
-      const xs = rng.uniform(size(c.x));
-      const ws = rng.uniform(size(c.w));
-      const yShape = reference(c, xs, ws).shape;
-      const dys = rng.uniform(size(yShape));
-      const ref = reference(c, xs, ws, dys);
-      const opts = { strides: c.strides, pad: c.pad, dilations: c.dilations };
-      const x = e.tensor(xs, c.x);
-      const w = e.tensor(ws, c.w);
-      const dy = e.tensor(dys, yShape);
-      const dx = e.conv2dGradInput(dy, w, c.x, opts);
-      const dw = e.conv2dGradFilter(x, dy, c.w, opts);
-      expectShape(dx.shape, c.x, describeCase(c));
-      expectShape(dw.shape, c.w, describeCase(c));
-      expectClose(await dx.read(), ref.dx!, `dx ${describeCase(c)}`);
-      expectClose(await dw.read(), ref.dw!, `dw ${describeCase(c)}`);
-      for (const t of [x, w, dy, dx, dw]) t.dispose();
-    }
-  });
+  for (const variant of ['auto', 'block'] as const) {
+    gpuIt(`input and filter gradients (${variant} kernels) match tf.grads of tf.conv2d on 24 cases`, async (e) => {
+      e.tuning.conv2d = variant;
+      const rng = new Rng(8);
+      // tf.grads of conv2d refuses dilations > 1; the finite-difference test below covers them.
+      const cases = convCases(4321, 40).filter((c) => c.dilations[0] === 1 && c.dilations[1] === 1).slice(0, 24);
+      expect(cases.length).to.equal(24);
+      for (const c of cases) {
+        const xs = rng.uniform(size(c.x));
+        const ws = rng.uniform(size(c.w));
+        const yShape = reference(c, xs, ws).shape;
+        const dys = rng.uniform(size(yShape));
+        const ref = reference(c, xs, ws, dys);
+        const opts = { strides: c.strides, pad: c.pad, dilations: c.dilations };
+        const x = e.tensor(xs, c.x);
+        const w = e.tensor(ws, c.w);
+        const dy = e.tensor(dys, yShape);
+        const dx = e.conv2dGradInput(dy, w, c.x, opts);
+        const dw = e.conv2dGradFilter(x, dy, c.w, opts);
+        expectShape(dx.shape, c.x, describeCase(c));
+        expectShape(dw.shape, c.w, describeCase(c));
+        expectClose(await dx.read(), ref.dx!, `dx ${describeCase(c)}`);
+        expectClose(await dw.read(), ref.dw!, `dw ${describeCase(c)}`);
+        for (const t of [x, w, dy, dx, dw]) t.dispose();
+      }
+    });
+  }
 
   gpuIt('the filter gradient splits long reductions and stays exact (batch 4 of 32×32)', async (e) => {
     const rng = new Rng(9);
