@@ -1,0 +1,234 @@
+/**
+ * The layer shapes of the suite, from real networks, and the rows made from them: every conv layer
+ * gets a forward, an input-gradient and a filter-gradient row; every pooling layer a max and an
+ * average row, forward and backward; every dense layer a matMul row; LeNet-5 a training-step row.
+ */
+import { windowGeometry } from '../src/ops/conv_geometry.js';
+import type { BenchCase, ConvSpec, MatMulSpec, OpFamily, Pad, PoolSpec, TrainSpec } from './types.js';
+
+type Shape4 = [number, number, number, number];
+
+interface ConvLayer { name: string; x: Shape4; w: Shape4; stride?: number; pad: Pad; depthwise?: boolean }
+interface PoolLayer { name: string; x: Shape4; size: number; stride: number }
+interface DenseLayer { name: string; m: number; k: number; n: number }
+
+interface Network {
+  name: string;
+  /** Where the shapes come from, for the notes. */
+  source: string;
+  convs: ConvLayer[];
+  pools: PoolLayer[];
+  dense: DenseLayer[];
+  train?: TrainSpec;
+}
+
+/** LeNet-5 on MNIST in its modern form (ReLU, max pooling), batch 32. */
+export const LENET_BATCH = 32;
+
+function alexnet(n: number): Network {
+  return {
+    name: `alexnet-b${n}`,
+    source: 'AlexNet (Krizhevsky et al. 2012), 227×227×3, ungrouped',
+    convs: [
+      { name: 'conv1', x: [n, 227, 227, 3], w: [11, 11, 3, 96], stride: 4, pad: 'valid' },
+      { name: 'conv2', x: [n, 27, 27, 96], w: [5, 5, 96, 256], pad: 'same' },
+      { name: 'conv3', x: [n, 13, 13, 256], w: [3, 3, 256, 384], pad: 'same' },
+      { name: 'conv4', x: [n, 13, 13, 384], w: [3, 3, 384, 384], pad: 'same' },
+      { name: 'conv5', x: [n, 13, 13, 384], w: [3, 3, 384, 256], pad: 'same' },
+    ],
+    pools: [
+      { name: 'pool1', x: [n, 55, 55, 96], size: 3, stride: 2 },
+      { name: 'pool2', x: [n, 27, 27, 256], size: 3, stride: 2 },
+      { name: 'pool5', x: [n, 13, 13, 256], size: 3, stride: 2 },
+    ],
+    dense: [
+      { name: 'fc6', m: n, k: 9216, n: 4096 },
+      { name: 'fc7', m: n, k: 4096, n: 4096 },
+      { name: 'fc8', m: n, k: 4096, n: 1000 },
+    ],
+  };
+}
+
+export const NETWORKS: readonly Network[] = [
+  {
+    name: 'lenet',
+    source: 'LeNet-5 on MNIST 28×28×1 (ReLU, max pooling), batch 32',
+    convs: [
+      { name: 'conv1', x: [32, 28, 28, 1], w: [5, 5, 1, 6], pad: 'same' },
+      { name: 'conv2', x: [32, 14, 14, 6], w: [5, 5, 6, 16], pad: 'valid' },
+    ],
+    pools: [
+      { name: 'pool1', x: [32, 28, 28, 6], size: 2, stride: 2 },
+      { name: 'pool2', x: [32, 10, 10, 16], size: 2, stride: 2 },
+    ],
+    dense: [
+      { name: 'fc1', m: 32, k: 400, n: 120 },
+      { name: 'fc2', m: 32, k: 120, n: 84 },
+      { name: 'fc3', m: 32, k: 84, n: 10 },
+    ],
+    train: { kind: 'train', batch: LENET_BATCH, learningRate: 0.05 },
+  },
+  {
+    name: 'tinyvgg',
+    source: 'the Tiny VGG of CNN Explainer: 64×64×3, 10 filters per 3×3 valid conv, batch 1',
+    convs: [
+      { name: 'conv1_1', x: [1, 64, 64, 3], w: [3, 3, 3, 10], pad: 'valid' },
+      { name: 'conv1_2', x: [1, 62, 62, 10], w: [3, 3, 10, 10], pad: 'valid' },
+      { name: 'conv2_1', x: [1, 30, 30, 10], w: [3, 3, 10, 10], pad: 'valid' },
+      { name: 'conv2_2', x: [1, 28, 28, 10], w: [3, 3, 10, 10], pad: 'valid' },
+    ],
+    pools: [
+      { name: 'pool1', x: [1, 60, 60, 10], size: 2, stride: 2 },
+      { name: 'pool2', x: [1, 26, 26, 10], size: 2, stride: 2 },
+    ],
+    dense: [{ name: 'fc', m: 1, k: 1690, n: 10 }],
+  },
+  alexnet(1),
+  alexnet(8),
+  {
+    name: 'vgg-block',
+    source: 'a VGG block: 32×32×64 → 64, 3×3 same, batch 8',
+    convs: [{ name: 'conv', x: [8, 32, 32, 64], w: [3, 3, 64, 64], pad: 'same' }],
+    pools: [{ name: 'pool', x: [8, 32, 32, 64], size: 2, stride: 2 }],
+    dense: [],
+  },
+  {
+    name: 'resnet-block',
+    source: 'a ResNet basic block conv: 56×56×64 → 64, 3×3 same, batch 1',
+    convs: [{ name: 'conv', x: [1, 56, 56, 64], w: [3, 3, 64, 64], pad: 'same' }],
+    pools: [],
+    dense: [],
+  },
+  {
+    name: 'mobilenet',
+    source: 'a MobileNet v1 depthwise + pointwise pair at 56×56×128, batch 1',
+    convs: [
+      { name: 'dw', x: [1, 56, 56, 128], w: [3, 3, 128, 1], pad: 'same', depthwise: true },
+      { name: 'pw', x: [1, 56, 56, 128], w: [1, 1, 128, 128], pad: 'same' },
+    ],
+    pools: [],
+    dense: [],
+  },
+  {
+    name: 'face',
+    source: "face-api's ResNet-34-style face recognition net (150×150×3 input; its real 72/35/17/8/3 sizes), batch 1",
+    convs: [
+      { name: 'conv32_down', x: [1, 150, 150, 3], w: [7, 7, 3, 32], stride: 2, pad: 'valid' },
+      { name: 'conv32', x: [1, 35, 35, 32], w: [3, 3, 32, 32], pad: 'same' },
+      { name: 'conv64_down', x: [1, 35, 35, 32], w: [3, 3, 32, 64], stride: 2, pad: 'valid' },
+      { name: 'conv64', x: [1, 17, 17, 64], w: [3, 3, 64, 64], pad: 'same' },
+      { name: 'conv128_down', x: [1, 17, 17, 64], w: [3, 3, 64, 128], stride: 2, pad: 'valid' },
+      { name: 'conv128', x: [1, 8, 8, 128], w: [3, 3, 128, 128], pad: 'same' },
+      { name: 'conv256_down', x: [1, 8, 8, 128], w: [3, 3, 128, 256], stride: 2, pad: 'valid' },
+      { name: 'conv256', x: [1, 3, 3, 256], w: [3, 3, 256, 256], pad: 'same' },
+    ],
+    pools: [
+      { name: 'maxpool', x: [1, 72, 72, 32], size: 3, stride: 2 },
+      { name: 'avgpool', x: [1, 35, 35, 32], size: 2, stride: 2 },
+    ],
+    dense: [{ name: 'fc', m: 1, k: 256, n: 128 }],
+  },
+];
+
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const dimStr = (s: readonly number[]) => s.join('×');
+
+/** Output shape of a conv or pool spec. */
+export function windowOutShape(spec: ConvSpec | PoolSpec): Shape4 {
+  const [kh, kw] = spec.kind === 'conv' ? spec.w : spec.filterSize;
+  const g = windowGeometry('bench', spec.x, kh, kw, { strides: spec.strides, pad: spec.pad });
+  const c = spec.kind === 'conv' ? (spec.depthwise ? spec.x[3] * spec.w[3] : spec.w[3]) : spec.x[3];
+  return [g.batch, g.outH, g.outW, c];
+}
+
+
+/** The explicit [top, bottom, left, right] padding of a window spec (TF.js's 'same' semantics). */
+export function explicitPads(spec: ConvSpec | PoolSpec): [number, number, number, number] {
+  const [kh, kw] = spec.kind === 'conv' ? spec.w : spec.filterSize;
+  const g = windowGeometry('bench', spec.x, kh, kw, { strides: spec.strides, pad: spec.pad });
+  return [g.padTop, g.padBottom, g.padLeft, g.padRight];
+}
+
+function convCases(net: Network, l: ConvLayer): BenchCase[] {
+  const spec: ConvSpec = { kind: 'conv', x: l.x, w: l.w, strides: [l.stride ?? 1, l.stride ?? 1], pad: l.pad, depthwise: !!l.depthwise };
+  const y = windowOutShape(spec);
+  const flops = 2 * prod(y) * l.w[0] * l.w[1] * (l.depthwise ? 1 : l.w[2]);
+  const shape = `${net.name}.${l.name}`;
+  const dims = `${dimStr(l.x)} ∗ ${dimStr(l.w)}${spec.strides[0] > 1 ? ` /${spec.strides[0]}` : ''} ${l.pad}`;
+  const fams: OpFamily[] = l.depthwise
+    ? ['depthwiseConv2d', 'depthwiseConv2dGradInput', 'depthwiseConv2dGradFilter']
+    : ['conv2d', 'conv2dGradInput', 'conv2dGradFilter'];
+  const sizes = [prod(l.x) + prod(l.w) + prod(y), prod(y) + prod(l.w) + prod(l.x), prod(l.x) + prod(y) + prod(l.w)];
+  // Depthwise convs do so little arithmetic per byte that bandwidth is their measure.
+  return fams.map((family, i) => ({
+    id: `${shape}/${family}`, shape, network: net.name, family, spec, flops, bytes: 4 * sizes[i]!,
+    unit: l.depthwise ? 'GB/s' : 'GFLOP/s', dims,
+  }));
+}
+
+function poolCases(net: Network, l: PoolLayer): BenchCase[] {
+  const spec: PoolSpec = { kind: 'pool', x: l.x, filterSize: [l.size, l.size], strides: [l.stride, l.stride], pad: 'valid' };
+  const y = windowOutShape(spec);
+  const shape = `${net.name}.${l.name}`;
+  const dims = `${dimStr(l.x)} ${l.size}×${l.size} /${l.stride}`;
+  const bytes: Record<string, number> = {
+    maxPool: prod(l.x) + prod(y),
+    maxPoolGrad: prod(y) + prod(l.x) + prod(l.x),
+    avgPool: prod(l.x) + prod(y),
+    avgPoolGrad: prod(y) + prod(l.x),
+  };
+  return (['maxPool', 'maxPoolGrad', 'avgPool', 'avgPoolGrad'] as const).map((family) => ({
+    id: `${shape}/${family}`, shape, network: net.name, family, spec, flops: 0, bytes: 4 * bytes[family]!, unit: 'GB/s' as const, dims,
+  }));
+}
+
+function denseCase(net: Network, l: DenseLayer): BenchCase {
+  const spec: MatMulSpec = { kind: 'matmul', m: l.m, k: l.k, n: l.n };
+  const shape = `${net.name}.${l.name}`;
+  return {
+    id: `${shape}/matMul`, shape, network: net.name, family: 'matMul', spec,
+    flops: 2 * l.m * l.k * l.n, bytes: 4 * (l.m * l.k + l.k * l.n + l.m * l.n), unit: 'GFLOP/s',
+    dims: `${l.m}×${l.k} · ${l.k}×${l.n}`,
+  };
+}
+
+/** Every row of the full suite, in table order. */
+export function allCases(): BenchCase[] {
+  const rows: BenchCase[] = [];
+  for (const net of NETWORKS) {
+    for (const l of net.convs) rows.push(...convCases(net, l));
+    for (const l of net.pools) rows.push(...poolCases(net, l));
+    for (const l of net.dense) rows.push(denseCase(net, l));
+    if (net.train) {
+      const shape = `${net.name}.train`;
+      rows.push({
+        id: `${shape}/trainStep`, shape, network: net.name, family: 'trainStep', spec: net.train, flops: 0, bytes: 0,
+        unit: 'images/s', dims: `batch ${net.train.batch}, SGD`,
+      });
+    }
+  }
+  return rows;
+}
+
+function glob(p: string): string {
+  return p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+}
+
+/** A layer pattern matches the whole name, a network (`alexnet` takes `alexnet-b1.*` and `alexnet-b8.*`) or a layer in any network (`conv1`); `*` is a wildcard. */
+export function shapeMatches(shape: string, pattern: string): boolean {
+  const g = glob(pattern);
+  return new RegExp(`^${g}$|^${g}[.-]|\\.${g}$`).test(shape);
+}
+
+/** An op pattern is a family name (`conv2d` is the forward only); `conv2d*` takes the gradients too. */
+export function opMatches(family: string, pattern: string): boolean {
+  return new RegExp(`^${glob(pattern)}$`, 'i').test(family);
+}
+
+/** Narrows the cases by comma-separated lists of op and layer patterns; a case must match one of each given list. */
+export function selectCases(cases: readonly BenchCase[], filter: { ops?: string; shapes?: string }): BenchCase[] {
+  const list = (s?: string) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const ops = list(filter.ops);
+  const shapes = list(filter.shapes);
+  return cases.filter((c) => (ops.length === 0 || ops.some((p) => opMatches(c.family, p))) && (shapes.length === 0 || shapes.some((p) => shapeMatches(c.shape, p))));
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// `npm run bench`: bundles the suite, serves the repository, runs the suite in headless Chromium
+// (WebGPU; SwiftShader where there is no GPU), shows a progress line, prints the Markdown table and
+// writes bench/results/<date>-<adapter>.json and .md.
+//
+//   npm run bench -- --op conv2d --shape lenet --samples 30 --engines tfjs-webgpu,tfjs-cpu
+//   npm run bench -- --list --op pool          (the case ids that would run)
+import { parseArgs } from 'node:util';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { chromium } from 'playwright';
+import { buildBench } from './build.mjs';
+import { startDemoServer } from '../tools/demo-server.mjs';
+import { findChrome, chromeArgs } from '../tools/find-chrome.mjs';
+
+const ALL_ENGINES = 'tfjs-webgpu,jax-webgpu,ort-webgpu,tfjs-cpu';
+const HELP = `npm run bench -- [options]
+  --op LIST        op families to run, comma-separated substrings (conv2d, conv2dGradInput, maxPool, matMul, trainStep, …)
+  --shape LIST     layers, comma-separated substrings (lenet, alexnet-b8.conv3, vgg-block, face.conv64, …)
+  --engines LIST   baselines (default ${ALL_ENGINES}); ours always runs
+  --samples N      timed samples per measurement (default 30)
+  --rounds N       take the samples in N rounds, every engine in turn (default 3)
+  --warmup N       untimed calls first (default 3)
+  --min-sample-ms T  repeat calls within a sample until it lasts about T ms (default 25): amortises the wait for the GPU
+  --max-seconds S  fewer samples (not under 5) where samples × a call would pass S seconds (default: no cap)
+  --variant V      force our conv2d forward kernel: block, vec4, tiled (default: the engine's choice)
+  --no-gpu-timer   no timestamp queries
+  --out DIR        where to write the results (default bench/results)
+  --no-write       print the table only (quick checks)
+  --list           print the selected case ids and exit
+  --timeout S      give up after S seconds (default 3600)`;
+
+const { values: a } = parseArgs({
+  options: {
+    op: { type: 'string' }, shape: { type: 'string' }, engines: { type: 'string', default: ALL_ENGINES },
+    samples: { type: 'string', default: '30' }, rounds: { type: 'string', default: '3' }, warmup: { type: 'string', default: '3' }, 'min-sample-ms': { type: 'string', default: '25' }, 'max-seconds': { type: 'string', default: '0' },
+    variant: { type: 'string' }, 'no-gpu-timer': { type: 'boolean', default: false }, out: { type: 'string', default: 'bench/results' }, 'no-write': { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false }, timeout: { type: 'string', default: '3600' }, help: { type: 'boolean', default: false },
+  },
+});
+if (a.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+
+const chrome = findChrome();
+if (!chrome) process.exit(1);
+
+await buildBench({ quiet: true });
+const server = await startDemoServer({ port: 0 });
+const origin = new URL(server.url).origin;
+// Unquantised timestamps need the developer features; SwiftShader is Chromium's adapter without a GPU.
+const browser = await chromium.launch({ executablePath: chrome, headless: true, args: [...chromeArgs(), '--enable-webgpu-developer-features'] });
+let exitCode = 0;
+// Ctrl-C (or a CI timeout's SIGTERM) closes the browser and the server instead of orphaning them.
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    console.error(`\nnpm run bench: stopped (${sig})`);
+    Promise.allSettled([browser.close(), server.close()]).then(() => process.exit(130));
+  });
+}
+try {
+  const page = await browser.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') process.stderr.write(`\n[page] ${m.text().slice(0, 400)}\n`);
+  });
+  page.on('pageerror', (e) => process.stderr.write(`\n[page error] ${e.message}\n`));
+  const tty = process.stdout.isTTY;
+  let lastLen = 0;
+  await page.exposeFunction('cnnBenchProgress', (p) => {
+    const line = `[${p.done}/${p.total}] ${p.message}`;
+    if (tty) {
+      const cols = process.stdout.columns || 120;
+      const shown = line.slice(0, cols - 1);
+      process.stdout.write(`\r${shown}${' '.repeat(Math.max(0, lastLen - shown.length))}`);
+      lastLen = shown.length;
+    } else {
+      console.log(line);
+    }
+  });
+  await page.goto(`${origin}/bench/runner.html`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60_000 });
+  if (a.list) {
+    const ids = await page.evaluate((o) => window.cnnBench.cases(o), { ops: a.op, shapes: a.shape });
+    console.log(ids.join('\n'));
+    console.log(`${ids.length} cases`);
+  } else {
+    const options = {
+      ops: a.op, shapes: a.shape, engines: a.engines.split(',').map((s) => s.trim()).filter(Boolean),
+      samples: Number(a.samples), rounds: Number(a.rounds), warmup: Number(a.warmup), minSampleMs: Number(a['min-sample-ms']), maxSecondsPerMeasurement: Number(a['max-seconds']),
+      gpuTimer: !a['no-gpu-timer'], conv2dVariant: a.variant, ortWasmPaths: '/dist/bench/ort/',
+      browser: `Chromium ${browser.version()} (headless, Playwright)`,
+    };
+    page.setDefaultTimeout(Number(a.timeout) * 1000);
+    const { result, markdown } = await page.evaluate((o) => window.cnnBench.run(o), options);
+    if (tty) process.stdout.write(`\r${' '.repeat(lastLen)}\r`);
+    console.log(markdown);
+    if (!a['no-write']) {
+      mkdirSync(a.out, { recursive: true });
+      const slug = result.meta.adapter.description.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'adapter';
+      const stamp = result.meta.date.replace(/[:]/g, '-').replace(/\..*$/, '');
+      const base = `${a.out}/${stamp}-${slug}`;
+      writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
+      writeFileSync(`${base}.md`, markdown);
+      console.log(`wrote ${base}.json and ${base}.md`);
+    }
+  }
+} catch (err) {
+  console.error(`\nnpm run bench: ${err?.message ?? err}`);
+  exitCode = 1;
+} finally {
+  await browser.close();
+  await server.close();
+}
+process.exit(exitCode);

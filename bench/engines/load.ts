@@ -1,0 +1,76 @@
+/**
+ * Starts the engines a run asks for. The baselines' packages are imported on demand (a bundle
+ * splits them into chunks), so a page that benchmarks only our engine never downloads them. An
+ * engine that fails to start stays in the table with the reason on each of its rows.
+ */
+import { createOursEngine, OURS, type OursOptions } from './ours.js';
+import type { BenchEngine } from '../types.js';
+
+export const ENGINE_IDS = [OURS, 'tfjs-webgpu', 'jax-webgpu', 'ort-webgpu', 'tfjs-cpu'] as const;
+
+export const ENGINE_LABELS: Record<string, string> = {
+  [OURS]: 'cnn-webgpu',
+  'tfjs-webgpu': 'TF.js WebGPU',
+  'jax-webgpu': 'jax-js WebGPU',
+  'ort-webgpu': 'ORT Web WebGPU',
+  'tfjs-cpu': 'TF.js CPU',
+};
+
+export interface LoadOptions extends OursOptions {
+  /** Where onnxruntime-web's .wasm files are served (a URL prefix ending in '/'). */
+  ortWasmPaths?: string;
+}
+
+async function tfjs(): Promise<typeof import('@tensorflow/tfjs-core')> {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+  await import('@tensorflow/tfjs-backend-cpu');
+  await import('@tensorflow/tfjs-backend-webgpu');
+  return tf;
+}
+
+async function start(id: string, o: LoadOptions): Promise<BenchEngine> {
+  switch (id) {
+    case 'tfjs-webgpu':
+    case 'tfjs-cpu': {
+      const { createTfjsEngine } = await import('./tfjs.js');
+      return createTfjsEngine(await tfjs(), id === 'tfjs-webgpu' ? 'webgpu' : 'cpu');
+    }
+    case 'jax-webgpu': {
+      const { createJaxEngine } = await import('./jax.js');
+      return createJaxEngine(await import('@jax-js/jax'));
+    }
+    case 'ort-webgpu': {
+      const { createOrtEngine } = await import('./ort.js');
+      return createOrtEngine(await import('onnxruntime-web/webgpu'), o.ortWasmPaths);
+    }
+    default:
+      throw new Error(`unknown engine '${id}' (known: ${ENGINE_IDS.join(', ')})`);
+  }
+}
+
+/** An engine that could not start: every row says why. */
+function failed(id: string, err: unknown): BenchEngine {
+  const why = `did not start: ${err instanceof Error ? err.message : String(err)}`.split('\n')[0]!;
+  return {
+    id, label: ENGINE_LABELS[id] ?? id, gpu: false,
+    unsupported: () => why,
+    prepare: () => Promise.reject(new Error(why)),
+    dispose: () => undefined,
+  };
+}
+
+/** Our engine first (the ratios are of it), then the baselines in the order given. */
+export async function loadEngines(ids: readonly string[], o: LoadOptions = {}): Promise<BenchEngine[]> {
+  const ours = await createOursEngine(o);
+  const engines: BenchEngine[] = [ours];
+  for (const id of ids) {
+    if (id === OURS || engines.some((e) => e.id === id)) continue;
+    try {
+      engines.push(await start(id, o));
+    } catch (err) {
+      engines.push(failed(id, err));
+    }
+  }
+  return engines;
+}

@@ -1,0 +1,74 @@
+/**
+ * How one engine is timed on one case: a cold call (pipeline compilation included), warm-up calls,
+ * then samples of `inner` calls each, every sample ending when the device reports the work done
+ * (`queue.onSubmittedWorkDone`, through the adapter's `sync`). Nothing is read back and nothing is
+ * allocated by the harness inside the loop; the adapters dispose each output at once, so the
+ * engines' buffer pools hand the same memory back. GPU time comes from the timestamp recorder,
+ * resolved once after each batch of samples.
+ *
+ * The suite takes the samples in rounds, engine after engine within a round, so that a machine
+ * whose load drifts during a row (a shared CI box) shifts every engine's numbers alike.
+ */
+import { startRecording, installGpuTimer } from './gpu_timer.js';
+import type { PreparedCase, SuiteOptions } from './types.js';
+
+const now = () => performance.now();
+
+async function callAndWait(p: PreparedCase, inner: number): Promise<number> {
+  const t0 = now();
+  for (let i = 0; i < inner; i++) {
+    const r = p.run();
+    if (r) await r;
+  }
+  await p.sync();
+  return now() - t0;
+}
+
+/** The cold call: the first on this prepared case. */
+export function coldCall(p: PreparedCase): Promise<number> {
+  return callAndWait(p, 1);
+}
+
+/** After the warm-up: calls per sample, and how many samples to take. */
+export interface Plan {
+  inner: number;
+  samples: number;
+}
+
+/** Warm-up calls; returns how to sample (more calls per sample where one is short, fewer samples where a cap demands). */
+export async function warmUp(p: PreparedCase, o: SuiteOptions): Promise<Plan> {
+  let last = Infinity;
+  for (let i = 0; i < Math.max(1, o.warmup); i++) last = await callAndWait(p, 1);
+  const inner = Math.max(1, Math.min(o.maxInner, Math.ceil(o.minSampleMs / Math.max(last, 1e-3))));
+  let samples = Math.max(1, o.samples);
+  if (o.maxSecondsPerMeasurement > 0) {
+    const fit = Math.floor((o.maxSecondsPerMeasurement * 1000) / Math.max(last * inner, 1e-3));
+    samples = Math.max(Math.min(samples, 5), Math.min(samples, fit));
+  }
+  return { inner, samples };
+}
+
+/**
+ * `count` samples: per-call wall milliseconds, and per-call GPU milliseconds where the engine runs
+ * on a device with timestamps (null otherwise).
+ */
+export async function takeSamples(
+  p: PreparedCase, gpu: boolean, o: SuiteOptions, inner: number, count: number, signal?: AbortSignal,
+): Promise<{ wall: number[]; gpu: number[] | null }> {
+  const recording = gpu && o.gpuTimer && installGpuTimer() ? startRecording() : null;
+  const wall: number[] = [];
+  try {
+    for (let s = 0; s < count; s++) {
+      if (signal?.aborted) throw new DOMException('the benchmark was stopped', 'AbortError');
+      recording?.sample(s);
+      wall.push((await callAndWait(p, inner)) / inner);
+    }
+  } catch (err) {
+    // Disarm (and free the query sets) before the error goes on.
+    await recording?.finish(0).catch(() => null);
+    throw err;
+  }
+  recording?.sample(-1);
+  const totals = recording ? await recording.finish(wall.length) : null;
+  return { wall, gpu: totals ? totals.map((ms) => ms / inner) : null };
+}

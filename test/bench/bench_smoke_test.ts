@@ -1,0 +1,69 @@
+import { expect } from '@esm-bundle/chai';
+import * as tf from '../helpers/tf_oracle.js';
+import { withEngine } from '../helpers/gpu.js';
+import { allCases, selectCases, runSuite } from '../../bench/suite.js';
+import { oursAdapter } from '../../bench/engines/ours.js';
+import { createTfjsEngine } from '../../bench/engines/tfjs.js';
+import { markdownReport } from '../../bench/report.js';
+import type { BenchEngine } from '../../bench/types.js';
+
+/** A baseline that gives wrong numbers: the suite must report it, not time it. */
+function wrongEngine(inner: BenchEngine): BenchEngine {
+  return {
+    ...inner,
+    id: 'wrong',
+    label: 'wrong',
+    prepare: async (c, inputs) => {
+      const p = await inner.prepare(c, inputs);
+      return { ...p, output: async () => (await p.output()).map((v) => v + 1) };
+    },
+  };
+}
+
+describe('benchmark suite (smoke)', () => {
+  it('times one tiny case on our engine and the TF.js CPU baseline, with percentiles, ratios and geomeans', () =>
+    withEngine(async (e) => {
+      const ours = oursAdapter(e);
+      const cpu = await createTfjsEngine(tf, 'cpu');
+      const cases = selectCases(allCases(), { ops: 'maxPool', shapes: 'tinyvgg.pool2' });
+      expect(cases.map((c) => c.id)).to.deep.equal(['tinyvgg.pool2/maxPool']);
+      const progress: string[] = [];
+      const result = await runSuite([ours, cpu, wrongEngine(cpu)], cases, { samples: 4, rounds: 2, warmup: 1, maxInner: 2 }, {
+        adapter: { ...e.info },
+        browser: 'test',
+        onProgress: (p) => {
+          if (p.engine) progress.push(`${p.done}/${p.total}`);
+        },
+      });
+      expect(progress).to.deep.equal(['1/3', '2/3', '3/3']);
+      expect(result.meta.ours).to.equal('cnn-webgpu');
+      expect(result.meta.adapter.description).to.be.a('string').and.not.empty;
+      const [row] = result.rows;
+      expect(row!.reference).to.equal('cnn-webgpu');
+      for (const id of ['cnn-webgpu', 'tfjs-cpu']) {
+        const m = row!.results[id]!;
+        expect(m.status, `${id}: ${m.note}`).to.equal('ok');
+        expect(m.relError).to.be.at.most(1e-5);
+        expect(m.coldMs).to.be.above(0);
+        const w = m.wallMs!;
+        expect(w.n).to.equal(4);
+        expect(w.p10).to.be.at.most(w.median);
+        expect(w.median).to.be.at.most(w.p90);
+        expect(m.rate).to.be.above(0);
+      }
+      expect(row!.results.wrong!.status).to.equal('mismatch');
+      expect(row!.results.wrong!.wallMs).to.equal(undefined);
+      expect(row!.ratios['tfjs-cpu']).to.be.above(0);
+      expect(row!.ratios.wrong).to.equal(null);
+      const keys = Object.keys(result).filter((k) => k.toLowerCase().includes('geomean'));
+      expect(keys).to.include.members(['geomeanByFamily', 'geomeanAll']);
+      expect(result.geomeanByFamily.maxPool!['tfjs-cpu']).to.be.closeTo(row!.ratios['tfjs-cpu']!, 1e-12);
+      expect(result.geomeanByFamily.pooling!['tfjs-cpu']).to.be.closeTo(row!.ratios['tfjs-cpu']!, 1e-12);
+      expect(result.geomeanAll.wrong).to.equal(null);
+      const json = JSON.parse(JSON.stringify(result));
+      expect(json.rows[0].results['cnn-webgpu'].wallMs.median).to.be.a('number');
+      const md = markdownReport(result);
+      expect(md).to.include('| tinyvgg.pool2 | maxPool |');
+      expect(md).to.include('mismatch');
+    }));
+});
