@@ -4,7 +4,7 @@
 // ONNX Runtime's WebAssembly runtime is copied to dist/bench/ort/, where the element looks for it.
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { shared } from '../esbuild.config.mjs';
+import { shared } from '../tools/build-options.mjs';
 
 export const BENCH_OUT = 'dist/bench';
 const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
