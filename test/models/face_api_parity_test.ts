@@ -6,6 +6,8 @@
 // so face-api runs in a same-origin iframe, which gives it a realm (and globals) of its own.
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
+import { withEngine } from '../helpers/gpu.js';
+import { loadLayersModel } from '../../src/io/layers_format.js';
 
 const MODEL_URL = '/demo/models/face-recognition/model.json';
 const PHOTO_URL = '/demo/images/astronaut.png';
@@ -129,4 +131,19 @@ describe('face-recognition model converted from face-api', () => {
     expect(cos, 'cosine similarity').to.be.greaterThan(0.9999);
     expect(diff, 'max abs difference').to.be.at.most(1e-4);
   });
+
+  it("gives face-api's embedding on our WebGPU engine too, loaded by our own loader", () =>
+    withEngine(async (e) => {
+      const model = await loadLayersModel(e, MODEL_URL);
+      const x = e.tensor(pixels, [1, INPUT, INPUT, 3]);
+      const y = model.predict(x);
+      const engineEmbedding = await y.read();
+      const cos = cosine(engineEmbedding, reference.descriptor);
+      const diff = maxAbsDiff(engineEmbedding, reference.descriptor);
+      console.log(`face parity on our engine (${e.info.description}): cosine ${cos.toFixed(9)}, max |diff| ${diff.toExponential(3)}`);
+      expect(cos, 'cosine similarity').to.be.greaterThan(0.9999);
+      expect(diff, 'max abs difference').to.be.at.most(1e-4);
+      for (const t of [x, y]) t.dispose();
+      model.dispose();
+    }));
 });
