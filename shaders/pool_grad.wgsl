@@ -17,6 +17,11 @@
 // avg: each in-bounds element of a window receives dy / (the window's in-bounds count), the true
 // gradient of the forward's mean (TensorFlow.js divides by k_h·k_w even where a window overlaps
 // padding, which is not the gradient of its own forward).
+//
+// The _vec4 entry points serve channels % 4 == 0: one thread computes 4 neighbouring channels of
+// one input pixel through vec4 views of the same buffers (x4, dy4, dx4), so the covering-window
+// arithmetic runs once per 4 outputs; params.size then counts vec4s. Every comparison is
+// componentwise and keeps the scalar rule of each lane exactly.
 
 struct Params {
   size: u32,
@@ -41,6 +46,10 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 // Each window's first maximum as a flat index into x, or -1 (pool.wgsl's max_pool_argmax).
 @group(0) @binding(4) var<storage, read> argmax: array<i32>;
+// vec4 views of x, dy and dx, bound only by the _vec4 entry points (channels % 4 == 0).
+@group(0) @binding(5) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> dy4: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> dx4: array<vec4<f32>>;
 
 fn linear_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 256u;
@@ -149,4 +158,79 @@ fn avg_pool_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
     }
   }
   dx[i] = acc;
+}
+
+// pixel_of for the vec4 entry points: i counts vec4s, and c is the pixel's vec4 of channels.
+fn pixel_of_vec4(i: i32) -> Pixel {
+  let c4 = params.channels / 4;
+  let c = i % c4;
+  var r = i / c4;
+  let w = r % params.in_w;
+  r = r / params.in_w;
+  return Pixel(r / params.in_h, r % params.in_h, w, c);
+}
+
+fn dy_index_vec4(p: Pixel, oh: i32, ow: i32) -> i32 {
+  return ((p.b * params.out_h + oh) * params.out_w + ow) * (params.channels / 4) + p.c;
+}
+
+// is_first_max for 4 channels at once: which lanes of pixel p, holding `mine`, are the first
+// maximum of the window of output (oh, ow).
+fn is_first_max_vec4(p: Pixel, mine: vec4<f32>, oh: i32, ow: i32) -> vec4<bool> {
+  let c4 = params.channels / 4;
+  let top = oh * params.stride_h - params.pad_top;
+  let left = ow * params.stride_w - params.pad_left;
+  let base = p.b * params.in_h * params.in_w * c4 + p.c;
+  var first = vec4<bool>(true);
+  for (var h = max(top, 0); h < min(top + params.k_h, params.in_h); h++) {
+    let row = base + h * params.in_w * c4;
+    for (var w = max(left, 0); w < min(left + params.k_w, params.in_w); w++) {
+      let v = x4[row + w * c4];
+      let earlier = h < p.h || (h == p.h && w < p.w);
+      first = first & !select(v > mine, v >= mine, earlier);
+    }
+  }
+  return first;
+}
+
+@compute @workgroup_size(256)
+fn max_pool_grad_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = linear_index(gid, groups);
+  if (i >= params.size) { return; }
+  let mine = x4[i];
+  var neg_inf_bits = 0xff800000u;
+  var acc = vec4<f32>(0.0);
+  // −∞ and NaN are never taken by the forward's strict comparison, so they get no gradient.
+  let live = mine > vec4<f32>(bitcast<f32>(neg_inf_bits));
+  if (any(live)) {
+    let p = pixel_of_vec4(i32(i));
+    let rows = covering(p.h, params.k_h, params.stride_h, params.pad_top, params.out_h);
+    let cols = covering(p.w, params.k_w, params.stride_w, params.pad_left, params.out_w);
+    for (var oh = rows.x; oh <= rows.y; oh++) {
+      for (var ow = cols.x; ow <= cols.y; ow++) {
+        let won = live & is_first_max_vec4(p, mine, oh, ow);
+        if (any(won)) { acc += select(vec4<f32>(0.0), dy4[dy_index_vec4(p, oh, ow)], won); }
+      }
+    }
+  }
+  dx4[i] = acc;
+}
+
+@compute @workgroup_size(256)
+fn avg_pool_grad_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = linear_index(gid, groups);
+  if (i >= params.size) { return; }
+  let p = pixel_of_vec4(i32(i));
+  let rows = covering(p.h, params.k_h, params.stride_h, params.pad_top, params.out_h);
+  let cols = covering(p.w, params.k_w, params.stride_w, params.pad_left, params.out_w);
+  var acc = vec4<f32>(0.0);
+  for (var oh = rows.x; oh <= rows.y; oh++) {
+    // The window contains p, so both clipped lengths are at least 1.
+    let n_h = clipped_len(oh * params.stride_h - params.pad_top, params.k_h, params.in_h);
+    for (var ow = cols.x; ow <= cols.y; ow++) {
+      let n_w = clipped_len(ow * params.stride_w - params.pad_left, params.k_w, params.in_w);
+      acc += dy4[dy_index_vec4(p, oh, ow)] / f32(n_h * n_w);
+    }
+  }
+  dx4[i] = acc;
 }

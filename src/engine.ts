@@ -41,7 +41,7 @@ export class Engine implements TensorOwner {
   readonly pipelines: PipelineCache;
   readonly scheduler: Scheduler;
   /** Forces a kernel variant instead of the per-adapter choice (benchmarks and tests use this). */
-  readonly tuning: { conv2d: 'auto' | Conv2dVariant; matMul: 'auto' | 'tiled' | 'regs' } = { conv2d: 'auto', matMul: 'auto' };
+  readonly tuning: { conv2d: 'auto' | Conv2dVariant; matMul: 'auto' | 'tiled' | 'regs'; pool: 'auto' | 'scalar' } = { conv2d: 'auto', matMul: 'auto', pool: 'auto' };
   private destroyed = false;
   private lostMessage: string | null = null;
 

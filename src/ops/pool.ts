@@ -29,6 +29,14 @@ export interface Pool2dOptions {
 type PoolKind = 'max' | 'avg';
 
 /**
+ * Whether the 4-channels-per-thread kernels (the shaders' _vec4 entry points) apply: channels a
+ * multiple of 4 and something to compute, unless the engine's `tuning.pool` forces 'scalar'.
+ */
+function useVec4(engine: Engine, g: WindowGeometry, size: number): boolean {
+  return engine.tuning.pool !== 'scalar' && g.channels % 4 === 0 && size > 0;
+}
+
+/**
  * Max pooling: each output is the largest in-bounds input of its window; padding never wins.
  * @example
  * const y = engine.maxPool2d(x, { filterSize: 2, strides: 2 }); // [n, h, w, c] → [n, h/2, w/2, c]
@@ -62,6 +70,15 @@ export function maxPool2dGrad(engine: Engine, dy: Tensor, x: Tensor, opts: Pool2
   const params = { ...windowParams(g), channels: g.channels, size: dx.size };
   if (g.strideH >= g.kH && g.strideW >= g.kW) {
     // Each pixel lies in at most one window: rescanning it costs less than a second pass.
+    if (useVec4(engine, g, dx.size)) {
+      engine.run({
+        shader: gradShader, entry: 'max_pool_grad_vec4',
+        buffers: { x4: x.buffer, dy4: dy.buffer, dx4: dx.buffer },
+        params: { ...params, size: dx.size / 4 },
+        workgroups: grid1d(dx.size / 4, 256),
+      });
+      return dx;
+    }
     engine.run({ shader: gradShader, entry: 'max_pool_grad', buffers: { x: x.buffer, dy: dy.buffer, dx: dx.buffer }, params, workgroups: grid1d(dx.size, 256) });
     return dx;
   }
@@ -95,11 +112,13 @@ export function avgPool2dGrad(engine: Engine, dy: Tensor, xShape: readonly numbe
     engine.scheduler.copy(dy.buffer, dx.buffer, dx.size * 4);
     return dx;
   }
+  const vec4 = useVec4(engine, g, dx.size);
+  const threads = vec4 ? dx.size / 4 : dx.size;
   engine.run({
-    shader: gradShader, entry: 'avg_pool_grad',
-    buffers: { dy: dy.buffer, dx: dx.buffer },
-    params: { ...windowParams(g), channels: g.channels, size: dx.size },
-    workgroups: grid1d(dx.size, 256),
+    shader: gradShader, entry: vec4 ? 'avg_pool_grad_vec4' : 'avg_pool_grad',
+    buffers: vec4 ? { dy4: dy.buffer, dx4: dx.buffer } : { dy: dy.buffer, dx: dx.buffer },
+    params: { ...windowParams(g), channels: g.channels, size: threads },
+    workgroups: grid1d(threads, 256),
   });
   return dx;
 }
@@ -114,11 +133,13 @@ function pool(engine: Engine, kind: PoolKind, x: Tensor, opts: Pool2dOptions): T
     engine.scheduler.copy(x.buffer, y.buffer, y.size * 4);
     return y;
   }
+  const vec4 = useVec4(engine, g, y.size);
+  const threads = vec4 ? y.size / 4 : y.size;
   engine.run({
-    shader: forwardShader, entry: kind === 'max' ? 'max_pool' : 'avg_pool',
-    buffers: { x: x.buffer, y: y.buffer },
-    params: { ...windowParams(g), channels: g.channels, size: y.size },
-    workgroups: grid1d(y.size, 256),
+    shader: forwardShader, entry: `${kind}_pool${vec4 ? '_vec4' : ''}`,
+    buffers: vec4 ? { x4: x.buffer, y4: y.buffer } : { x: x.buffer, y: y.buffer },
+    params: { ...windowParams(g), channels: g.channels, size: threads },
+    workgroups: grid1d(threads, 256),
   });
   return y;
 }

@@ -36,11 +36,21 @@ const NAMED: Case[] = [
   { shape: [2, 3, 3, 7], filter: [3, 3], strides: [3, 3], pad: 'valid' }, // one output pixel
   { shape: [1, 7, 7, 1], filter: [7, 7], strides: [1, 1], pad: 'valid' }, // one output pixel
   { shape: [1, 9, 8, 2], filter: [3, 2], strides: [4, 4], pad: [[2, 0], [1, 1]] },
+  // channels % 4 == 0: the 4-channels-per-thread kernels, against the same oracle.
+  { shape: [2, 6, 6, 4], filter: [2, 2], strides: [2, 2], pad: 'valid' },
+  { shape: [1, 9, 9, 8], filter: [3, 3], strides: [1, 1], pad: 'same' }, // overlapping windows
+  { shape: [1, 7, 6, 4], filter: [3, 3], strides: [2, 2], pad: [[1, 2], [0, 2]] }, // asymmetric
+  { shape: [1, 9, 8, 8], filter: [3, 2], strides: [4, 4], pad: [[2, 0], [1, 1]] },
+  { shape: [2, 5, 6, 12], filter: [3, 3], strides: [3, 3], pad: 'same' },
+  { shape: [1, 4, 3, 4], filter: [1, 1], strides: [1, 1], pad: 'valid' }, // TF.js copies x here
 ];
+
+/** Every oracle comparison runs on both kernel families: 'auto' takes the vec4 one where channels % 4 == 0. */
+const PATHS = ['auto', 'scalar'] as const;
 
 function randomCase(rng: Rng): Case {
   for (;;) {
-    const shape: Case['shape'] = [rng.int(1, 3), rng.int(1, 10), rng.int(1, 10), rng.pick([1, 2, 3, 5, 6, 7])];
+    const shape: Case['shape'] = [rng.int(1, 3), rng.int(1, 10), rng.int(1, 10), rng.pick([1, 2, 3, 4, 5, 6, 7, 8])];
     const filter: Pair = [rng.int(1, 5), rng.int(1, 5)];
     const strides: Pair = [rng.int(1, 4), rng.int(1, 4)];
     const kind = rng.pick(['same', 'valid', 'explicit', 'number'] as const);
@@ -150,50 +160,58 @@ describe('pooling', () => {
     await tf.setBackend('cpu');
   });
 
-  gpuIt('maxPool2d and maxPool2dGrad match TensorFlow.js on 13 named and 20 random cases, ties included', async (e) => {
-    const rng = new Rng(7);
-    for (const [i, c] of cases(1234).entries()) {
-      const xs = inputs(rng, c, i);
-      const yShape = outShape(c);
-      const dys = rng.uniform(sizeOf(yShape));
-      const tx = tf.tensor(xs, c.shape) as tf.Tensor4D;
-      const ref = tf.maxPool(tx, c.filter, c.strides, tfPad(c.pad));
-      const [refDx] = tf.grads((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, c.filter, c.strides, tfPad(c.pad)))([tx], tf.tensor(dys, yShape));
-      const x = e.tensor(xs, c.shape);
-      const dy = e.tensor(dys, yShape);
-      const y = e.maxPool2d(x, opts(c));
-      const dx = e.maxPool2dGrad(dy, x, opts(c));
-      expectShape(y.shape, yShape, label(c));
-      expectClose(await y.read(), ref.dataSync(), `maxPool2d ${label(c)}`);
-      expectClose(await dx.read(), refDx!.dataSync(), `maxPool2dGrad ${label(c)}`);
-      for (const t of [x, dy, y, dx]) t.dispose();
+  gpuIt(`maxPool2d and maxPool2dGrad match TensorFlow.js on ${NAMED.length} named and 20 random cases, ties included, on both paths`, async (e) => {
+    for (const path of PATHS) {
+      e.tuning.pool = path;
+      const rng = new Rng(7);
+      for (const [i, c] of cases(1234).entries()) {
+        const xs = inputs(rng, c, i);
+        const yShape = outShape(c);
+        const dys = rng.uniform(sizeOf(yShape));
+        const tx = tf.tensor(xs, c.shape) as tf.Tensor4D;
+        const ref = tf.maxPool(tx, c.filter, c.strides, tfPad(c.pad));
+        const [refDx] = tf.grads((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, c.filter, c.strides, tfPad(c.pad)))([tx], tf.tensor(dys, yShape));
+        const x = e.tensor(xs, c.shape);
+        const dy = e.tensor(dys, yShape);
+        const y = e.maxPool2d(x, opts(c));
+        const dx = e.maxPool2dGrad(dy, x, opts(c));
+        expectShape(y.shape, yShape, label(c));
+        expectClose(await y.read(), ref.dataSync(), `maxPool2d ${path} ${label(c)}`);
+        expectClose(await dx.read(), refDx!.dataSync(), `maxPool2dGrad ${path} ${label(c)}`);
+        for (const t of [x, dy, y, dx]) t.dispose();
+      }
     }
+    e.tuning.pool = 'auto';
   });
 
-  gpuIt('avgPool2d and avgPool2dGrad match TensorFlow.js on 13 named and 20 random cases', async (e) => {
-    const rng = new Rng(8);
+  gpuIt(`avgPool2d and avgPool2dGrad match TensorFlow.js on ${NAMED.length} named and 20 random cases, on both paths`, async (e) => {
     let comparedWithTfGrad = 0;
-    for (const [i, c] of cases(5678).entries()) {
-      const xs = inputs(rng, c, i);
-      const yShape = outShape(c);
-      const dys = rng.uniform(sizeOf(yShape));
-      const tx = tf.tensor(xs, c.shape) as tf.Tensor4D;
-      const x = e.tensor(xs, c.shape);
-      const dy = e.tensor(dys, yShape);
-      const y = e.avgPool2d(x, opts(c));
-      const dx = e.avgPool2dGrad(dy, c.shape, opts(c));
-      expectShape(y.shape, yShape, label(c));
-      expectClose(await y.read(), tf.avgPool(tx, c.filter, c.strides, tfPad(c.pad)).dataSync(), `avgPool2d ${label(c)}`);
-      const got = await dx.read();
-      expectClose(got, trueAvgGrad(c, xs, dys, yShape), `avgPool2dGrad ${label(c)}`);
-      if (!windowsTouchPadding(c, yShape)) {
-        const [refDx] = tf.grads((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, c.filter, c.strides, tfPad(c.pad)))([tx], tf.tensor(dys, yShape));
-        expectClose(got, refDx!.dataSync(), `avgPool2dGrad vs tf.grad ${label(c)}`);
-        comparedWithTfGrad++;
+    for (const path of PATHS) {
+      e.tuning.pool = path;
+      const rng = new Rng(8);
+      for (const [i, c] of cases(5678).entries()) {
+        const xs = inputs(rng, c, i);
+        const yShape = outShape(c);
+        const dys = rng.uniform(sizeOf(yShape));
+        const tx = tf.tensor(xs, c.shape) as tf.Tensor4D;
+        const x = e.tensor(xs, c.shape);
+        const dy = e.tensor(dys, yShape);
+        const y = e.avgPool2d(x, opts(c));
+        const dx = e.avgPool2dGrad(dy, c.shape, opts(c));
+        expectShape(y.shape, yShape, label(c));
+        expectClose(await y.read(), tf.avgPool(tx, c.filter, c.strides, tfPad(c.pad)).dataSync(), `avgPool2d ${path} ${label(c)}`);
+        const got = await dx.read();
+        expectClose(got, trueAvgGrad(c, xs, dys, yShape), `avgPool2dGrad ${path} ${label(c)}`);
+        if (!windowsTouchPadding(c, yShape)) {
+          const [refDx] = tf.grads((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, c.filter, c.strides, tfPad(c.pad)))([tx], tf.tensor(dys, yShape));
+          expectClose(got, refDx!.dataSync(), `avgPool2dGrad vs tf.grad ${path} ${label(c)}`);
+          comparedWithTfGrad++;
+        }
+        for (const t of [x, dy, y, dx]) t.dispose();
       }
-      for (const t of [x, dy, y, dx]) t.dispose();
     }
-    expect(comparedWithTfGrad).to.be.at.least(6);
+    e.tuning.pool = 'auto';
+    expect(comparedWithTfGrad).to.be.at.least(12);
   });
 
   gpuIt('strides default to the filter size and pad to valid', async (e) => {
@@ -213,25 +231,31 @@ describe('pooling', () => {
     { shape: [1, 4, 4, 1], filter: [4, 4], strides: [1, 1], pad: 'same' },
     { shape: [1, 5, 5, 1], filter: [3, 3], strides: [2, 2], pad: [[2, 0], [1, 2]] },
     { shape: [1, 3, 4, 2], filter: [2, 2], strides: [2, 2], pad: 1 },
+    { shape: [1, 4, 4, 4], filter: [2, 2], strides: [2, 2], pad: 'valid' }, // vec4 kernels
+    { shape: [1, 3, 4, 4], filter: [2, 3], strides: [2, 2], pad: 'same' },
   ];
 
   for (const kind of ['max', 'avg'] as const) {
-    gpuIt(`${kind}Pool2dGrad agrees with central finite differences, padding included`, async (e) => {
-      const rng = new Rng(kind === 'max' ? 11 : 12);
-      for (const c of FD_CASES) {
-        const n = sizeOf(c.shape);
-        // Distinct values 0.1 apart, so a ±eps step never reorders a window's maximum.
-        const order = Array.from({ length: n }, (_, i) => i).sort(() => rng.next() - 0.5);
-        const xs = Float32Array.from(order, (v) => 0.1 * v - 1);
-        const x = e.tensor(xs, c.shape);
-        const y = kind === 'max' ? e.maxPool2d(x, opts(c)) : e.avgPool2d(x, opts(c));
-        const dys = rng.uniform(y.size);
-        const dy = e.tensor(dys, y.shape);
-        const dx = kind === 'max' ? e.maxPool2dGrad(dy, x, opts(c)) : e.avgPool2dGrad(dy, c.shape, opts(c));
-        const fd = await finiteDifferences(e, kind, c, xs, dys, 1e-2);
-        expectClose(await dx.read(), fd, `${kind}Pool2dGrad vs finite differences ${label(c)}`, 1e-2);
-        for (const t of [x, y, dy, dx]) t.dispose();
+    gpuIt(`${kind}Pool2dGrad agrees with central finite differences, padding included, on both paths`, async (e) => {
+      for (const path of PATHS) {
+        e.tuning.pool = path;
+        const rng = new Rng(kind === 'max' ? 11 : 12);
+        for (const c of FD_CASES) {
+          const n = sizeOf(c.shape);
+          // Distinct values 0.1 apart, so a ±eps step never reorders a window's maximum.
+          const order = Array.from({ length: n }, (_, i) => i).sort(() => rng.next() - 0.5);
+          const xs = Float32Array.from(order, (v) => 0.1 * v - 1);
+          const x = e.tensor(xs, c.shape);
+          const y = kind === 'max' ? e.maxPool2d(x, opts(c)) : e.avgPool2d(x, opts(c));
+          const dys = rng.uniform(y.size);
+          const dy = e.tensor(dys, y.shape);
+          const dx = kind === 'max' ? e.maxPool2dGrad(dy, x, opts(c)) : e.avgPool2dGrad(dy, c.shape, opts(c));
+          const fd = await finiteDifferences(e, kind, c, xs, dys, 1e-2);
+          expectClose(await dx.read(), fd, `${kind}Pool2dGrad vs finite differences ${path} ${label(c)}`, 1e-2);
+          for (const t of [x, y, dy, dx]) t.dispose();
+        }
       }
+      e.tuning.pool = 'auto';
     });
   }
 
@@ -254,6 +278,29 @@ describe('pooling', () => {
     expect(maxRef).to.deep.equal(['-Infinity', '-Infinity', '2', '4']);
     expect([...(await e.maxPool2d(finite, { filterSize: 2, strides: 1, pad }).read())].map(String)).to.deep.equal(maxRef);
     expect([...(await e.avgPool2d(finite, { filterSize: 2, strides: 1, pad }).read())].map(String)).to.deep.equal(avgRef);
+  });
+
+  gpuIt('the vec4 kernels keep NaN, −∞ and all-padding windows lane by lane, as TF.js', async (e) => {
+    // 4 channels: lane 0 finite with ties, lane 1 holds a NaN, lane 2 a −∞, lane 3 all NaN.
+    const xs = [1, NaN, -Infinity, NaN, 3, 2, 5, NaN, 3, 4, -Infinity, NaN, 0, NaN, 1, NaN];
+    const shape: Case['shape'] = [1, 2, 2, 4];
+    const tx = tf.tensor(xs, shape) as tf.Tensor4D;
+    const x = e.tensor(xs, shape);
+    const str = (a: ArrayLike<number>) => Array.from(a, String);
+    for (const path of PATHS) {
+      e.tuning.pool = path;
+      expect(str(await e.maxPool2d(x, { filterSize: 2 }).read()), path).to.deep.equal(str(tf.maxPool(tx, 2, 2, 'valid').dataSync()));
+      // Lane 0's tie (3 at (0, 1) and (1, 0)) goes to the first; NaN and −∞ receive nothing.
+      const dx = await e.maxPool2dGrad(e.tensor([1, 2, 3, 4], [1, 1, 1, 4]), x, { filterSize: 2 }).read();
+      expect([...dx], path).to.deep.equal([0, 0, 0, 0, 1, 0, 3, 0, 0, 2, 0, 0, 0, 0, 0, 0]);
+      const pad: Pad = [[3, 0], [0, 0]];
+      for (const kind of ['max', 'avg'] as const) {
+        const got = kind === 'max' ? e.maxPool2d(x, { filterSize: 2, strides: 1, pad }) : e.avgPool2d(x, { filterSize: 2, strides: 1, pad });
+        const ref = kind === 'max' ? tf.maxPool(tx, 2, 1, tfPad(pad)) : tf.avgPool(tx, 2, 1, tfPad(pad));
+        expect(str(await got.read()), `${kind} ${path}`).to.deep.equal(str(ref.dataSync()));
+      }
+    }
+    e.tuning.pool = 'auto';
   });
 
   gpuIt('an empty batch gives an empty output of the pooled shape', async (e) => {
