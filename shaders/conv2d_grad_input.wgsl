@@ -21,9 +21,15 @@ struct Params {
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+// vec4 views of dy and w (the same buffers), read when VEC4 is set.
+@group(0) @binding(4) var<storage, read> dy4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> w4: array<vec4<f32>>;
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
+// Set when ci and co are multiples of 4: the co loop then reads a vec4 of dy per pixel and a vec4 of
+// w per input channel, 8 loads for 64 FMAs instead of 8 for 16.
+override VEC4: bool = false;
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
@@ -67,12 +73,32 @@ fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
       let row = (n * params.out_h + oy) * params.out_w;
       let db = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(max(oxs, vec4<i32>(0)))) * co_n, valid);
       let wb = ((ky * params.k_w + kx) * params.in_c + ci0) * co_n;
-      for (var co = 0u; co < co_n; co++) {
-        let wv = vec4<f32>(w[wb + d.x + co], w[wb + d.y + co], w[wb + d.z + co], w[wb + d.w + co]);
-        acc0 += (dy[db.x + co] * m.x) * wv;
-        acc1 += (dy[db.y + co] * m.y) * wv;
-        acc2 += (dy[db.z + co] * m.z) * wv;
-        acc3 += (dy[db.w + co] * m.w) * wv;
+      if (VEC4) {
+        let co4 = co_n / 4u;
+        let wb4 = wb / 4u;
+        let db4 = db / 4u;
+        for (var c4 = 0u; c4 < co4; c4++) {
+          let w0 = w4[wb4 + c4];
+          let w1 = w4[wb4 + co4 + c4];
+          let w2 = w4[wb4 + 2u * co4 + c4];
+          let w3 = w4[wb4 + 3u * co4 + c4];
+          let g0 = dy4[db4.x + c4] * m.x;
+          let g1 = dy4[db4.y + c4] * m.y;
+          let g2 = dy4[db4.z + c4] * m.z;
+          let g3 = dy4[db4.w + c4] * m.w;
+          acc0 += vec4<f32>(dot(g0, w0), dot(g0, w1), dot(g0, w2), dot(g0, w3));
+          acc1 += vec4<f32>(dot(g1, w0), dot(g1, w1), dot(g1, w2), dot(g1, w3));
+          acc2 += vec4<f32>(dot(g2, w0), dot(g2, w1), dot(g2, w2), dot(g2, w3));
+          acc3 += vec4<f32>(dot(g3, w0), dot(g3, w1), dot(g3, w2), dot(g3, w3));
+        }
+      } else {
+        for (var co = 0u; co < co_n; co++) {
+          let wv = vec4<f32>(w[wb + d.x + co], w[wb + d.y + co], w[wb + d.z + co], w[wb + d.w + co]);
+          acc0 += (dy[db.x + co] * m.x) * wv;
+          acc1 += (dy[db.y + co] * m.y) * wv;
+          acc2 += (dy[db.z + co] * m.z) * wv;
+          acc3 += (dy[db.w + co] * m.w) * wv;
+        }
       }
     }
   }

@@ -90,9 +90,10 @@ export function conv2dGradInput(engine: Engine, dy: Tensor, w: Tensor, xShape: r
   const wg = blockWorkgroup(groups);
   // Blocks group 4 input columns of one phase modulo the stride (see the shader).
   const iwBlocks = g.strideW * Math.ceil(Math.ceil(g.inW / g.strideW) / 4);
+  const vec4 = g.channels % 4 === 0 && w.shape[3]! % 4 === 0 && engine.tuning.conv2d !== 'block';
   engine.run({
-    shader: gradInputShader, entry: 'conv2d_grad_input', constants: wg,
-    buffers: { dy: dy.buffer, w: w.buffer, dx: dx.buffer },
+    shader: gradInputShader, entry: 'conv2d_grad_input', constants: { ...wg, VEC4: vec4 ? 1 : 0 },
+    buffers: { dy: dy.buffer, w: w.buffer, dx: dx.buffer, dy4: dy.buffer, w4: w.buffer },
     params: { ...convParams(g, w.shape[3]!), iw_blocks: iwBlocks },
     workgroups: blockGrid(groups, g.batch * g.inH * iwBlocks, wg),
   });
