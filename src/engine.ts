@@ -91,6 +91,11 @@ export class Engine implements TensorOwner {
   /** Records one dispatch (used by the ops). */
   run(req: DispatchRequest): void {
     this.assertAlive();
+    for (const [binding, buffer] of Object.entries(req.buffers)) {
+      // A tensor of another engine (perhaps on another device) would otherwise fail only inside
+      // WebGPU, after the op returned, or silently corrupt this engine's pool accounting.
+      if (!this.pool.owns(buffer)) fail(req.shader.name, `the tensor bound to '${binding}' (${buffer.label}) belongs to another engine or was disposed`);
+    }
     this.scheduler.dispatch(req);
   }
 

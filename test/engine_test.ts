@@ -1,5 +1,5 @@
 import { expect } from '@esm-bundle/chai';
-import { createEngine } from '../src/index.js';
+import { createEngine, Engine } from '../src/index.js';
 import { gpuIt } from './helpers/gpu.js';
 import { Rng } from './helpers/random.js';
 import { sizeClass } from '../src/gpu/buffer_pool.js';
@@ -83,6 +83,19 @@ describe('engine', () => {
     const y = await e.relu(e.tensor(data, [n])).read();
     expect(y[0]).to.equal(3);
     expect(y[n - 1]).to.equal(0);
+  });
+
+  gpuIt("rejects a tensor that belongs to another engine, before recording anything", async (e) => {
+    const other = new Engine(e.device, e.info);
+    try {
+      const foreign = other.tensor([1, -2], [2]);
+      const mine = e.tensor([3, 4], [2]);
+      expect(() => e.relu(foreign)).to.throw(/elementwise: the tensor bound to 'x' \(tensor \[2\]\) belongs to another engine/);
+      expect(() => e.add(mine, foreign)).to.throw(/belongs to another engine/);
+      expect([...(await e.relu(mine).read())]).to.deep.equal([3, 4]);
+    } finally {
+      other.destroy();
+    }
   });
 
   it('createEngine() rejects with a clear message when WebGPU is missing', async () => {

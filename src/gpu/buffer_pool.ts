@@ -70,6 +70,11 @@ export class BufferPool {
     this.freeCount++;
   }
 
+  /** Whether `buffer` is one this pool handed out and has not been given back. */
+  owns(buffer: GPUBuffer): boolean {
+    return this.live.has(buffer);
+  }
+
   stats(): PoolStats {
     return { liveBuffers: this.live.size, liveBytes: this.liveBytes, freeBuffers: this.freeCount, freeBytes: this.freeBytes };
   }
