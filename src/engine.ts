@@ -64,6 +64,9 @@ export class Engine implements TensorOwner {
    */
   tensor(data: Float32Array | ArrayLike<number>, shape: readonly number[]): Tensor {
     checkShape('tensor', shape);
+    if (data === null || typeof data !== 'object' || typeof data.length !== 'number') {
+      fail('tensor', `data must be a Float32Array or an array of numbers, got ${data === null ? 'null' : typeof data}`);
+    }
     const size = shape.reduce((a, b) => a * b, 1);
     if (data.length !== size) fail('tensor', `data has ${data.length} values but shape ${shapeStr(shape)} needs ${size}`);
     const values = data instanceof Float32Array ? data : Float32Array.from(data);

@@ -70,6 +70,8 @@ describe('engine', () => {
     expect(() => e.tensor([1, 2], [3])).to.throw(/tensor: data has 2 values but shape \[3\] needs 3/);
     expect(() => e.tensor([1, 2], [2, -1])).to.throw(/tensor: shape \[2, -1\] must be an array of non-negative integers/);
     expect(() => e.tensor([1], [1.5])).to.throw(/tensor: shape/);
+    expect(() => e.tensor(null as unknown as number[], [1])).to.throw(/tensor: data must be a Float32Array or an array of numbers, got null/);
+    expect(() => e.tensor(3 as unknown as number[], [1])).to.throw(/tensor: data must be .*got number/);
     const empty = e.tensor([], [0, 3]);
     expect((await empty.read()).length).to.equal(0);
     expect([...(await e.tensor([7], []).read())]).to.deep.equal([7]);
