@@ -21,6 +21,7 @@ import { pad } from './ops/pad.js';
 import { slice } from './ops/slice.js';
 import { concat } from './ops/concat.js';
 import { reshape } from './ops/reshape.js';
+import { isImage, onImages } from './ops/single_image.js';
 
 export interface MemoryInfo {
   /** GPU buffers held by live tensors. */
@@ -156,24 +157,31 @@ export class Engine implements TensorOwner {
   // ---- ops: thin methods over src/ops, so the API reads as engine.op(...) ----
 
   conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+    if (isImage(x)) return onImages(this, [x], ([x4]) => conv2d(this, x4!, w, opts));
     return conv2d(this, x, w, opts);
   }
   conv2dGradInput(dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
+    if (isImage(dy) && xShape?.length === 3) return onImages(this, [dy], ([dy4]) => conv2dGradInput(this, dy4!, w, [1, ...xShape], opts));
     return conv2dGradInput(this, dy, w, xShape, opts);
   }
   conv2dGradFilter(x: Tensor, dy: Tensor, wShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
+    if (isImage(x) && isImage(dy)) return onImages(this, [x, dy], ([x4, dy4]) => conv2dGradFilter(this, x4!, dy4!, wShape, opts), false);
     return conv2dGradFilter(this, x, dy, wShape, opts);
   }
   maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+    if (isImage(x)) return onImages(this, [x], ([x4]) => maxPool2d(this, x4!, opts));
     return maxPool2d(this, x, opts);
   }
   maxPool2dGrad(dy: Tensor, x: Tensor, opts: Pool2dOptions): Tensor {
+    if (isImage(dy) && isImage(x)) return onImages(this, [dy, x], ([dy4, x4]) => maxPool2dGrad(this, dy4!, x4!, opts));
     return maxPool2dGrad(this, dy, x, opts);
   }
   avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+    if (isImage(x)) return onImages(this, [x], ([x4]) => avgPool2d(this, x4!, opts));
     return avgPool2d(this, x, opts);
   }
   avgPool2dGrad(dy: Tensor, xShape: readonly number[], opts: Pool2dOptions): Tensor {
+    if (isImage(dy) && xShape?.length === 3) return onImages(this, [dy], ([dy4]) => avgPool2dGrad(this, dy4!, [1, ...xShape], opts));
     return avgPool2dGrad(this, dy, xShape, opts);
   }
   relu(x: Tensor): Tensor {
@@ -232,12 +240,15 @@ export class Engine implements TensorOwner {
     return reduce(this, 'mean', x, axes);
   }
   depthwiseConv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+    if (isImage(x)) return onImages(this, [x], ([x4]) => depthwiseConv2d(this, x4!, w, opts));
     return depthwiseConv2d(this, x, w, opts);
   }
   depthwiseConv2dGradInput(dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
+    if (isImage(dy) && xShape?.length === 3) return onImages(this, [dy], ([dy4]) => depthwiseConv2dGradInput(this, dy4!, w, [1, ...xShape], opts));
     return depthwiseConv2dGradInput(this, dy, w, xShape, opts);
   }
   depthwiseConv2dGradFilter(x: Tensor, dy: Tensor, wShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
+    if (isImage(x) && isImage(dy)) return onImages(this, [x, dy], ([x4, dy4]) => depthwiseConv2dGradFilter(this, x4!, dy4!, wShape, opts), false);
     return depthwiseConv2dGradFilter(this, x, dy, wShape, opts);
   }
   /** `tf.batchNorm` with statistics of shape [c] along the last axis; null offset/scale mean 0/1. */

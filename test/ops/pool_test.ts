@@ -331,11 +331,13 @@ describe('pooling', () => {
   gpuIt('bad arguments throw naming the op and shapes, before allocating, and the engine keeps working', async (e) => {
     const x = e.tensor(new Float32Array(16), [1, 4, 4, 1]);
     const x3 = e.tensor(new Float32Array(32), [4, 4, 2]);
+    const x2 = e.tensor(new Float32Array(8), [4, 2]);
     const dyBad = e.tensor(new Float32Array(9), [1, 3, 3, 1]);
     const before = e.memory().buffers;
     const o: Pool2dOptions = { filterSize: 2, strides: 2 };
-    expect(() => e.maxPool2d(x3, o)).to.throw(/maxPool2d: x must have rank 4, got shape \[4, 4, 2\]/);
-    expect(() => e.avgPool2d(x3, o)).to.throw(/avgPool2d: x must have rank 4, got shape \[4, 4, 2\]/);
+    // One [h, w, c] image is valid (test/ops/single_image_test.ts); rank 2 is not.
+    expect(() => e.maxPool2d(x2, o)).to.throw(/maxPool2d: x must have rank 4, got shape \[4, 2\]/);
+    expect(() => e.avgPool2d(x2, o)).to.throw(/avgPool2d: x must have rank 4, got shape \[4, 2\]/);
     expect(() => e.maxPool2d(x, { filterSize: 5, strides: 1 })).to.throw(/maxPool2d: the 5×5 window .*larger than the padded input \(4×4\) of x \[1, 4, 4, 1\]/);
     expect(() => e.avgPool2d(x, { filterSize: [2, 6], strides: 1, pad: [[0, 0], [1, 0]] })).to.throw(/avgPool2d: the 2×6 window .*\(4×5\) of x \[1, 4, 4, 1\]/);
     expect(() => e.maxPool2d(x, { filterSize: 0 })).to.throw(/maxPool2d: filterSize must be a positive integer .*got 0/);
