@@ -22,6 +22,7 @@ import { slice } from './ops/slice.js';
 import { concat } from './ops/concat.js';
 import { reshape } from './ops/reshape.js';
 import { isImage, onImages } from './ops/single_image.js';
+import { Autotuner, type WinnerStore } from './gpu/autotuner.js';
 
 export interface MemoryInfo {
   /** GPU buffers held by live tensors. */
@@ -33,7 +34,13 @@ export interface MemoryInfo {
   pooledBytes: number;
 }
 
-export type EngineOptions = GpuOptions;
+export interface EngineOptions extends GpuOptions {
+  /**
+   * Time kernel variants per shape class on this adapter and keep the fastest (see
+   * src/gpu/autotuner.ts); `true` keeps the winners in localStorage when the page has one.
+   */
+  autotune?: boolean | { store: WinnerStore | null };
+}
 
 export class Engine implements TensorOwner {
   readonly device: GPUDevice;
@@ -43,6 +50,8 @@ export class Engine implements TensorOwner {
   readonly scheduler: Scheduler;
   /** Forces a kernel variant instead of the per-adapter choice (benchmarks and tests use this). */
   readonly tuning: { conv2d: 'auto' | Conv2dVariant; matMul: 'auto' | 'tiled' | 'regs'; pool: 'auto' | 'scalar' } = { conv2d: 'auto', matMul: 'auto', pool: 'auto' };
+  /** Present when autotuning is on (`createEngine({ autotune: true })` or `enableAutotune()`). */
+  autotuner: Autotuner | null = null;
   private destroyed = false;
   private lostMessage: string | null = null;
 
@@ -101,6 +110,15 @@ export class Engine implements TensorOwner {
       if (!this.pool.owns(buffer)) fail(req.shader.name, `the tensor bound to '${binding}' (${buffer.label}) belongs to another engine or was disposed`);
     }
     this.scheduler.dispatch(req);
+  }
+
+  /**
+   * Turns on per-adapter autotuning of kernel variants; winners persist in `store`
+   * (localStorage by default, where there is one).
+   */
+  enableAutotune(store: WinnerStore | null = defaultStore()): Autotuner {
+    this.autotuner ??= new Autotuner(`cnn-webgpu:autotune:${this.info.description}`, store);
+    return this.autotuner;
   }
 
   /** Submits everything queued so far without waiting for it. */
@@ -286,5 +304,16 @@ function checkShape(op: string, shape: readonly number[]): void {
  */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const { device, info } = await acquireGpu(options);
-  return new Engine(device, info, !options.device);
+  const engine = new Engine(device, info, !options.device);
+  if (options.autotune) engine.enableAutotune(options.autotune === true ? defaultStore() : options.autotune.store);
+  return engine;
+}
+
+function defaultStore(): WinnerStore | null {
+  try {
+    return (globalThis as { localStorage?: WinnerStore }).localStorage ?? null;
+  } catch {
+    // Opaque origins throw on access to localStorage.
+    return null;
+  }
 }

@@ -39,15 +39,57 @@ function convParams(g: WindowGeometry, outC: number): Record<string, number> {
   return { ...windowParams(g), in_c: g.channels, out_c: outC };
 }
 
-/** Picks the forward kernel: workgroup-memory tiles pay off on real GPUs for big enough GEMMs. */
+/**
+ * Picks the forward kernel: the autotuner's winner for this shape class when there is one, else a
+ * rule (workgroup-memory tiles pay off on real GPUs for big enough GEMMs; register blocks on CPU
+ * emulations), queueing a tuning job when the autotuner is on.
+ */
 export function pickConv2dVariant(engine: Engine, g: WindowGeometry, outC: number): Conv2dVariant {
   const vec4 = g.channels % 4 === 0 && outC % 4 === 0 ? 'vec4' : 'block';
   const forced = engine.tuning.conv2d;
   if (forced === 'vec4' || forced === 'block') return forced === 'vec4' ? vec4 : 'block';
   if (forced === 'tiled') return 'tiled';
-  if (engine.info.isSoftware) return vec4;
   const m = g.batch * g.outH * g.outW;
-  return m >= 1024 && outC >= 32 ? 'tiled' : vec4;
+  const rule = !engine.info.isSoftware && m >= 1024 && outC >= 32 ? 'tiled' : vec4;
+  const tuner = engine.autotuner;
+  if (!tuner) return rule;
+  const key = conv2dShapeClass(g, outC);
+  const won = tuner.winner(key) as Conv2dVariant | undefined;
+  if (won) return won;
+  tuner.request(engine, key, () => conv2dCandidates(engine, g, outC, vec4 === 'vec4'));
+  return rule;
+}
+
+/** Shapes that should share a winner: same window and stride, channel alignment, GEMM sizes within a power of two. */
+function conv2dShapeClass(g: WindowGeometry, outC: number): string {
+  const log2 = (n: number) => Math.round(Math.log2(Math.max(n, 1)));
+  const aligned = g.channels % 4 === 0 && outC % 4 === 0 ? 'v4' : 's';
+  return `conv2d:${g.kH}x${g.kW}/${g.strideH}x${g.strideW}:${aligned}:M${log2(g.batch * g.outH * g.outW)}:K${log2(g.kH * g.kW * g.channels)}:N${log2(outC)}`;
+}
+
+/** The variants of this geometry, each recording one conv2d on zero inputs of its shapes. */
+function conv2dCandidates(engine: Engine, g: WindowGeometry, outC: number, vec4: boolean) {
+  const x = engine.zeros([g.batch, g.inH, g.inW, g.channels]);
+  const w = engine.zeros([g.kH, g.kW, g.channels, outC]);
+  const opts: Conv2dOptions = {
+    strides: [g.strideH, g.strideW],
+    dilations: [g.dilH, g.dilW],
+    pad: [[g.padTop, g.padBottom], [g.padLeft, g.padRight]],
+  };
+  const names: Conv2dVariant[] = vec4 ? ['vec4', 'block', 'tiled'] : ['block', 'tiled'];
+  const list = names.map((name) => ({
+    name,
+    run: () => {
+      const previous = engine.tuning.conv2d;
+      engine.tuning.conv2d = name;
+      try {
+        conv2d(engine, x, w, opts).dispose();
+      } finally {
+        engine.tuning.conv2d = previous;
+      }
+    },
+  }));
+  return { list, dispose: () => [x, w].forEach((t) => t.dispose()) };
 }
 
 export function conv2d(engine: Engine, x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {

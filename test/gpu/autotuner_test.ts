@@ -1,0 +1,57 @@
+import { expect } from '@esm-bundle/chai';
+import { gpuIt, sharedGpu } from '../helpers/gpu.js';
+import { Rng } from '../helpers/random.js';
+import { expectClose } from '../helpers/compare.js';
+import { Engine } from '../../src/engine.js';
+import type { WinnerStore } from '../../src/gpu/autotuner.js';
+
+class MemoryStore implements WinnerStore {
+  readonly items = new Map<string, string>();
+  getItem(key: string): string | null {
+    return this.items.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.items.set(key, value);
+  }
+}
+
+describe('autotuner', () => {
+  gpuIt('times the conv2d variants of a shape class on first use, keeps the winner and stores it per adapter', async (e) => {
+    const store = new MemoryStore();
+    const tuner = e.enableAutotune(store);
+    const rng = new Rng(4);
+    const xs = rng.uniform(2 * 12 * 12 * 8);
+    const ws = rng.uniform(3 * 3 * 8 * 8);
+    const x = e.tensor(xs, [2, 12, 12, 8]);
+    const w = e.tensor(ws, [3, 3, 8, 8]);
+    const first = await e.conv2d(x, w, { pad: 'same' }).read();
+    await tuner.whenIdle();
+    const winners = Object.entries(tuner.entries());
+    expect(winners.length, 'one shape class tuned').to.equal(1);
+    const [key, winner] = winners[0]!;
+    expect(key).to.match(/^conv2d:3x3\/1x1:v4:/);
+    expect(['vec4', 'block', 'tiled']).to.include(winner);
+    const saved = JSON.parse(store.getItem(`cnn-webgpu:autotune:${e.info.description}`)!) as Record<string, string>;
+    expect(saved[key]).to.equal(winner);
+    // The winner computes the same convolution.
+    expectClose(await e.conv2d(x, w, { pad: 'same' }).read(), first, `conv2d with the tuned '${winner}' kernel`);
+
+    // Another engine on this adapter starts with the stored winner and queues no tuning.
+    const { device, info } = await sharedGpu();
+    const other = new Engine(device, info);
+    try {
+      const tuner2 = other.enableAutotune(store);
+      expect(tuner2.winner(key)).to.equal(winner);
+      const before = other.scheduler.dispatchCount;
+      other.conv2d(other.tensor(xs, [2, 12, 12, 8]), other.tensor(ws, [3, 3, 8, 8]), { pad: 'same' }).dispose();
+      await tuner2.whenIdle();
+      expect(other.scheduler.dispatchCount - before, 'only the conv itself ran').to.equal(1);
+    } finally {
+      other.destroy();
+    }
+  });
+
+  gpuIt('is off unless asked for, so results stay bitwise reproducible by default', async (e) => {
+    expect(e.autotuner).to.equal(null);
+  });
+});
