@@ -22,15 +22,16 @@ function hasDepthwise(e: Engine): e is Engine & DepthwiseOps {
 }
 
 export interface OursOptions {
-  /** Forces a conv2d forward kernel instead of the per-adapter choice. */
-  conv2dVariant?: 'auto' | Conv2dVariant;
+  /** Forces a conv2d forward kernel instead of the per-adapter choice; 'autotune' times them first. */
+  conv2dVariant?: 'auto' | 'autotune' | Conv2dVariant;
   /** Use this device (the element shares one); else the engine requests its own. */
   device?: GPUDevice;
 }
 
 export async function createOursEngine(options: OursOptions = {}): Promise<BenchEngine & { engine: Engine }> {
   const engine = await createEngine(options.device ? { device: options.device } : {});
-  if (options.conv2dVariant) engine.tuning.conv2d = options.conv2dVariant;
+  if (options.conv2dVariant === 'autotune') engine.enableAutotune(null);
+  else if (options.conv2dVariant) engine.tuning.conv2d = options.conv2dVariant;
   return oursAdapter(engine, true);
 }
 
@@ -45,7 +46,14 @@ export function oursAdapter(engine: Engine, owned = false): BenchEngine & { engi
       if (c.family.startsWith('depthwise') && !hasDepthwise(engine)) return 'engine.depthwiseConv2d is not in the engine yet';
       return null;
     },
-    prepare: async (c, inputs) => prepare(engine, c, inputs),
+    prepare: async (c, inputs) => {
+      if (engine.autotuner && c.family === 'conv2d') {
+        // Tune this shape class before timing, so the kernel timed is the one reported.
+        convVariant(engine, c.spec as ConvSpec);
+        await engine.autotuner.whenIdle();
+      }
+      return prepare(engine, c, inputs);
+    },
     dispose: () => {
       if (owned) engine.destroy();
     },
