@@ -52,10 +52,28 @@ fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   let ci = params.in_c;
+  let ix_first = i32(ox0) - i32(params.pad_left);
+  let whole_rows = params.stride_w == 1u && params.dil_w == 1u && ox0 + 3u < params.out_w &&
+    ix_first >= 0 && ix_first + 3 + i32(params.k_w) <= i32(params.in_w);
   for (var ky = 0u; ky < params.k_h; ky++) {
     let iy = i32(oy * params.stride_h + ky * params.dil_h) - i32(params.pad_top);
     if (iy < 0 || iy >= i32(params.in_h)) { continue; }
     let row = (n * params.in_h + u32(iy)) * params.in_w;
+    if (whole_rows) {
+      // Stride 1, no dilation, all 4 pixels and every tap inside the row: a kernel row's taps and
+      // channels are one contiguous run of x per pixel and of w, walked without per-tap bounds.
+      let xb = (row + u32(ix_first)) * ci;
+      var wi = ky * params.k_w * ci * params.out_c + co0;
+      for (var t = 0u; t < params.k_w * ci; t++) {
+        let wv = vec4<f32>(w[wi + d.x], w[wi + d.y], w[wi + d.z], w[wi + d.w]);
+        acc0 += x[xb + t] * wv;
+        acc1 += x[xb + ci + t] * wv;
+        acc2 += x[xb + 2u * ci + t] * wv;
+        acc3 += x[xb + 3u * ci + t] * wv;
+        wi += params.out_c;
+      }
+      continue;
+    }
     for (var kx = 0u; kx < params.k_w; kx++) {
       let ix0 = i32(ox0 * params.stride_w + kx * params.dil_w) - i32(params.pad_left);
       let sx = i32(params.stride_w);
@@ -101,10 +119,35 @@ fn conv2d_block_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
+  let ix_first = i32(ox0) - i32(params.pad_left);
+  let whole_rows = params.stride_w == 1u && params.dil_w == 1u && ox0 + 3u < params.out_w &&
+    ix_first >= 0 && ix_first + 3 + i32(params.k_w) <= i32(params.in_w);
   for (var ky = 0u; ky < params.k_h; ky++) {
     let iy = i32(oy * params.stride_h + ky * params.dil_h) - i32(params.pad_top);
     if (iy < 0 || iy >= i32(params.in_h)) { continue; }
     let row = (n * params.in_h + u32(iy)) * params.in_w;
+    if (whole_rows) {
+      // Stride 1, no dilation, all 4 pixels and every tap inside the row: a kernel row's taps and
+      // channels are one contiguous run of x per pixel and of w, walked without per-tap bounds.
+      let xb = (row + u32(ix_first)) * ci4;
+      var wi = ky * params.k_w * params.in_c * co4 + gid.x;
+      for (var t = 0u; t < params.k_w * ci4; t++) {
+        let w0 = w4[wi];
+        let w1 = w4[wi + co4];
+        let w2 = w4[wi + 2u * co4];
+        let w3 = w4[wi + 3u * co4];
+        let x0 = x4[xb + t];
+        let x1 = x4[xb + ci4 + t];
+        let x2 = x4[xb + 2u * ci4 + t];
+        let x3 = x4[xb + 3u * ci4 + t];
+        acc0 += x0.x * w0 + x0.y * w1 + x0.z * w2 + x0.w * w3;
+        acc1 += x1.x * w0 + x1.y * w1 + x1.z * w2 + x1.w * w3;
+        acc2 += x2.x * w0 + x2.y * w1 + x2.z * w2 + x2.w * w3;
+        acc3 += x3.x * w0 + x3.y * w1 + x3.z * w2 + x3.w * w3;
+        wi += 4u * co4;
+      }
+      continue;
+    }
     for (var kx = 0u; kx < params.k_w; kx++) {
       let ix0 = i32(ox0 * params.stride_w + kx * params.dil_w) - i32(params.pad_left);
       let sx = i32(params.stride_w);
