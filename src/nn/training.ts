@@ -174,11 +174,12 @@ export async function fit(engine: Engine, model: Model, data: Dataset, opts: Fit
           const [lossValue, logits, bad] = await Promise.all([loss.read(), acts.output.read(), flag.read()]);
           const failed = decodeFlag(bad);
           if (failed >= 0) throw new Error(`fit: the loss became NaN or infinite at step ${failed} (epoch ${epoch + 1}); training stopped. A lower learning rate usually helps.`);
+          const right = countCorrect(logits, ys, data.classes);
           log.loss = lossValue[0]!;
-          log.accuracy = countCorrect(logits, ys, data.classes) / size;
+          log.accuracy = right / size;
           lossSum += log.loss;
           lossCount++;
-          correct += countCorrect(logits, ys, data.classes);
+          correct += right;
           judged += size;
         }
         for (const g of grads.values()) g.dispose();

@@ -3,26 +3,16 @@ import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectShape } from '../helpers/compare.js';
-import { convCases, tfPad, type ConvCase } from '../helpers/conv_cases.js';
+import { convCases, type ConvCase } from '../helpers/conv_cases.js';
 import { numericGradient } from '../helpers/finite_diff.js';
+import { windowReference } from '../helpers/window_reference.js';
 import type { Engine } from '../../src/engine.js';
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const describeCase = (c: ConvCase) => `x${JSON.stringify(c.x)} w${JSON.stringify(c.w)} s${c.strides} d${c.dilations} pad ${JSON.stringify(c.pad)}`;
 
 function reference(c: ConvCase, xs: Float32Array, ws: Float32Array, dys?: Float32Array) {
-  tf.engine().startScope();
-  try {
-    const x = tf.tensor4d(xs, c.x);
-    const w = tf.tensor4d(ws, c.w);
-    const f = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, c.strides, tfPad(c.pad) as 'same', 'NHWC', c.dilations);
-    const y = f(x, w);
-    if (!dys) return { y: y.dataSync(), shape: y.shape, dx: null, dw: null };
-    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a as tf.Tensor4D, b as tf.Tensor4D))([x, w], tf.tensor(dys, y.shape));
-    return { y: y.dataSync(), shape: y.shape, dx: dx!.dataSync(), dw: dw!.dataSync() };
-  } finally {
-    tf.engine().endScope();
-  }
+  return windowReference(tf.conv2d, c, xs, ws, dys);
 }
 
 async function checkForward(e: Engine, variant: 'block' | 'vec4' | 'tiled') {

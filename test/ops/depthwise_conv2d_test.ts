@@ -3,8 +3,8 @@ import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectShape } from '../helpers/compare.js';
-import { tfPad } from '../helpers/conv_cases.js';
 import { numericGradient } from '../helpers/finite_diff.js';
+import { windowReference } from '../helpers/window_reference.js';
 import type { Padding } from '../../src/ops/conv_geometry.js';
 
 type Pair = [number, number];
@@ -74,18 +74,7 @@ function cases(seed: number, count: number, dilated = true): Case[] {
 }
 
 function reference(c: Case, xs: Float32Array, ws: Float32Array, dys?: Float32Array) {
-  tf.engine().startScope();
-  try {
-    const x = tf.tensor4d(xs, c.x);
-    const w = tf.tensor4d(ws, c.w);
-    const f = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.depthwiseConv2d(a, b, c.strides, tfPad(c.pad) as 'same', 'NHWC', c.dilations);
-    const y = f(x, w);
-    if (!dys) return { y: y.dataSync(), shape: y.shape, dx: null, dw: null };
-    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a as tf.Tensor4D, b as tf.Tensor4D))([x, w], tf.tensor(dys, y.shape));
-    return { y: y.dataSync(), shape: y.shape, dx: dx!.dataSync(), dw: dw!.dataSync() };
-  } finally {
-    tf.engine().endScope();
-  }
+  return windowReference(tf.depthwiseConv2d, c, xs, ws, dys);
 }
 
 describe('depthwiseConv2d', () => {
