@@ -1,8 +1,17 @@
-// 2-D max and average pooling over NHWC tensors, one thread per output element.
+// 2-D max and average pooling over NHWC tensors. One thread computes LANES neighbouring channels of
+// one output pixel.
 //
-// The linear output index is decoded with the channel fastest, so neighbouring threads read
-// neighbouring channels of the same pixels and every load of a window row is coalesced. A 2-D grid
-// of workgroups covers outputs beyond 65,535 × 256 elements: index = x + y × groups.x × 256.
+// Compiled once per lane width: src/ops/pool.ts prepends src/gpu/lanes.ts's prelude,
+//   alias V = f32 | vec2<f32> | vec4<f32>;   alias VI = i32 | vec2<i32> | vec4<i32>;
+//   const LANES = 1 | 2 | 4;   const LANE_OFFSETS: VI = 0 | (0, 1) | (0, 1, 2, 3);
+// with the widest width dividing the channels, so x, y and argmax are read and written as vectors
+// of neighbouring channels and the index arithmetic and loop overhead run once per LANES outputs
+// (a software adapter gathers every load lane by lane; a quarter of the loads is most of the
+// gain). Every comparison is componentwise, so each lane keeps the scalar rules below exactly.
+//
+// The linear index (in vectors) is decoded with the channel vector fastest, so neighbouring
+// threads read neighbouring channels of the same pixels. A 2-D grid of workgroups covers more than
+// 65,535 × 256 threads: index = x + y × groups.x × 256.
 //
 // The window of output (oh, ow) starts at (oh·stride_h − pad_top, ow·stride_w − pad_left) and is
 // clipped to the input, so padding never takes part, as in TensorFlow.js's CPU `pool`:
@@ -11,16 +20,12 @@
 //  - avg divides by the number of in-bounds elements, so such a window yields 0/0 = NaN.
 // Those two values come from bit patterns held in variables, since WGSL rejects non-finite
 // constant expressions.
-//
-// The _vec4 entry points serve channels % 4 == 0: one thread computes 4 neighbouring channels of
-// one output pixel, reading x and writing y through vec4 views of the same buffers (x4, y4), so
-// the index arithmetic and the loop run once per 4 outputs. There params.size counts vec4s. The
-// comparisons are componentwise with the same strict >, so each lane keeps exactly the scalar
-// semantics (first maximum, NaN never wins, −∞ / NaN for windows wholly in padding).
 
 struct Params {
+  // Outputs to compute, in vectors of LANES channels.
   size: u32,
-  channels: i32,
+  // Vectors per pixel: channels / LANES.
+  chunks: i32,
   batch: i32, // unread: the batch is implied by size; windowParams fills it for every window shader
   in_h: i32,
   in_w: i32,
@@ -35,20 +40,18 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-// max_pool_argmax: the flat index in x of each window's first maximum, or -1 (for pool_grad.wgsl).
-@group(0) @binding(3) var<storage, read_write> argmax: array<i32>;
-// vec4 views of x and y, bound only by the _vec4 entry points (channels % 4 == 0).
-@group(0) @binding(4) var<storage, read> x4: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> y4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> x: array<V>;
+@group(0) @binding(2) var<storage, read_write> y: array<V>;
+// max_pool_argmax: per channel, the flat (scalar) index in x of each window's first maximum, or -1
+// (read by pool_grad.wgsl's max_pool_grad_argmax).
+@group(0) @binding(3) var<storage, read_write> argmax: array<VI>;
 
 fn linear_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 256u;
 }
 
 struct Window {
-  // Index in x of pixel (0, 0) of the window's image, in its channel.
+  // Index in x (in vectors) of pixel (0, 0) of the window's image, in its channel vector.
   base: i32,
   h0: i32,
   h1: i32,
@@ -57,8 +60,8 @@ struct Window {
 }
 
 fn window_of(i: i32) -> Window {
-  let c = i % params.channels;
-  var r = i / params.channels;
+  let c = i % params.chunks;
+  var r = i / params.chunks;
   let ow = r % params.out_w;
   r = r / params.out_w;
   let oh = r % params.out_h;
@@ -66,7 +69,7 @@ fn window_of(i: i32) -> Window {
   let top = oh * params.stride_h - params.pad_top;
   let left = ow * params.stride_w - params.pad_left;
   return Window(
-    b * params.in_h * params.in_w * params.channels + c,
+    b * params.in_h * params.in_w * params.chunks + c,
     max(top, 0), min(top + params.k_h, params.in_h),
     max(left, 0), min(left + params.k_w, params.in_w),
   );
@@ -78,12 +81,12 @@ fn max_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   if (i >= params.size) { return; }
   let win = window_of(i32(i));
   var neg_inf_bits = 0xff800000u;
-  var best = bitcast<f32>(neg_inf_bits);
+  var best = V(bitcast<f32>(neg_inf_bits));
   for (var h = win.h0; h < win.h1; h++) {
-    let row = win.base + h * params.in_w * params.channels;
+    let row = win.base + h * params.in_w * params.chunks;
     for (var w = win.w0; w < win.w1; w++) {
-      let v = x[row + w * params.channels];
-      if (v > best) { best = v; }
+      let v = x[row + w * params.chunks];
+      best = select(best, v, v > best);
     }
   }
   y[i] = best;
@@ -94,91 +97,36 @@ fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   let i = linear_index(gid, groups);
   if (i >= params.size) { return; }
   let win = window_of(i32(i));
-  var sum = 0.0;
+  var sum = V(0.0);
   for (var h = win.h0; h < win.h1; h++) {
-    let row = win.base + h * params.in_w * params.channels;
+    let row = win.base + h * params.in_w * params.chunks;
     for (var w = win.w0; w < win.w1; w++) {
-      sum += x[row + w * params.channels];
+      sum += x[row + w * params.chunks];
     }
   }
   let count = max(win.h1 - win.h0, 0) * max(win.w1 - win.w0, 0);
   var nan_bits = 0x7fc00000u;
-  y[i] = select(bitcast<f32>(nan_bits), sum / f32(count), count > 0);
+  y[i] = select(V(bitcast<f32>(nan_bits)), sum / f32(count), count > 0);
 }
 
-// The same scan as max_pool, keeping where the first maximum was instead of its value. Overlapping
-// windows' gradients then gather through these indices instead of rescanning every window.
+// The same scan as max_pool, keeping where each lane's first maximum was instead of its value.
+// Overlapping windows' gradients then gather through these indices instead of rescanning windows.
 @compute @workgroup_size(256)
 fn max_pool_argmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = linear_index(gid, groups);
   if (i >= params.size) { return; }
   let win = window_of(i32(i));
   var neg_inf_bits = 0xff800000u;
-  var best = bitcast<f32>(neg_inf_bits);
-  var at = -1;
+  var best = V(bitcast<f32>(neg_inf_bits));
+  var at = VI(-1);
   for (var h = win.h0; h < win.h1; h++) {
-    let row = win.base + h * params.in_w * params.channels;
+    let row = win.base + h * params.in_w * params.chunks;
     for (var w = win.w0; w < win.w1; w++) {
-      let v = x[row + w * params.channels];
-      if (v > best) {
-        best = v;
-        at = row + w * params.channels;
-      }
+      let v = x[row + w * params.chunks];
+      let better = v > best;
+      best = select(best, v, better);
+      at = select(at, VI((row + w * params.chunks) * LANES) + LANE_OFFSETS, better);
     }
   }
   argmax[i] = at;
-}
-
-// window_of for the vec4 entry points: i counts vec4s, and base indexes x4 (channels / 4 per pixel).
-fn window_of_vec4(i: i32) -> Window {
-  let c4 = params.channels / 4;
-  let c = i % c4;
-  var r = i / c4;
-  let ow = r % params.out_w;
-  r = r / params.out_w;
-  let oh = r % params.out_h;
-  let b = r / params.out_h;
-  let top = oh * params.stride_h - params.pad_top;
-  let left = ow * params.stride_w - params.pad_left;
-  return Window(
-    b * params.in_h * params.in_w * c4 + c,
-    max(top, 0), min(top + params.k_h, params.in_h),
-    max(left, 0), min(left + params.k_w, params.in_w),
-  );
-}
-
-@compute @workgroup_size(256)
-fn max_pool_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = linear_index(gid, groups);
-  if (i >= params.size) { return; }
-  let win = window_of_vec4(i32(i));
-  let c4 = params.channels / 4;
-  var neg_inf_bits = 0xff800000u;
-  var best = vec4<f32>(bitcast<f32>(neg_inf_bits));
-  for (var h = win.h0; h < win.h1; h++) {
-    let row = win.base + h * params.in_w * c4;
-    for (var w = win.w0; w < win.w1; w++) {
-      let v = x4[row + w * c4];
-      best = select(best, v, v > best);
-    }
-  }
-  y4[i] = best;
-}
-
-@compute @workgroup_size(256)
-fn avg_pool_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = linear_index(gid, groups);
-  if (i >= params.size) { return; }
-  let win = window_of_vec4(i32(i));
-  let c4 = params.channels / 4;
-  var sum = vec4<f32>(0.0);
-  for (var h = win.h0; h < win.h1; h++) {
-    let row = win.base + h * params.in_w * c4;
-    for (var w = win.w0; w < win.w1; w++) {
-      sum += x4[row + w * c4];
-    }
-  }
-  let count = max(win.h1 - win.h0, 0) * max(win.w1 - win.w0, 0);
-  var nan_bits = 0x7fc00000u;
-  y4[i] = select(vec4<f32>(bitcast<f32>(nan_bits)), sum / f32(count), count > 0);
 }

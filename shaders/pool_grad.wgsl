@@ -1,31 +1,31 @@
-// Gradients of 2-D max and average pooling (shaders/pool.wgsl) with respect to the NHWC input,
-// one thread per input element, channel fastest, so loads of dy and x are coalesced. No atomics:
-// each thread gathers from the outputs whose windows contain its pixel instead of the outputs
-// scattering into the input. A 2-D grid of workgroups covers more than 65,535 × 256 elements.
+// Gradients of 2-D max and average pooling (shaders/pool.wgsl) with respect to the NHWC input.
+// No atomics, in two shapes:
+//  - _scatter, where windows do not overlap (stride ≥ window on both axes): one thread per window
+//    (per output vector of dy) scans its window once and writes every dx element of it. No pixel
+//    lies in two windows, so writes never collide; src/ops/pool.ts clears dx first where some
+//    pixels lie in no window (stride > window, or rows and columns past the last window).
+//  - gathers, where windows overlap: one thread per input vector adds the dy of every window
+//    containing its pixel. Pixel row ih lies in the window of output row oh when
+//    oh·s − p ≤ ih < oh·s − p + k, that is for oh in [ceil((ih + p − k + 1) / s), floor((ih + p) / s)],
+//    clamped to the output; columns likewise.
 //
-// Pixel row ih lies in the window of output row oh when oh·s − p ≤ ih < oh·s − p + k, that is
-// for oh in [ceil((ih + p − k + 1) / s), floor((ih + p) / s)], clamped to the output; columns
-// likewise. Windows are clipped to the input exactly as in the forward pass.
+// Compiled once per lane width with src/gpu/lanes.ts's prelude (V, VI, LANES, LANE_OFFSETS), as
+// pool.wgsl is: one thread handles LANES neighbouring channels and every comparison is
+// componentwise, so each lane keeps the scalar rules exactly. Windows are clipped to the input
+// exactly as in the forward pass; params.size counts vectors (of dy for _scatter, of dx otherwise).
 //
-// max: dy of a window goes to its first maximum in row-major order (the forward keeps a value only
-// when strictly greater), as TensorFlow.js's CPU MaxPoolGrad does. Where windows do not overlap,
-// max_pool_grad re-scans the one window containing its pixel: the pixel is that window's first
-// maximum iff it beats −∞, no earlier element is ≥ it and no later one is > it. NaN compares
-// false both ways, so NaNs never win and never block, as in the forward. Where they overlap,
-// pool.wgsl's max_pool_argmax first records each window's first maximum and
-// max_pool_grad_argmax compares indices, one per covering window, instead of rescanning them.
+// max: the dy of a window goes to its first maximum in row-major order (the forward keeps a value
+// only when strictly greater), as TensorFlow.js's CPU MaxPoolGrad does for ties. NaN and −∞ never
+// win, so they receive nothing. Overlapping windows read pool.wgsl's max_pool_argmax indices
+// (flat scalar indices into x) instead of rescanning every covering window.
 // avg: each in-bounds element of a window receives dy / (the window's in-bounds count), the true
 // gradient of the forward's mean (TensorFlow.js divides by k_h·k_w even where a window overlaps
 // padding, which is not the gradient of its own forward).
-//
-// The _vec4 entry points serve channels % 4 == 0: one thread computes 4 neighbouring channels of
-// one input pixel through vec4 views of the same buffers (x4, dy4, dx4), so the covering-window
-// arithmetic runs once per 4 outputs; params.size then counts vec4s. Every comparison is
-// componentwise and keeps the scalar rule of each lane exactly.
 
 struct Params {
   size: u32,
-  channels: i32,
+  // Vectors per pixel: channels / LANES.
+  chunks: i32,
   batch: i32, // unread: the batch is implied by size; windowParams fills it for every window shader
   in_h: i32,
   in_w: i32,
@@ -41,19 +41,88 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 // The forward input (max only).
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
-// Each window's first maximum as a flat index into x, or -1 (pool.wgsl's max_pool_argmax).
-@group(0) @binding(4) var<storage, read> argmax: array<i32>;
-// vec4 views of x, dy and dx, bound only by the _vec4 entry points (channels % 4 == 0).
-@group(0) @binding(5) var<storage, read> x4: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read> dy4: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read_write> dx4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> x: array<V>;
+@group(0) @binding(2) var<storage, read> dy: array<V>;
+@group(0) @binding(3) var<storage, read_write> dx: array<V>;
+// Each window's first maximum per channel as a flat scalar index into x, or -1.
+@group(0) @binding(4) var<storage, read> argmax: array<VI>;
 
 fn linear_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 256u;
 }
+
+// --- scatter: one thread per window ---
+
+struct Window {
+  // Index in x (in vectors) of pixel (0, 0) of the window's image, in its channel vector.
+  base: i32,
+  h0: i32,
+  h1: i32,
+  w0: i32,
+  w1: i32,
+}
+
+// As pool.wgsl's window_of (WGSL has no includes): i indexes dy in vectors.
+fn window_of(i: i32) -> Window {
+  let c = i % params.chunks;
+  var r = i / params.chunks;
+  let ow = r % params.out_w;
+  r = r / params.out_w;
+  let oh = r % params.out_h;
+  let b = r / params.out_h;
+  let top = oh * params.stride_h - params.pad_top;
+  let left = ow * params.stride_w - params.pad_left;
+  return Window(
+    b * params.in_h * params.in_w * params.chunks + c,
+    max(top, 0), min(top + params.k_h, params.in_h),
+    max(left, 0), min(left + params.k_w, params.in_w),
+  );
+}
+
+@compute @workgroup_size(256)
+fn max_pool_grad_scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = linear_index(gid, groups);
+  if (i >= params.size) { return; }
+  let win = window_of(i32(i));
+  var neg_inf_bits = 0xff800000u;
+  var best = V(bitcast<f32>(neg_inf_bits));
+  var at = VI(-1);
+  for (var h = win.h0; h < win.h1; h++) {
+    let row = win.base + h * params.in_w * params.chunks;
+    for (var w = win.w0; w < win.w1; w++) {
+      let v = x[row + w * params.chunks];
+      let better = v > best;
+      best = select(best, v, better);
+      at = select(at, VI(row + w * params.chunks), better);
+    }
+  }
+  let g = dy[i];
+  for (var h = win.h0; h < win.h1; h++) {
+    let row = win.base + h * params.in_w * params.chunks;
+    for (var w = win.w0; w < win.w1; w++) {
+      let at_here = row + w * params.chunks;
+      dx[at_here] = select(V(0.0), g, at == VI(at_here));
+    }
+  }
+}
+
+@compute @workgroup_size(256)
+fn avg_pool_grad_scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = linear_index(gid, groups);
+  if (i >= params.size) { return; }
+  let win = window_of(i32(i));
+  // A window wholly in padding has no elements to write (and count 0).
+  let count = max(win.h1 - win.h0, 0) * max(win.w1 - win.w0, 0);
+  let share = dy[i] / f32(max(count, 1));
+  for (var h = win.h0; h < win.h1; h++) {
+    let row = win.base + h * params.in_w * params.chunks;
+    for (var w = win.w0; w < win.w1; w++) {
+      dx[row + w * params.chunks] = share;
+    }
+  }
+}
+
+// --- gathers: one thread per input vector ---
 
 struct Pixel {
   b: i32,
@@ -63,8 +132,8 @@ struct Pixel {
 }
 
 fn pixel_of(i: i32) -> Pixel {
-  let c = i % params.channels;
-  var r = i / params.channels;
+  let c = i % params.chunks;
+  var r = i / params.chunks;
   let w = r % params.in_w;
   r = r / params.in_w;
   return Pixel(r / params.in_h, r % params.in_h, w, c);
@@ -79,44 +148,7 @@ fn covering(at: i32, k: i32, stride: i32, pad: i32, out_len: i32) -> vec2<i32> {
 }
 
 fn dy_index(p: Pixel, oh: i32, ow: i32) -> i32 {
-  return ((p.b * params.out_h + oh) * params.out_w + ow) * params.channels + p.c;
-}
-
-// Whether pixel p, holding `mine`, is the first maximum of the window of output (oh, ow).
-fn is_first_max(p: Pixel, mine: f32, oh: i32, ow: i32) -> bool {
-  let top = oh * params.stride_h - params.pad_top;
-  let left = ow * params.stride_w - params.pad_left;
-  let base = p.b * params.in_h * params.in_w * params.channels + p.c;
-  for (var h = max(top, 0); h < min(top + params.k_h, params.in_h); h++) {
-    let row = base + h * params.in_w * params.channels;
-    for (var w = max(left, 0); w < min(left + params.k_w, params.in_w); w++) {
-      let v = x[row + w * params.channels];
-      let earlier = h < p.h || (h == p.h && w < p.w);
-      if ((earlier && v >= mine) || (!earlier && v > mine)) { return false; }
-    }
-  }
-  return true;
-}
-
-@compute @workgroup_size(256)
-fn max_pool_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = linear_index(gid, groups);
-  if (i >= params.size) { return; }
-  let mine = x[i];
-  var neg_inf_bits = 0xff800000u;
-  var acc = 0.0;
-  // −∞ and NaN are never taken by the forward's strict comparison, so they get no gradient.
-  if (mine > bitcast<f32>(neg_inf_bits)) {
-    let p = pixel_of(i32(i));
-    let rows = covering(p.h, params.k_h, params.stride_h, params.pad_top, params.out_h);
-    let cols = covering(p.w, params.k_w, params.stride_w, params.pad_left, params.out_w);
-    for (var oh = rows.x; oh <= rows.y; oh++) {
-      for (var ow = cols.x; ow <= cols.y; ow++) {
-        if (is_first_max(p, mine, oh, ow)) { acc += dy[dy_index(p, oh, ow)]; }
-      }
-    }
-  }
-  dx[i] = acc;
+  return ((p.b * params.out_h + oh) * params.out_w + ow) * params.chunks + p.c;
 }
 
 // For overlapping windows: one index compare per covering window instead of a rescan of it.
@@ -127,11 +159,12 @@ fn max_pool_grad_argmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
   let p = pixel_of(i32(i));
   let rows = covering(p.h, params.k_h, params.stride_h, params.pad_top, params.out_h);
   let cols = covering(p.w, params.k_w, params.stride_w, params.pad_left, params.out_w);
-  var acc = 0.0;
+  let mine = VI(i32(i) * LANES) + LANE_OFFSETS;
+  var acc = V(0.0);
   for (var oh = rows.x; oh <= rows.y; oh++) {
     for (var ow = cols.x; ow <= cols.y; ow++) {
       let o = dy_index(p, oh, ow);
-      if (argmax[o] == i32(i)) { acc += dy[o]; }
+      acc += select(V(0.0), dy[o], argmax[o] == mine);
     }
   }
   dx[i] = acc;
@@ -148,7 +181,7 @@ fn avg_pool_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
   let p = pixel_of(i32(i));
   let rows = covering(p.h, params.k_h, params.stride_h, params.pad_top, params.out_h);
   let cols = covering(p.w, params.k_w, params.stride_w, params.pad_left, params.out_w);
-  var acc = 0.0;
+  var acc = V(0.0);
   for (var oh = rows.x; oh <= rows.y; oh++) {
     // The window contains p, so both clipped lengths are at least 1.
     let n_h = clipped_len(oh * params.stride_h - params.pad_top, params.k_h, params.in_h);
@@ -158,79 +191,4 @@ fn avg_pool_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
     }
   }
   dx[i] = acc;
-}
-
-// pixel_of for the vec4 entry points: i counts vec4s, and c is the pixel's vec4 of channels.
-fn pixel_of_vec4(i: i32) -> Pixel {
-  let c4 = params.channels / 4;
-  let c = i % c4;
-  var r = i / c4;
-  let w = r % params.in_w;
-  r = r / params.in_w;
-  return Pixel(r / params.in_h, r % params.in_h, w, c);
-}
-
-fn dy_index_vec4(p: Pixel, oh: i32, ow: i32) -> i32 {
-  return ((p.b * params.out_h + oh) * params.out_w + ow) * (params.channels / 4) + p.c;
-}
-
-// is_first_max for 4 channels at once: which lanes of pixel p, holding `mine`, are the first
-// maximum of the window of output (oh, ow).
-fn is_first_max_vec4(p: Pixel, mine: vec4<f32>, oh: i32, ow: i32) -> vec4<bool> {
-  let c4 = params.channels / 4;
-  let top = oh * params.stride_h - params.pad_top;
-  let left = ow * params.stride_w - params.pad_left;
-  let base = p.b * params.in_h * params.in_w * c4 + p.c;
-  var first = vec4<bool>(true);
-  for (var h = max(top, 0); h < min(top + params.k_h, params.in_h); h++) {
-    let row = base + h * params.in_w * c4;
-    for (var w = max(left, 0); w < min(left + params.k_w, params.in_w); w++) {
-      let v = x4[row + w * c4];
-      let earlier = h < p.h || (h == p.h && w < p.w);
-      first = first & !select(v > mine, v >= mine, earlier);
-    }
-  }
-  return first;
-}
-
-@compute @workgroup_size(256)
-fn max_pool_grad_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = linear_index(gid, groups);
-  if (i >= params.size) { return; }
-  let mine = x4[i];
-  var neg_inf_bits = 0xff800000u;
-  var acc = vec4<f32>(0.0);
-  // −∞ and NaN are never taken by the forward's strict comparison, so they get no gradient.
-  let live = mine > vec4<f32>(bitcast<f32>(neg_inf_bits));
-  if (any(live)) {
-    let p = pixel_of_vec4(i32(i));
-    let rows = covering(p.h, params.k_h, params.stride_h, params.pad_top, params.out_h);
-    let cols = covering(p.w, params.k_w, params.stride_w, params.pad_left, params.out_w);
-    for (var oh = rows.x; oh <= rows.y; oh++) {
-      for (var ow = cols.x; ow <= cols.y; ow++) {
-        let won = live & is_first_max_vec4(p, mine, oh, ow);
-        if (any(won)) { acc += select(vec4<f32>(0.0), dy4[dy_index_vec4(p, oh, ow)], won); }
-      }
-    }
-  }
-  dx4[i] = acc;
-}
-
-@compute @workgroup_size(256)
-fn avg_pool_grad_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = linear_index(gid, groups);
-  if (i >= params.size) { return; }
-  let p = pixel_of_vec4(i32(i));
-  let rows = covering(p.h, params.k_h, params.stride_h, params.pad_top, params.out_h);
-  let cols = covering(p.w, params.k_w, params.stride_w, params.pad_left, params.out_w);
-  var acc = vec4<f32>(0.0);
-  for (var oh = rows.x; oh <= rows.y; oh++) {
-    // The window contains p, so both clipped lengths are at least 1.
-    let n_h = clipped_len(oh * params.stride_h - params.pad_top, params.k_h, params.in_h);
-    for (var ow = cols.x; ow <= cols.y; ow++) {
-      let n_w = clipped_len(ow * params.stride_w - params.pad_left, params.k_w, params.in_w);
-      acc += dy4[dy_index_vec4(p, oh, ow)] / f32(n_h * n_w);
-    }
-  }
-  dx4[i] = acc;
 }

@@ -22,7 +22,7 @@ export class PipelineCache {
     if (!pipeline) {
       let module = this.modules.get(shader);
       if (!module) {
-        module = this.device.createShaderModule({ label: shader.name, code: shader.code });
+        module = this.device.createShaderModule({ label: shader.key, code: shader.code });
         this.modules.set(shader, module);
       }
       pipeline = this.device.createComputePipeline({
@@ -41,5 +41,5 @@ export function pipelineKey(shader: Shader, entry: string, constants: Constants)
     .sort()
     .map((k) => `${k}=${constants[k]}`)
     .join(',');
-  return `${shader.name}.${entry}${spec ? `[${spec}]` : ''}`;
+  return `${shader.key}.${entry}${spec ? `[${spec}]` : ''}`;
 }

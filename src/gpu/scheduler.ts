@@ -20,9 +20,17 @@ interface Dispatch {
   workgroups: [number, number, number];
 }
 
+type Command = Dispatch | Copy | Clear;
+
 interface Copy {
   kind: 'copy';
   src: GPUBuffer;
+  dst: GPUBuffer;
+  size: number;
+}
+
+interface Clear {
+  kind: 'clear';
   dst: GPUBuffer;
   size: number;
 }
@@ -39,7 +47,7 @@ export interface DispatchRequest {
 }
 
 export class Scheduler {
-  private pending: (Dispatch | Copy)[] = [];
+  private pending: Command[] = [];
   private afterSubmit: (() => void)[] = [];
   private uniformBuffer: GPUBuffer | null = null;
   private readonly uniformAlign: number;
@@ -103,6 +111,11 @@ export class Scheduler {
     if (size > 0) this.pending.push({ kind: 'copy', src, dst, size });
   }
 
+  /** Queues zeroing the first `size` bytes (a multiple of 4) of `dst`, ordered with the dispatches. */
+  clear(dst: GPUBuffer, size: number): void {
+    if (size > 0) this.pending.push({ kind: 'clear', dst, size });
+  }
+
   /** Encodes and submits everything recorded so far. */
   flush(): void {
     if (this.pending.length === 0) return;
@@ -113,10 +126,11 @@ export class Scheduler {
     let pass: GPUComputePassEncoder | null = null;
     let uniformOffset = 0;
     for (const cmd of work) {
-      if (cmd.kind === 'copy') {
+      if (cmd.kind !== 'dispatch') {
         pass?.end();
         pass = null;
-        encoder.copyBufferToBuffer(cmd.src, 0, cmd.dst, 0, cmd.size);
+        if (cmd.kind === 'copy') encoder.copyBufferToBuffer(cmd.src, 0, cmd.dst, 0, cmd.size);
+        else encoder.clearBuffer(cmd.dst, 0, cmd.size);
         continue;
       }
       pass ??= encoder.beginComputePass({ label: 'cnn-webgpu ops' });
@@ -149,7 +163,7 @@ export class Scheduler {
   }
 
   /** Packs every dispatch's uniforms into one buffer, written once before the batch's submit. */
-  private writeUniforms(work: (Dispatch | Copy)[]): GPUBuffer | null {
+  private writeUniforms(work: Command[]): GPUBuffer | null {
     let total = 0;
     for (const cmd of work) if (cmd.kind === 'dispatch' && cmd.uniform) total += this.alignUp(cmd.uniform.bytes.byteLength);
     if (total === 0) return null;

@@ -30,7 +30,14 @@ export class Shader {
     /** The file's base name, e.g. `conv2d`; it names pipelines and labels. */
     readonly name: string,
     readonly code: string,
+    /** What this compilation of the file was specialised for (e.g. `lanes=4`); part of the pipeline key. */
+    readonly variant = '',
   ) {}
+
+  /** The file name plus the variant: unique per compiled source. */
+  get key(): string {
+    return this.variant ? `${this.name}<${this.variant}>` : this.name;
+  }
 
   entry(entryName: string): EntryPoint {
     this.reflected ??= reflect(this.name, this.code);

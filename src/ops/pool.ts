@@ -4,15 +4,15 @@
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
-import { Shader } from '../gpu/shader.js';
+import { laneShaders, lanesFor, type Lanes } from '../gpu/lanes.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkShapeArg, checkTensor, grid1d } from './checks.js';
 import { windowGeometry, windowParams, type Padding, type WindowGeometry } from './conv_geometry.js';
 import forwardSource from '../../shaders/pool.wgsl';
 import gradSource from '../../shaders/pool_grad.wgsl';
 
-const forwardShader = new Shader('pool', forwardSource);
-const gradShader = new Shader('pool_grad', gradSource);
+const forwardShaders = laneShaders('pool', forwardSource);
+const gradShaders = laneShaders('pool_grad', gradSource);
 
 export interface Pool2dOptions {
   /** Window height and width (one number for a square window). */
@@ -29,11 +29,16 @@ export interface Pool2dOptions {
 type PoolKind = 'max' | 'avg';
 
 /**
- * Whether the 4-channels-per-thread kernels (the shaders' _vec4 entry points) apply: channels a
- * multiple of 4 and something to compute, unless the engine's `tuning.pool` forces 'scalar'.
+ * Channels per thread: the widest of 4, 2, 1 dividing the channels, unless the engine's
+ * `tuning.pool` forces 'scalar' (tests run both).
  */
-function useVec4(engine: Engine, g: WindowGeometry, size: number): boolean {
-  return engine.tuning.pool !== 'scalar' && g.channels % 4 === 0 && size > 0;
+function lanes(engine: Engine, g: WindowGeometry): Lanes {
+  return engine.tuning.pool === 'scalar' ? 1 : lanesFor(g.channels);
+}
+
+/** Uniforms of a pool kernel at `l` channels per thread, `vectors` threads. */
+function poolParams(g: WindowGeometry, l: Lanes, vectors: number): Record<string, number> {
+  return { ...windowParams(g), chunks: g.channels / l, size: vectors };
 }
 
 /**
@@ -67,29 +72,30 @@ export function maxPool2dGrad(engine: Engine, dy: Tensor, x: Tensor, opts: Pool2
   const g = geometry(op, x.shape, opts);
   checkDy(op, dy, g, `x ${shapeStr(x.shape)}`);
   const dx = engine.empty(x.shape, op);
-  const params = { ...windowParams(g), channels: g.channels, size: dx.size };
-  if (g.strideH >= g.kH && g.strideW >= g.kW) {
-    // Each pixel lies in at most one window: rescanning it costs less than a second pass.
-    if (useVec4(engine, g, dx.size)) {
-      engine.run({
-        shader: gradShader, entry: 'max_pool_grad_vec4',
-        buffers: { x4: x.buffer, dy4: dy.buffer, dx4: dx.buffer },
-        params: { ...params, size: dx.size / 4 },
-        workgroups: grid1d(dx.size / 4, 256),
-      });
-      return dx;
-    }
-    engine.run({ shader: gradShader, entry: 'max_pool_grad', buffers: { x: x.buffer, dy: dy.buffer, dx: dx.buffer }, params, workgroups: grid1d(dx.size, 256) });
+  const l = lanes(engine, g);
+  if (!overlapping(g)) {
+    if (!coversInput(g)) engine.scheduler.clear(dx.buffer, dx.size * 4);
+    engine.run({
+      shader: gradShaders[l], entry: 'max_pool_grad_scatter',
+      buffers: { x: x.buffer, dy: dy.buffer, dx: dx.buffer },
+      params: poolParams(g, l, dy.size / l),
+      workgroups: grid1d(dy.size / l, 256),
+    });
     return dx;
   }
   const argmax = engine.empty(dy.shape, `${op} argmax`);
   engine.run({
-    shader: forwardShader, entry: 'max_pool_argmax',
+    shader: forwardShaders[l], entry: 'max_pool_argmax',
     buffers: { x: x.buffer, argmax: argmax.buffer },
-    params: { ...params, size: dy.size },
-    workgroups: grid1d(dy.size, 256),
+    params: poolParams(g, l, dy.size / l),
+    workgroups: grid1d(dy.size / l, 256),
   });
-  engine.run({ shader: gradShader, entry: 'max_pool_grad_argmax', buffers: { dy: dy.buffer, dx: dx.buffer, argmax: argmax.buffer }, params, workgroups: grid1d(dx.size, 256) });
+  engine.run({
+    shader: gradShaders[l], entry: 'max_pool_grad_argmax',
+    buffers: { dy: dy.buffer, dx: dx.buffer, argmax: argmax.buffer },
+    params: poolParams(g, l, dx.size / l),
+    workgroups: grid1d(dx.size / l, 256),
+  });
   argmax.dispose();
   return dx;
 }
@@ -112,13 +118,22 @@ export function avgPool2dGrad(engine: Engine, dy: Tensor, xShape: readonly numbe
     engine.scheduler.copy(dy.buffer, dx.buffer, dx.size * 4);
     return dx;
   }
-  const vec4 = useVec4(engine, g, dx.size);
-  const threads = vec4 ? dx.size / 4 : dx.size;
+  const l = lanes(engine, g);
+  if (!overlapping(g)) {
+    if (!coversInput(g)) engine.scheduler.clear(dx.buffer, dx.size * 4);
+    engine.run({
+      shader: gradShaders[l], entry: 'avg_pool_grad_scatter',
+      buffers: { dy: dy.buffer, dx: dx.buffer },
+      params: poolParams(g, l, dy.size / l),
+      workgroups: grid1d(dy.size / l, 256),
+    });
+    return dx;
+  }
   engine.run({
-    shader: gradShader, entry: vec4 ? 'avg_pool_grad_vec4' : 'avg_pool_grad',
-    buffers: vec4 ? { dy4: dy.buffer, dx4: dx.buffer } : { dy: dy.buffer, dx: dx.buffer },
-    params: { ...windowParams(g), channels: g.channels, size: threads },
-    workgroups: grid1d(threads, 256),
+    shader: gradShaders[l], entry: 'avg_pool_grad',
+    buffers: { dy: dy.buffer, dx: dx.buffer },
+    params: poolParams(g, l, dx.size / l),
+    workgroups: grid1d(dx.size / l, 256),
   });
   return dx;
 }
@@ -133,15 +148,25 @@ function pool(engine: Engine, kind: PoolKind, x: Tensor, opts: Pool2dOptions): T
     engine.scheduler.copy(x.buffer, y.buffer, y.size * 4);
     return y;
   }
-  const vec4 = useVec4(engine, g, y.size);
-  const threads = vec4 ? y.size / 4 : y.size;
+  const l = lanes(engine, g);
   engine.run({
-    shader: forwardShader, entry: `${kind}_pool${vec4 ? '_vec4' : ''}`,
-    buffers: vec4 ? { x4: x.buffer, y4: y.buffer } : { x: x.buffer, y: y.buffer },
-    params: { ...windowParams(g), channels: g.channels, size: threads },
-    workgroups: grid1d(threads, 256),
+    shader: forwardShaders[l], entry: `${kind}_pool`,
+    buffers: { x: x.buffer, y: y.buffer },
+    params: poolParams(g, l, y.size / l),
+    workgroups: grid1d(y.size / l, 256),
   });
   return y;
+}
+
+/** Whether some pixel lies in two windows (then gradients gather; else each window scatters its own). */
+function overlapping(g: WindowGeometry): boolean {
+  return g.strideH < g.kH || g.strideW < g.kW;
+}
+
+/** Whether every input pixel lies in some window (else the scatter kernels leave gaps to clear). */
+function coversInput(g: WindowGeometry): boolean {
+  // The windows span [−pad, out·k − pad) along each axis.
+  return g.strideH === g.kH && g.strideW === g.kW && g.outH * g.kH - g.padTop >= g.inH && g.outW * g.kW - g.padLeft >= g.inW;
 }
 
 /** A 1×1 window whose output has the input's shape: TensorFlow.js's pools short-circuit to a copy. */

@@ -43,9 +43,13 @@ const NAMED: Case[] = [
   { shape: [1, 9, 8, 8], filter: [3, 2], strides: [4, 4], pad: [[2, 0], [1, 1]] },
   { shape: [2, 5, 6, 12], filter: [3, 3], strides: [3, 3], pad: 'same' },
   { shape: [1, 4, 3, 4], filter: [1, 1], strides: [1, 1], pad: 'valid' }, // TF.js copies x here
+  // channels % 2 == 0: two channels per thread.
+  { shape: [2, 7, 9, 6], filter: [2, 2], strides: [2, 2], pad: 'valid' }, // a row and column in no window
+  { shape: [1, 8, 8, 10], filter: [2, 2], strides: [3, 3], pad: 'valid' }, // gaps between windows
+  { shape: [1, 9, 9, 2], filter: [3, 3], strides: [2, 2], pad: 'same' }, // overlapping windows
 ];
 
-/** Every oracle comparison runs on both kernel families: 'auto' takes the vec4 one where channels % 4 == 0. */
+/** Every oracle comparison runs on both: 'auto' takes 4 or 2 channels per thread where they divide the channels, 'scalar' 1. */
 const PATHS = ['auto', 'scalar'] as const;
 
 function randomCase(rng: Rng): Case {
