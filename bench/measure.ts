@@ -35,14 +35,28 @@ export interface Plan {
   samples: number;
 }
 
-/** Warm-up calls; returns how to sample (more calls per sample where one is short, fewer samples where a cap demands). */
-export async function warmUp(p: PreparedCase, o: SuiteOptions): Promise<Plan> {
-  let last = Infinity;
-  for (let i = 0; i < Math.max(1, o.warmup); i++) last = await callAndWait(p, 1);
-  const inner = Math.max(1, Math.min(o.maxInner, Math.ceil(o.minSampleMs / Math.max(last, 1e-3))));
+/**
+ * Warm-up calls; returns how to sample (more calls per sample where one is short, fewer samples
+ * where a cap demands). `inner` is sized from trial samples, not from one call: a single call's time
+ * includes the wait for the device (about a millisecond on a software adapter), which would make a
+ * 30 µs op look 30 times longer and leave its samples mostly waiting.
+ */
+export async function warmUp(p: PreparedCase, o: SuiteOptions, coldMs = 0): Promise<Plan> {
+  const budgetMs = o.maxSecondsPerMeasurement * 1000;
+  // A call that alone eats a fifth of the budget has warmed up in its cold call already.
+  const warmups = budgetMs > 0 && coldMs * 5 > budgetMs ? 0 : Math.max(1, o.warmup);
+  let last = coldMs;
+  for (let i = 0; i < warmups; i++) last = await callAndWait(p, 1);
+  let inner = 1;
+  let sampleMs = last;
+  while (sampleMs < o.minSampleMs && inner < o.maxInner) {
+    const grow = sampleMs > 0 ? Math.ceil((o.minSampleMs * 1.2) / (sampleMs / inner)) : inner * 4;
+    inner = Math.min(o.maxInner, Math.max(inner * 2, grow));
+    sampleMs = await callAndWait(p, inner);
+  }
   let samples = Math.max(1, o.samples);
-  if (o.maxSecondsPerMeasurement > 0) {
-    const fit = Math.floor((o.maxSecondsPerMeasurement * 1000) / Math.max(last * inner, 1e-3));
+  if (budgetMs > 0) {
+    const fit = Math.floor(budgetMs / Math.max(sampleMs, 1e-3));
     samples = Math.max(Math.min(samples, 5), Math.min(samples, fit));
   }
   return { inner, samples };

@@ -79,7 +79,7 @@ async function check(
         return { status: 'mismatch', note: `wrong numbers: ${what}`, relError, coldMs, variant: p.variant };
       }
     }
-    const plan = await warmUp(p, o);
+    const plan = await warmUp(p, o, coldMs);
     return { engine: e, prepared: p, plan, wall: [], gpu: e.gpu ? [] : null, m: { status: 'ok', coldMs, relError, variant: p.variant, inner: plan.inner } };
   } catch (err) {
     p?.dispose();

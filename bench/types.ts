@@ -197,7 +197,7 @@ export const DEFAULT_OPTIONS: SuiteOptions = {
   rounds: 3,
   warmup: 3,
   minSampleMs: 25,
-  maxInner: 256,
+  maxInner: 1024,
   maxSecondsPerMeasurement: 0,
   tolerance: 1e-3,
   gpuTimer: true,
