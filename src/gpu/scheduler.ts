@@ -5,16 +5,20 @@
  * into the same stream as copies from staging buffers, so a pooled buffer reused within a batch is
  * never overwritten ahead of the work that still reads it.
  */
-import type { PipelineCache, Constants } from './pipeline_cache.js';
+import type { PipelineCache, Constants, CompiledPipeline } from './pipeline_cache.js';
 import { packUniforms, type Shader, type UniformValues } from './shader.js';
 
 /** Flushing this often bounds the memory a long unsynchronised loop of ops can hold in records. */
 const MAX_PENDING = 256;
+/**
+ * Bind groups kept for reuse. A loop of ops binds the same pooled buffers call after call, so
+ * making each group once saves a WebGPU object per dispatch; the oldest go first past this many.
+ */
+const MAX_BIND_GROUPS = 4096;
 
 interface Dispatch {
   kind: 'dispatch';
-  pipeline: GPUComputePipeline;
-  label: string;
+  compiled: CompiledPipeline;
   bindings: { binding: number; buffer: GPUBuffer }[];
   uniform: { binding: number; bytes: Uint8Array } | null;
   workgroups: [number, number, number];
@@ -50,6 +54,11 @@ export class Scheduler {
   private pending: Command[] = [];
   private afterSubmit: (() => void)[] = [];
   private uniformBuffer: GPUBuffer | null = null;
+  /** Bumped when the uniform arena is replaced, so groups bound to the old one are not reused. */
+  private arenaGeneration = 0;
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 0;
   private readonly uniformAlign: number;
   private readonly maxWorkgroups: number;
   /** Number of dispatches recorded since the engine started. */
@@ -65,6 +74,11 @@ export class Scheduler {
 
   get pendingCount(): number {
     return this.pending.length;
+  }
+
+  /** Bind groups kept for reuse (bounded; see MAX_BIND_GROUPS). */
+  get cachedBindGroups(): number {
+    return this.bindGroups.size;
   }
 
   dispatch(req: DispatchRequest): void {
@@ -86,8 +100,8 @@ export class Scheduler {
       packUniforms(req.shader.name, ep, req.params ?? {}, new DataView(bytes.buffer), 0);
       uniform = { binding: ep.uniform.binding, bytes };
     }
-    const pipeline = this.pipelines.get(req.shader, req.entry, req.constants);
-    this.pending.push({ kind: 'dispatch', pipeline, label: pipeline.label, bindings, uniform, workgroups });
+    const compiled = this.pipelines.get(req.shader, req.entry, req.constants);
+    this.pending.push({ kind: 'dispatch', compiled, bindings, uniform, workgroups });
     this.dispatchCount++;
     if (this.pending.length >= MAX_PENDING) this.flush();
   }
@@ -134,13 +148,13 @@ export class Scheduler {
         continue;
       }
       pass ??= encoder.beginComputePass({ label: 'cnn-webgpu ops' });
-      const entries: GPUBindGroupEntry[] = cmd.bindings.map((b) => ({ binding: b.binding, resource: { buffer: b.buffer } }));
+      pass.setPipeline(cmd.compiled.pipeline);
       if (cmd.uniform && uniformBuffer) {
-        entries.push({ binding: cmd.uniform.binding, resource: { buffer: uniformBuffer, offset: uniformOffset, size: cmd.uniform.bytes.byteLength } });
+        pass.setBindGroup(0, this.bindGroup(cmd, uniformBuffer), [uniformOffset]);
         uniformOffset += this.alignUp(cmd.uniform.bytes.byteLength);
+      } else {
+        pass.setBindGroup(0, this.bindGroup(cmd, null));
       }
-      pass.setPipeline(cmd.pipeline);
-      pass.setBindGroup(0, this.device.createBindGroup({ label: cmd.label, layout: cmd.pipeline.getBindGroupLayout(0), entries }));
       pass.dispatchWorkgroups(...cmd.workgroups);
     }
     pass?.end();
@@ -150,7 +164,33 @@ export class Scheduler {
     for (const f of after) f();
   }
 
+  /** The group binding `cmd`'s buffers (and the arena at a dynamic offset), made once per combination. */
+  private bindGroup(cmd: Dispatch, arena: GPUBuffer | null): GPUBindGroup {
+    let key = `${cmd.compiled.layoutId}:${arena ? this.arenaGeneration : '-'}`;
+    for (const b of cmd.bindings) key += `,${b.binding}=${this.bufferId(b.buffer)}`;
+    let group = this.bindGroups.get(key);
+    if (group) {
+      // Refresh its place in the eviction order.
+      this.bindGroups.delete(key);
+      this.bindGroups.set(key, group);
+      return group;
+    }
+    const entries: GPUBindGroupEntry[] = cmd.bindings.map((b) => ({ binding: b.binding, resource: { buffer: b.buffer } }));
+    if (cmd.uniform && arena) entries.push({ binding: cmd.uniform.binding, resource: { buffer: arena, offset: 0, size: cmd.uniform.bytes.byteLength } });
+    group = this.device.createBindGroup({ label: cmd.compiled.pipeline.label, layout: cmd.compiled.layout, entries });
+    this.bindGroups.set(key, group);
+    if (this.bindGroups.size > MAX_BIND_GROUPS) this.bindGroups.delete(this.bindGroups.keys().next().value!);
+    return group;
+  }
+
+  private bufferId(buffer: GPUBuffer): number {
+    let id = this.bufferIds.get(buffer);
+    if (id === undefined) this.bufferIds.set(buffer, (id = this.nextBufferId++));
+    return id;
+  }
+
   destroy(): void {
+    this.bindGroups.clear();
     this.pending = [];
     for (const f of this.afterSubmit) f();
     this.afterSubmit = [];
@@ -170,6 +210,7 @@ export class Scheduler {
     if (!this.uniformBuffer || this.uniformBuffer.size < total) {
       // The old buffer may still be read by submitted work; destroy() defers until that finishes.
       this.uniformBuffer?.destroy();
+      this.arenaGeneration++;
       this.uniformBuffer = this.device.createBuffer({
         label: 'cnn-webgpu uniforms',
         size: Math.max(total, 64 * 1024),

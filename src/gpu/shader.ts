@@ -19,6 +19,8 @@ export interface EntryPoint {
   workgroupSize: [number, number, number];
   /** Storage bindings of group 0 by variable name. */
   storage: Map<string, number>;
+  /** The storage bindings declared `read` (the rest are `read_write`). */
+  readOnly: Set<number>;
   /** The uniform binding, when the entry point reads one. */
   uniform: { binding: number; size: number; fields: UniformField[] } | null;
 }
@@ -52,14 +54,18 @@ function reflect(name: string, code: string): Map<string, EntryPoint> {
   const out = new Map<string, EntryPoint>();
   for (const fn of r.entry.compute) {
     const storage = new Map<string, number>();
+    const readOnly = new Set<number>();
     let uniform: EntryPoint['uniform'] = null;
     for (const res of fn.resources as VariableInfo[]) {
       if (res.group !== 0) throw new Error(`cnn-webgpu: shaders/${name}.wgsl binds ${res.name} outside group 0`);
-      if (res.resourceType === ResourceType.Storage) storage.set(res.name, res.binding);
+      if (res.resourceType === ResourceType.Storage) {
+        storage.set(res.name, res.binding);
+        if (res.access === 'read') readOnly.add(res.binding);
+      }
       else if (res.resourceType === ResourceType.Uniform) uniform = { binding: res.binding, size: res.size, fields: uniformFields(name, res) };
     }
     const wg = fn.workgroupSize ?? [1, 1, 1];
-    out.set(fn.name, { name: fn.name, workgroupSize: [wg[0], wg[1], wg[2]], storage, uniform });
+    out.set(fn.name, { name: fn.name, workgroupSize: [wg[0], wg[1], wg[2]], storage, readOnly, uniform });
   }
   return out;
 }
