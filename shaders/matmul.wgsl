@@ -16,6 +16,8 @@
 // It also serves tiny products (a batch of one through a dense layer) on any adapter, where a
 // 64×64 tile would leave most of a workgroup idle.
 //
+// matvec_b4 (below) serves m = 1 on CPU-emulated adapters.
+//
 // Slabs are stored k-major as vec4s: a_tile[kk * 16 + i] holds op(A) rows 4i..4i+3 at column kk,
 // b_tile[kk * 16 + j] holds op(B) columns 4j..4j+3 at row kk. Out-of-range elements load as zero,
 // so any M, N, K works; K = 0 gives a C of zeros, as tf.matMul does.
@@ -37,6 +39,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
+// A vec4 view of b, bound by matvec_b4 only.
+@group(0) @binding(4) var<storage, read> b4: array<vec4<f32>>;
 
 const TILE: u32 = 64u;
 const STEP: u32 = 16u;
@@ -145,4 +149,46 @@ fn matmul_regs(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     if (nr > 2u) { c[(row0 + 2u) * params.n + col0 + j] = acc2[j]; }
     if (nr > 3u) { c[(row0 + 3u) * params.n + col0 + j] = acc3[j]; }
   }
+}
+
+// One row of a block's results: 4 columns, written with constant lane indices.
+fn store_row(row: u32, col0: u32, v: vec4<f32>, nc: u32) {
+  let at = row * params.n + col0;
+  c[at] = v.x;
+  if (nc > 1u) { c[at + 1u] = v.y; }
+  if (nc > 2u) { c[at + 2u] = v.z; }
+  if (nc > 3u) { c[at + 3u] = v.w; }
+}
+
+// matvec_b4: m = 1 (one image through a dense layer), n % 4 == 0, B not transposed. A GEMV is
+// bound by streaming B once; each thread owns 16 neighbouring columns (4 vec4s), so the lanes
+// of a SIMD group read 256 contiguous bytes of each B row per step rather than 64 between jumps
+// of a whole row (n·4 bytes): fewer cache lines and pages touched per row on CPU-emulated adapters.
+@compute @workgroup_size(64)
+fn matvec_b4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let n4 = params.n / 4u;
+  let g0 = (gid.x + gid.y * groups.x * 64u) * 4u;
+  if (g0 >= n4) { return; }
+  // A last partial set repeats its last vec4 instead of reading out of range.
+  let last = n4 - 1u - g0;
+  let g = vec4<u32>(g0) + vec4<u32>(0u, min(1u, last), min(2u, last), min(3u, last));
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  var ak = 0u;
+  var bk = 0u;
+  for (var kk = 0u; kk < params.k; kk++) {
+    let av = a[ak];
+    acc0 += av * b4[bk + g.x];
+    acc1 += av * b4[bk + g.y];
+    acc2 += av * b4[bk + g.z];
+    acc3 += av * b4[bk + g.w];
+    ak += params.a_stride_k;
+    bk += n4;
+  }
+  store_row(0u, g0 * 4u, acc0, 4u);
+  if (last > 0u) { store_row(0u, g.y * 4u, acc1, 4u); }
+  if (last > 1u) { store_row(0u, g.z * 4u, acc2, 4u); }
+  if (last > 2u) { store_row(0u, g.w * 4u, acc3, 4u); }
 }

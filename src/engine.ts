@@ -12,7 +12,7 @@ import { conv2d, conv2dGradInput, conv2dGradFilter, type Conv2dOptions, type Con
 import { maxPool2d, maxPool2dGrad, avgPool2d, avgPool2dGrad, type Pool2dOptions } from './ops/pool.js';
 import { unary, unaryGrad, type UnaryOp } from './ops/elementwise.js';
 import { binary } from './ops/binary.js';
-import { matMul, type MatMulOptions } from './ops/matmul.js';
+import { matMul, type MatMulOptions, type MatMulVariant } from './ops/matmul.js';
 import { softmax, logSoftmax, softmaxCrossEntropy } from './ops/softmax.js';
 import { reduce } from './ops/reduce.js';
 import { depthwiseConv2d, depthwiseConv2dGradInput, depthwiseConv2dGradFilter } from './ops/depthwise_conv2d.js';
@@ -49,7 +49,7 @@ export class Engine implements TensorOwner {
   readonly pipelines: PipelineCache;
   readonly scheduler: Scheduler;
   /** Forces a kernel variant instead of the per-adapter choice (benchmarks and tests use this). */
-  readonly tuning: { conv2d: 'auto' | Conv2dVariant; matMul: 'auto' | 'tiled' | 'regs'; pool: 'auto' | 'scalar' } = { conv2d: 'auto', matMul: 'auto', pool: 'auto' };
+  readonly tuning: { conv2d: 'auto' | Conv2dVariant; matMul: 'auto' | MatMulVariant; pool: 'auto' | 'scalar' } = { conv2d: 'auto', matMul: 'auto', pool: 'auto' };
   /** Present when autotuning is on (`createEngine({ autotune: true })` or `enableAutotune()`). */
   autotuner: Autotuner | null = null;
   private destroyed = false;
