@@ -135,3 +135,66 @@ fn depthwise_conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @b
     if (np > 3u) { dx[base + 3u * params.in_c + k] = acc3[k]; }
   }
 }
+
+// depthwise_conv2d_grad_input_wide (mult = 1, channels % 16 = 0; chosen on CPU-emulated
+// adapters): one thread per input pixel × 16 channels, 4 vec4s of dy, w and dx, for the locality
+// depthwise_conv2d.wgsl's _wide entry explains. A tap feeds the pixel when its source row and
+// column divide exactly by the stride. It writes through dx4, so it binds no dx.
+@group(0) @binding(6) var<storage, read_write> dx4: array<vec4<f32>>;
+// False at stride 1 on both axes, so the divisibility checks (integer remainders, computed lane
+// by lane on an emulated adapter) compile away.
+override STRIDED: bool = true;
+
+// The taps k in [x, y) with t = at − k·dil inside [0, (out_len − 1)·stride], t being a source
+// position times the stride when it divides exactly.
+fn taps_feeding(at: i32, dil: u32, k: u32, stride: i32, out_len: u32) -> vec2<i32> {
+  let d = i32(dil);
+  let last = (i32(out_len) - 1) * stride;
+  let over = at - last;
+  let first = select(0, (over + d - 1) / d, over > 0);
+  let end = select(-1, at / d, at >= 0) + 1;
+  return vec2<i32>(first, min(i32(k), end));
+}
+
+@compute @workgroup_size(64)
+fn depthwise_conv2d_grad_input_wide(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  let c4 = params.in_c / 4u;
+  let sets = c4 / 4u;
+  if (i >= params.batch * params.in_h * params.in_w * sets) { return; }
+  let c = (i % sets) * 4u;
+  let pixel = i / sets;
+  let ix = i32(pixel % params.in_w);
+  let iy = i32((pixel / params.in_w) % params.in_h);
+  let n = pixel / (params.in_w * params.in_h);
+  let sh = i32(params.stride_h);
+  let sw = i32(params.stride_w);
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  // The taps whose source row/column lies in dy, as loop bounds; then only STRIDED needs a check
+  // that the division is exact.
+  let ky_range = taps_feeding(iy + i32(params.pad_top), params.dil_h, params.k_h, sh, params.out_h);
+  let kx_range = taps_feeding(ix + i32(params.pad_left), params.dil_w, params.k_w, sw, params.out_w);
+  for (var ky = ky_range.x; ky < ky_range.y; ky++) {
+    let ty = iy + i32(params.pad_top) - ky * i32(params.dil_h);
+    if (STRIDED && ty % sh != 0) { continue; }
+    let row = (n * params.out_h + u32(ty / sh)) * params.out_w;
+    for (var kx = kx_range.x; kx < kx_range.y; kx++) {
+      let tx = ix + i32(params.pad_left) - kx * i32(params.dil_w);
+      if (STRIDED && tx % sw != 0) { continue; }
+      let di = (row + u32(tx / sw)) * c4 + c;
+      let wi = (u32(ky) * params.k_w + u32(kx)) * c4 + c;
+      acc0 += dy4[di] * w4[wi];
+      acc1 += dy4[di + 1u] * w4[wi + 1u];
+      acc2 += dy4[di + 2u] * w4[wi + 2u];
+      acc3 += dy4[di + 3u] * w4[wi + 3u];
+    }
+  }
+  let o = pixel * c4 + c;
+  dx4[o] = acc0;
+  dx4[o + 1u] = acc1;
+  dx4[o + 2u] = acc2;
+  dx4[o + 3u] = acc3;
+}

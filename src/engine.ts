@@ -49,7 +49,12 @@ export class Engine implements TensorOwner {
   readonly pipelines: PipelineCache;
   readonly scheduler: Scheduler;
   /** Forces a kernel variant instead of the per-adapter choice (benchmarks and tests use this). */
-  readonly tuning: { conv2d: 'auto' | Conv2dVariant; matMul: 'auto' | MatMulVariant; pool: 'auto' | 'scalar' } = { conv2d: 'auto', matMul: 'auto', pool: 'auto' };
+  readonly tuning: {
+    conv2d: 'auto' | Conv2dVariant;
+    matMul: 'auto' | MatMulVariant;
+    pool: 'auto' | 'scalar';
+    depthwise: 'auto' | 'block' | 'wide';
+  } = { conv2d: 'auto', matMul: 'auto', pool: 'auto', depthwise: 'auto' };
   /** Present when autotuning is on (`createEngine({ autotune: true })` or `enableAutotune()`). */
   autotuner: Autotuner | null = null;
   private destroyed = false;

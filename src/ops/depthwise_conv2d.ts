@@ -42,6 +42,17 @@ function vec4(g: WindowGeometry, mult: number): boolean {
 }
 
 /**
+ * The one-pixel × 16-channel kernels (the shaders' _wide entries): on software adapters, where
+ * their memory locality beats the register blocks' reuse (see depthwise_conv2d.wgsl), for mult 1
+ * and channels in sixteens, unless the engine's `tuning.depthwise` forces 'block'.
+ */
+function wide(engine: Engine, g: WindowGeometry, mult: number): boolean {
+  const forced = engine.tuning.depthwise;
+  if (forced !== 'auto') return forced === 'wide' && mult === 1 && g.channels % 16 === 0;
+  return engine.info.isSoftware && mult === 1 && g.channels % 16 === 0;
+}
+
+/**
  * Depthwise convolution: each input channel is convolved with its own `mult` filters.
  * @example
  * const y = engine.depthwiseConv2d(x, w, { strides: 2, pad: 'same' }); // x [1, 8, 8, 3], w [3, 3, 3, 2] → [1, 4, 4, 6]
@@ -55,6 +66,15 @@ export function depthwiseConv2d(engine: Engine, x: Tensor, w: Tensor, opts: Conv
   const outC = g.channels * mult;
   const y = engine.empty([g.batch, g.outH, g.outW, outC], op);
   if (y.size === 0) return y;
+  if (wide(engine, g, mult)) {
+    engine.run({
+      shader: forwardShader, entry: 'depthwise_conv2d_wide',
+      buffers: { x4: x.buffer, w4: w.buffer, y4: y.buffer },
+      params: { ...params(g, mult), ow_blocks: 0 },
+      workgroups: grid1d(y.size / 16, 64),
+    });
+    return y;
+  }
   const owBlocks = Math.ceil(g.outW / 4);
   const groups = Math.ceil(outC / 4);
   const wg = blockWorkgroup(groups);
@@ -82,6 +102,16 @@ export function depthwiseConv2dGradInput(engine: Engine, dy: Tensor, w: Tensor, 
   if (mult === 0) {
     // No output channels: nothing flows back.
     engine.scheduler.upload(dx.buffer, new Float32Array(dx.size));
+    return dx;
+  }
+  if (wide(engine, g, mult)) {
+    engine.run({
+      shader: gradInputShader, entry: 'depthwise_conv2d_grad_input_wide',
+      constants: { STRIDED: g.strideH > 1 || g.strideW > 1 ? 1 : 0 },
+      buffers: { dy4: dy.buffer, w4: w.buffer, dx4: dx.buffer },
+      params: { ...params(g, mult), iw_blocks: 0 },
+      workgroups: grid1d(dx.size / 16, 64),
+    });
     return dx;
   }
   const groups = Math.ceil(g.channels / 4);

@@ -119,6 +119,33 @@ describe('depthwiseConv2d', () => {
     }
   });
 
+  for (const variant of ['wide', 'block'] as const) {
+    gpuIt(`the ${variant} kernels match tf.depthwiseConv2d and tf.grads on 16 cases with channels in sixteens`, async (e) => {
+      e.tuning.depthwise = variant;
+      const rng = new Rng(23);
+      // Channels 16–48 and mult 1, the one-pixel × 16-channel kernels' domain, across strides,
+      // dilations and pads; dilated cases check the forward only (tf.grads refuses them).
+      const list = cases(2303, 16 + NAMED.length).slice(NAMED.length).map((c): Case => {
+        const ch = rng.pick([16, 32, 48]);
+        return { ...c, x: [c.x[0], c.x[1], c.x[2], ch], w: [c.w[0], c.w[1], ch, 1] };
+      });
+      for (const c of list) {
+        const xs = rng.uniform(size(c.x));
+        const ws = rng.uniform(size(c.w));
+        const yShape = reference(c, xs, ws).shape;
+        const dys = rng.uniform(size(yShape));
+        const dilated = c.dilations[0] > 1;
+        const ref = reference(c, xs, ws, dilated ? undefined : dys);
+        const [x, w, dy] = [e.tensor(xs, c.x), e.tensor(ws, c.w), e.tensor(dys, yShape)];
+        const y = e.depthwiseConv2d(x, w, opts(c));
+        expectClose(await y.read(), ref.y, `${variant} y ${label(c)}`);
+        const dx = e.depthwiseConv2dGradInput(dy, w, c.x, opts(c));
+        if (!dilated) expectClose(await dx.read(), ref.dx!, `${variant} dx ${label(c)}`);
+        for (const t of [x, w, dy, y, dx]) t.dispose();
+      }
+    });
+  }
+
   gpuIt('the filter gradient splits long reductions and is bit-identical from run to run (batch 4 of 32×32)', async (e) => {
     const rng = new Rng(23);
     for (const c of [
