@@ -1,5 +1,5 @@
 /** The Markdown report of a suite result: the head, the warm table, the geometric means, cold times, notes. */
-import type { Measurement, RowResult, SuiteResult } from './types.js';
+import { TARGET_GROUPS, type Measurement, type RowResult, type SuiteResult } from './types.js';
 
 const FAMILY_LABEL: Record<string, string> = {
   conv2d: 'conv2d forward',
@@ -16,6 +16,9 @@ const FAMILY_LABEL: Record<string, string> = {
   trainStep: 'LeNet training step',
   pooling: 'pooling (all four)',
   depthwise: 'depthwise (all three)',
+  convForward: 'every conv forward (with depthwise)',
+  convGradInput: 'every conv input gradient',
+  convGradFilter: 'every conv filter gradient',
 };
 
 export function familyLabel(f: string): string {
@@ -55,6 +58,20 @@ function esc(s: string): string {
   return s.replace(/\|/g, '\\|');
 }
 
+/** The first target, family by family: the lowest ratio against any baseline, and whether it is ≥ 1. */
+function targetLines(r: SuiteResult, baselines: readonly { id: string; label: string }[]): string[] {
+  const lines = [`First target (every geometric mean ≥ 1.0 against every baseline):`, ''];
+  for (const group of TARGET_GROUPS) {
+    const per = r.geomeanByFamily[group];
+    if (!per) continue;
+    const ratios = baselines.map((b) => ({ b, v: per[b.id] })).filter((x): x is { b: { id: string; label: string }; v: number } => x.v != null && Number.isFinite(x.v));
+    if (ratios.length === 0) continue;
+    const worst = ratios.reduce((a, c) => (c.v < a.v ? c : a));
+    lines.push(`- ${familyLabel(group)}: ${worst.v >= 1 ? 'holds' : '**misses**'} (lowest ${fmtRatio(worst.v)}, vs ${worst.b.label})`);
+  }
+  return lines;
+}
+
 export function markdownReport(r: SuiteResult): string {
   const engines = r.meta.engines;
   const ours = engines[0]!;
@@ -85,6 +102,7 @@ export function markdownReport(r: SuiteResult): string {
     }
     lines.push('');
   }
+  lines.push(...targetLines(r, baselines), '');
   lines.push(`## Warm time per call (ms)`, '');
   lines.push(`| layer | op | shapes | ${ours.label} | rate | ${baselines.map((b) => `${b.label} | ×`).join(' | ')} |`);
   lines.push(`| --- | --- | --- | ---: | ---: | ${baselines.map(() => '---: | ---:').join(' | ')} |`);

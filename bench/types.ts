@@ -28,7 +28,17 @@ export const OP_FAMILIES: readonly OpFamily[] = [
 export const FAMILY_GROUPS: Record<string, readonly OpFamily[]> = {
   pooling: ['maxPool', 'maxPoolGrad', 'avgPool', 'avgPoolGrad'],
   depthwise: ['depthwiseConv2d', 'depthwiseConv2dGradInput', 'depthwiseConv2dGradFilter'],
+  // Every convolution of the suite by direction, MobileNet's depthwise layer included.
+  convForward: ['conv2d', 'depthwiseConv2d'],
+  convGradInput: ['conv2dGradInput', 'depthwiseConv2dGradInput'],
+  convGradFilter: ['conv2dGradFilter', 'depthwiseConv2dGradFilter'],
 };
+
+/**
+ * The issue's first target: no geometric mean of these below 1.0 against any baseline (conv2d
+ * forward, input gradient, filter gradient, pooling, the training step).
+ */
+export const TARGET_GROUPS: readonly string[] = ['convForward', 'convGradInput', 'convGradFilter', 'pooling', 'trainStep'];
 
 export type Pad = 'same' | 'valid';
 
