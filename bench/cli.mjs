@@ -22,7 +22,7 @@ const HELP = `npm run bench -- [options]
   --warmup N       untimed calls first (default 3)
   --min-sample-ms T  repeat calls within a sample until it lasts about T ms (default 25): amortises the wait for the GPU
   --max-seconds S  fewer samples (not under 5) where samples × a call would pass S seconds (default: no cap)
-  --variant V      our conv2d forward kernel: block, vec4, tiled, or autotune (time them per shape class first; default: the engine's rule)
+  --variant V      our conv2d forward kernel: block, vec4, tiled; or autotune (time the conv2d, matMul and depthwise variants per shape class first; default: the engine's rules)
   --no-gpu-timer   no timestamp queries
   --out DIR        where to write the results (default bench/results)
   --no-write       print the table only (quick checks)

@@ -8,6 +8,7 @@ import { Shader } from '../gpu/shader.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkShapeArg, checkTensor, grid1d } from './checks.js';
 import { windowGeometry, windowParams, type Conv2dOptions, type WindowGeometry } from './conv_geometry.js';
+import { tunedVariant, sizeClassOf, type TuningSetup } from './tuned_variant.js';
 import { blockGrid, blockWorkgroup, splitCount } from './launch.js';
 import forwardSource from '../../shaders/conv2d.wgsl';
 import gradInputSource from '../../shaders/conv2d_grad_input.wgsl';
@@ -51,24 +52,18 @@ export function pickConv2dVariant(engine: Engine, g: WindowGeometry, outC: numbe
   if (forced === 'tiled') return 'tiled';
   const m = g.batch * g.outH * g.outW;
   const rule = !engine.info.isSoftware && m >= 1024 && outC >= 32 ? 'tiled' : vec4;
-  const tuner = engine.autotuner;
-  if (!tuner) return rule;
-  const key = conv2dShapeClass(g, outC);
-  const won = tuner.winner(key) as Conv2dVariant | undefined;
-  if (won) return won;
-  tuner.request(engine, key, () => conv2dCandidates(engine, g, outC, vec4 === 'vec4'));
-  return rule;
+  const names: Conv2dVariant[] = vec4 === 'vec4' ? ['vec4', 'block', 'tiled'] : ['block', 'tiled'];
+  return tunedVariant(engine, conv2dShapeClass(g, outC), rule, names, () => conv2dCandidates(engine, g, outC));
 }
 
 /** Shapes that should share a winner: same window and stride, channel alignment, GEMM sizes within a power of two. */
 function conv2dShapeClass(g: WindowGeometry, outC: number): string {
-  const log2 = (n: number) => Math.round(Math.log2(Math.max(n, 1)));
   const aligned = g.channels % 4 === 0 && outC % 4 === 0 ? 'v4' : 's';
-  return `conv2d:${g.kH}x${g.kW}/${g.strideH}x${g.strideW}:${aligned}:M${log2(g.batch * g.outH * g.outW)}:K${log2(g.kH * g.kW * g.channels)}:N${log2(outC)}`;
+  return `conv2d:${g.kH}x${g.kW}/${g.strideH}x${g.strideW}:${aligned}:M${sizeClassOf(g.batch * g.outH * g.outW)}:K${sizeClassOf(g.kH * g.kW * g.channels)}:N${sizeClassOf(outC)}`;
 }
 
-/** The variants of this geometry, each recording one conv2d on zero inputs of its shapes. */
-function conv2dCandidates(engine: Engine, g: WindowGeometry, outC: number, vec4: boolean) {
+/** One conv2d of this geometry on zero inputs, with a forced variant. */
+function conv2dCandidates(engine: Engine, g: WindowGeometry, outC: number): TuningSetup<Conv2dVariant> {
   const x = engine.zeros([g.batch, g.inH, g.inW, g.channels]);
   const w = engine.zeros([g.kH, g.kW, g.channels, outC]);
   const opts: Conv2dOptions = {
@@ -76,10 +71,8 @@ function conv2dCandidates(engine: Engine, g: WindowGeometry, outC: number, vec4:
     dilations: [g.dilH, g.dilW],
     pad: [[g.padTop, g.padBottom], [g.padLeft, g.padRight]],
   };
-  const names: Conv2dVariant[] = vec4 ? ['vec4', 'block', 'tiled'] : ['block', 'tiled'];
-  const list = names.map((name) => ({
-    name,
-    run: () => {
+  return {
+    run: (name) => {
       const previous = engine.tuning.conv2d;
       engine.tuning.conv2d = name;
       try {
@@ -88,8 +81,8 @@ function conv2dCandidates(engine: Engine, g: WindowGeometry, outC: number, vec4:
         engine.tuning.conv2d = previous;
       }
     },
-  }));
-  return { list, dispose: () => [x, w].forEach((t) => t.dispose()) };
+    dispose: () => [x, w].forEach((t) => t.dispose()),
+  };
 }
 
 export function conv2d(engine: Engine, x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {

@@ -11,6 +11,7 @@ import { fail, shapeStr } from '../errors.js';
 import { checkShapeArg, checkTensor, grid1d } from './checks.js';
 import { windowGeometry, windowParams, type Conv2dOptions, type WindowGeometry } from './conv_geometry.js';
 import { blockGrid, blockWorkgroup, splitCount } from './launch.js';
+import { tunedVariant, sizeClassOf } from './tuned_variant.js';
 import forwardSource from '../../shaders/depthwise_conv2d.wgsl';
 import gradInputSource from '../../shaders/depthwise_conv2d_grad_input.wgsl';
 import gradFilterSource from '../../shaders/depthwise_conv2d_grad_filter.wgsl';
@@ -42,14 +43,35 @@ function vec4(g: WindowGeometry, mult: number): boolean {
 }
 
 /**
- * The one-pixel × 16-channel kernels (the shaders' _wide entries): on software adapters, where
- * their memory locality beats the register blocks' reuse (see depthwise_conv2d.wgsl), for mult 1
- * and channels in sixteens, unless the engine's `tuning.depthwise` forces 'block'.
+ * The one-pixel × 16-channel kernels (the shaders' _wide entries) or the register blocks. The wide
+ * ones apply to mult 1 with channels in sixteens; the rule takes them on software adapters, where
+ * their memory locality beats the blocks' reuse (see depthwise_conv2d.wgsl); `tuning.depthwise`
+ * forces either; with the autotuner on, its winner for the shape class.
  */
-function wide(engine: Engine, g: WindowGeometry, mult: number): boolean {
+export function pickDepthwiseVariant(engine: Engine, op: 'forward' | 'gradInput', g: WindowGeometry, mult: number): 'wide' | 'block' {
+  const fits = mult === 1 && g.channels % 16 === 0;
   const forced = engine.tuning.depthwise;
-  if (forced !== 'auto') return forced === 'wide' && mult === 1 && g.channels % 16 === 0;
-  return engine.info.isSoftware && mult === 1 && g.channels % 16 === 0;
+  if (forced !== 'auto' || !fits) return fits && forced === 'wide' ? 'wide' : 'block';
+  const rule = engine.info.isSoftware ? 'wide' : 'block';
+  const key = `depthwise:${op}:${g.kH}x${g.kW}/${g.strideH}x${g.strideW}:P${sizeClassOf(g.batch * g.outH * g.outW)}:C${sizeClassOf(g.channels)}`;
+  return tunedVariant(engine, key, rule, ['wide', 'block'] as const, () => {
+    const x = engine.zeros([g.batch, g.inH, g.inW, g.channels]);
+    const w = engine.zeros([g.kH, g.kW, g.channels, 1]);
+    const dy = engine.zeros([g.batch, g.outH, g.outW, g.channels]);
+    const opts: Conv2dOptions = { strides: [g.strideH, g.strideW], dilations: [g.dilH, g.dilW], pad: [[g.padTop, g.padBottom], [g.padLeft, g.padRight]] };
+    return {
+      run: (name) => {
+        const previous = engine.tuning.depthwise;
+        engine.tuning.depthwise = name;
+        try {
+          (op === 'forward' ? depthwiseConv2d(engine, x, w, opts) : depthwiseConv2dGradInput(engine, dy, w, x.shape, opts)).dispose();
+        } finally {
+          engine.tuning.depthwise = previous;
+        }
+      },
+      dispose: () => [x, w, dy].forEach((t) => t.dispose()),
+    };
+  });
 }
 
 /**
@@ -66,7 +88,7 @@ export function depthwiseConv2d(engine: Engine, x: Tensor, w: Tensor, opts: Conv
   const outC = g.channels * mult;
   const y = engine.empty([g.batch, g.outH, g.outW, outC], op);
   if (y.size === 0) return y;
-  if (wide(engine, g, mult)) {
+  if (pickDepthwiseVariant(engine, 'forward', g, mult) === 'wide') {
     engine.run({
       shader: forwardShader, entry: 'depthwise_conv2d_wide',
       buffers: { x4: x.buffer, w4: w.buffer, y4: y.buffer },
@@ -104,7 +126,7 @@ export function depthwiseConv2dGradInput(engine: Engine, dy: Tensor, w: Tensor, 
     engine.scheduler.upload(dx.buffer, new Float32Array(dx.size));
     return dx;
   }
-  if (wide(engine, g, mult)) {
+  if (pickDepthwiseVariant(engine, 'gradInput', g, mult) === 'wide') {
     engine.run({
       shader: gradInputShader, entry: 'depthwise_conv2d_grad_input_wide',
       constants: { STRIDED: g.strideH > 1 || g.strideW > 1 ? 1 : 0 },

@@ -10,6 +10,7 @@ import { Shader } from '../gpu/shader.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkTensor, grid1d } from './checks.js';
 import { blockGrid, blockWorkgroup } from './launch.js';
+import { tunedVariant, sizeClassOf } from './tuned_variant.js';
 import source from '../../shaders/matmul.wgsl';
 
 const shader = new Shader('matmul', source);
@@ -61,7 +62,7 @@ export function matMul(engine: Engine, a: Tensor, b: Tensor, opts: MatMulOptions
       b_stride_k: transposeB ? 1 : b1, b_stride_n: transposeB ? b1 : 1,
     },
   };
-  const variant = pickMatMulVariant(engine, m, n, transposeB);
+  const variant = pickMatMulVariant(engine, m, n, ka, transposeA, transposeB);
   if (variant === 'tiled') {
     engine.run({ ...common, entry: 'matmul', workgroups: grid1d(Math.ceil(m / TILE) * tilesN, 1) });
   } else if (variant === 'matvec') {
@@ -84,12 +85,32 @@ export type MatMulVariant = 'tiled' | 'regs' | 'matvec';
 /**
  * Workgroup tiles on hardware adapters for products big enough to fill them; on software
  * adapters the GEMV kernel for one row (it streams B with 3× the locality of a register block:
- * AlexNet's fc6 116 → 38 ms on SwiftShader), register blocks otherwise.
+ * AlexNet's fc6 116 → 38 ms on SwiftShader), register blocks otherwise. With the autotuner on,
+ * its winner for the shape class instead.
  */
-export function pickMatMulVariant(engine: Engine, m: number, n: number, transposeB = false): MatMulVariant {
+export function pickMatMulVariant(engine: Engine, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean): MatMulVariant {
+  const matvecFits = m === 1 && n % 4 === 0 && !transposeB;
   const forced = engine.tuning.matMul;
-  const wanted = forced !== 'auto' ? forced : !engine.info.isSoftware && m * n >= 64 * 64 ? 'tiled' : m === 1 ? 'matvec' : 'regs';
-  return wanted === 'matvec' && (m !== 1 || n % 4 !== 0 || transposeB) ? 'regs' : wanted;
+  if (forced !== 'auto') return forced === 'matvec' && !matvecFits ? 'regs' : forced;
+  const rule: MatMulVariant = !engine.info.isSoftware && m * n >= 64 * 64 ? 'tiled' : matvecFits ? 'matvec' : 'regs';
+  const candidates: MatMulVariant[] = matvecFits ? ['matvec', 'regs', 'tiled'] : ['regs', 'tiled'];
+  const key = `matMul:${transposeA ? 't' : 'n'}${transposeB ? 't' : 'n'}:M${sizeClassOf(m)}:K${sizeClassOf(k)}:N${sizeClassOf(n)}${matvecFits ? ':v' : ''}`;
+  return tunedVariant(engine, key, rule, candidates, () => {
+    const a = engine.zeros(transposeA ? [k, m] : [m, k]);
+    const b = engine.zeros(transposeB ? [n, k] : [k, n]);
+    return {
+      run: (name) => {
+        const previous = engine.tuning.matMul;
+        engine.tuning.matMul = name;
+        try {
+          matMul(engine, a, b, { transposeA, transposeB }).dispose();
+        } finally {
+          engine.tuning.matMul = previous;
+        }
+      },
+      dispose: () => [a, b].forEach((t) => t.dispose()),
+    };
+  });
 }
 
 function checkFlag(name: string, v: unknown): void {

@@ -51,6 +51,36 @@ describe('autotuner', () => {
     }
   });
 
+  gpuIt('tunes matMul and depthwise shape classes too, and their winners compute the same results', async (e) => {
+    const tuner = e.enableAutotune(new MemoryStore());
+    const rng = new Rng(5);
+    const av = rng.uniform(1 * 40);
+    const bv = rng.uniform(40 * 32);
+    const a = e.tensor(av, [1, 40]);
+    const b = e.tensor(bv, [40, 32]);
+    const xs = rng.uniform(1 * 9 * 9 * 16);
+    const ws = rng.uniform(3 * 3 * 16);
+    const x = e.tensor(xs, [1, 9, 9, 16]);
+    const w = e.tensor(ws, [3, 3, 16, 1]);
+    const dy = e.tensor(rng.uniform(9 * 9 * 16), [1, 9, 9, 16]);
+    const run = async () => [
+      await e.matMul(a, b).read(),
+      await e.depthwiseConv2d(x, w, { pad: 'same' }).read(),
+      await e.depthwiseConv2dGradInput(dy, w, x.shape, { pad: 'same' }).read(),
+    ];
+    const before = await run();
+    await tuner.whenIdle();
+    const entries = tuner.entries();
+    const matmul = Object.keys(entries).filter((k) => k.startsWith('matMul:'));
+    const depthwise = Object.keys(entries).filter((k) => k.startsWith('depthwise:'));
+    expect(matmul.length, 'matMul classes tuned').to.equal(1);
+    expect(['matvec', 'regs', 'tiled']).to.include(entries[matmul[0]!]);
+    expect(depthwise.length, 'depthwise forward and input-gradient classes tuned').to.equal(2);
+    for (const k of depthwise) expect(['wide', 'block']).to.include(entries[k]);
+    const after = await run();
+    after.forEach((v, i) => expectClose(v, before[i]!, `op ${i} with the tuned kernels`));
+  });
+
   gpuIt('is off unless asked for, so results stay bitwise reproducible by default', async (e) => {
     expect(e.autotuner).to.equal(null);
   });
