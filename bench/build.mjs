@@ -29,6 +29,26 @@ export async function buildBench({ quiet = false } = {}) {
   }
 }
 
+export const BENCH_NODE_OUT = 'dist/bench-node.js';
+
+/**
+ * The suite for Node.js with Dawn (bench/node.ts) as one file: the `webgpu` package stays outside
+ * (a native addon, found through NODE_PATH where node_modules is absent, as on the GPU machine).
+ */
+export async function buildBenchNode({ quiet = false } = {}) {
+  await build({
+    ...shared,
+    platform: 'node',
+    mainFields: ['module', 'main'],
+    entryPoints: ['bench/node.ts'],
+    outfile: BENCH_NODE_OUT,
+    external: ['webgpu'],
+    // Some baselines' CommonJS code calls require(); give the ES module one.
+    banner: { js: "import { createRequire as __cnnRequire } from 'node:module'; const require = __cnnRequire(import.meta.url);" },
+    logLevel: quiet ? 'error' : 'warning',
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   await buildBench();
   console.log(`built ${BENCH_OUT}/runner.js and ${BENCH_OUT}/cnn-kernel-bench.js`);

@@ -4,7 +4,9 @@
  * path and keeps GPU memory flat.
  */
 
-const USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+// Read when a buffer is made, not at import: a page without WebGPU has no GPUBufferUsage, and the
+// elements must still load there to say so.
+const usage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 /** Free buffers beyond this many bytes are destroyed rather than kept. */
 const DEFAULT_MAX_FREE_BYTES = 256 * 1024 * 1024;
 const MIN_BYTES = 16;
@@ -49,7 +51,7 @@ export class BufferPool {
       this.freeCount--;
       buffer.label = label;
     } else {
-      buffer = this.device.createBuffer({ label, size, usage: USAGE });
+      buffer = this.device.createBuffer({ label, size, usage: usage() });
     }
     this.live.add(buffer);
     this.liveBytes += size;

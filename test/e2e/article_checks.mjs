@@ -248,7 +248,11 @@ export const articleTests = [
   {
     name: 'article: without WebGPU every viewer shows a notice naming the browsers that work, and nothing throws',
     async run(env) {
-      const hide = (c) => c.addInitScript(() => delete Navigator.prototype.gpu);
+      // A browser without WebGPU has neither navigator.gpu nor the GPU* globals (GPUBufferUsage…).
+      const hide = (c) => c.addInitScript(() => {
+        delete Navigator.prototype.gpu;
+        for (const k of Object.getOwnPropertyNames(globalThis)) if (/^GPU/.test(k)) delete globalThis[k];
+      });
       const { context, page, pageErrors } = await open(env, 'index.html', join(env.artifacts, 'article-no-webgpu.png'), hide);
       try {
         const notices = await page.evaluate((sel) => [...document.querySelectorAll(sel)].map((e) => ({ state: e.state, text: e.shadowRoot.querySelector('.notice')?.textContent ?? '' })), GPU_ELEMENTS);
