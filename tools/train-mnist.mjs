@@ -4,6 +4,7 @@
 // and writes the model in the TF.js layers format to demo/models/mnist/ (model.json + weights.bin).
 // Options: --preset lenet|deeper|tiny  --epochs N  --batch N  --lr X  --seed N  --limit N  --out DIR
 import { build } from 'esbuild';
+import { wgslEsbuildPlugin } from './wgsl-module.mjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
@@ -32,7 +33,7 @@ await build({
   bundle: true,
   format: 'esm',
   target: 'es2022',
-  loader: { '.wgsl': 'text' },
+  plugins: [wgslEsbuildPlugin],
   outfile: 'dist/train-mnist.js',
   logLevel: 'warning',
 });

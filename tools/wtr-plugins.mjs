@@ -1,15 +1,16 @@
 // Dev-server plugins shared by the test runner and `npm start`.
 import { build } from 'esbuild';
+import { wgslModuleSource } from './wgsl-module.mjs';
 
-/** Serves `.wgsl` files as ES modules whose default export is the source text. */
+/** Serves `.wgsl` files as ES modules of their source and build-time reflection (tools/wgsl-module.mjs). */
 export function wgslPlugin() {
   return {
-    name: 'wgsl-as-text',
+    name: 'wgsl-reflected',
     resolveMimeType(ctx) {
       if (ctx.path.endsWith('.wgsl')) return 'js';
     },
     transform(ctx) {
-      if (ctx.path.endsWith('.wgsl')) return { body: `export default ${JSON.stringify(ctx.body)};` };
+      if (ctx.path.endsWith('.wgsl')) return { body: wgslModuleSource(ctx.path, ctx.body) };
     },
   };
 }

@@ -3,7 +3,7 @@
  * compiled once per lane width with this prelude in front, so its scalar and vector kernels are
  * the same text (WGSL has no generics; `alias` and `const` are the nearest it has).
  */
-import { Shader } from './shader.js';
+import { Shader, type WgslModule } from './shader.js';
 
 export type Lanes = 1 | 2 | 4;
 
@@ -21,7 +21,8 @@ export function lanesPrelude(lanes: Lanes): string {
 }
 
 /** The three compilations of `source`, by lane count. */
-export function laneShaders(name: string, source: string): Record<Lanes, Shader> {
-  const make = (lanes: Lanes) => new Shader(name, lanesPrelude(lanes) + source, `lanes=${lanes}`);
+export function laneShaders(name: string, source: WgslModule): Record<Lanes, Shader> {
+  // The prelude only names types and constants, so the file's reflected bindings hold for each.
+  const make = (lanes: Lanes) => new Shader(name, source, `lanes=${lanes}`, lanesPrelude(lanes));
   return { 1: make(1), 2: make(2), 4: make(4) };
 }

@@ -3,7 +3,8 @@
  * name, and the byte layout of its uniform struct. Ops address bindings and uniform fields by the
  * names the WGSL gives them, so no byte offset is ever counted by hand.
  */
-import { ResourceType, WgslReflect, type VariableInfo } from 'wgsl_reflect';
+/** What a `.wgsl` import gives: the source and its build-time reflection (tools/wgsl-module.mjs). */
+export type WgslModule = CnnWgslModule;
 
 export interface UniformField {
   name: string;
@@ -27,14 +28,20 @@ export interface EntryPoint {
 
 export class Shader {
   private reflected: Map<string, EntryPoint> | null = null;
+  /** The source compiled: the file's, after `prelude`. */
+  readonly code: string;
 
   constructor(
     /** The file's base name, e.g. `conv2d`; it names pipelines and labels. */
     readonly name: string,
-    readonly code: string,
+    private readonly module: WgslModule,
     /** What this compilation of the file was specialised for (e.g. `lanes=4`); part of the pipeline key. */
     readonly variant = '',
-  ) {}
+    /** Declarations put before the file's source (they may not change its bindings or uniforms). */
+    prelude = '',
+  ) {
+    this.code = prelude + module.code;
+  }
 
   /** The file name plus the variant: unique per compiled source. */
   get key(): string {
@@ -42,52 +49,17 @@ export class Shader {
   }
 
   entry(entryName: string): EntryPoint {
-    this.reflected ??= reflect(this.name, this.code);
+    this.reflected ??= new Map(Object.entries(this.module.entries).map(([name, e]) => [name, {
+      name,
+      workgroupSize: e.workgroupSize,
+      storage: new Map(Object.entries(e.storage)),
+      readOnly: new Set(e.readOnly),
+      uniform: e.uniform,
+    }]));
     const ep = this.reflected.get(entryName);
     if (!ep) throw new Error(`cnn-webgpu: shaders/${this.name}.wgsl has no compute entry point '${entryName}'`);
     return ep;
   }
-}
-
-function reflect(name: string, code: string): Map<string, EntryPoint> {
-  const r = new WgslReflect(code);
-  const out = new Map<string, EntryPoint>();
-  for (const fn of r.entry.compute) {
-    const storage = new Map<string, number>();
-    const readOnly = new Set<number>();
-    let uniform: EntryPoint['uniform'] = null;
-    for (const res of fn.resources as VariableInfo[]) {
-      if (res.group !== 0) throw new Error(`cnn-webgpu: shaders/${name}.wgsl binds ${res.name} outside group 0`);
-      if (res.resourceType === ResourceType.Storage) {
-        storage.set(res.name, res.binding);
-        if (res.access === 'read') readOnly.add(res.binding);
-      }
-      else if (res.resourceType === ResourceType.Uniform) uniform = { binding: res.binding, size: res.size, fields: uniformFields(name, res) };
-    }
-    const wg = fn.workgroupSize ?? [1, 1, 1];
-    out.set(fn.name, { name: fn.name, workgroupSize: [wg[0], wg[1], wg[2]], storage, readOnly, uniform });
-  }
-  return out;
-}
-
-function uniformFields(shader: string, v: VariableInfo): UniformField[] {
-  const members = v.members;
-  if (!members) throw new Error(`cnn-webgpu: shaders/${shader}.wgsl: uniform ${v.name} must be a struct`);
-  return members.map((m) => {
-    const typeName = m.type.name;
-    const scalar = m.isTemplate ? (m.format?.name ?? '') : scalarOf(typeName);
-    if (!['f32', 'i32', 'u32'].includes(scalar)) {
-      throw new Error(`cnn-webgpu: shaders/${shader}.wgsl: uniform field ${m.name} has unsupported type ${typeName}`);
-    }
-    return { name: m.name, offset: m.offset, scalar, count: m.size / 4 };
-  });
-}
-
-/** `vec4u`, `vec2f`, `u32`… to the scalar type. */
-function scalarOf(typeName: string): string {
-  const short = /^vec[234]([fiu])$/.exec(typeName);
-  if (short) return { f: 'f32', i: 'i32', u: 'u32' }[short[1] as 'f' | 'i' | 'u'];
-  return typeName;
 }
 
 export type UniformValues = Record<string, number | readonly number[]>;

@@ -11,6 +11,7 @@ import { pageTests } from './demo_page_checks.mjs';
 import { articleTests } from './article_checks.mjs';
 import { trainPageTests } from './train_page_checks.mjs';
 import { benchNodeTests } from './bench_node_checks.mjs';
+import { buildTests } from './build_checks.mjs';
 
 export const ARTIFACTS = 'test-artifacts';
 /** Per test; the page itself may take up to 120 s on a software adapter. */
@@ -23,7 +24,7 @@ const TEST_TIMEOUT_MS = 180_000;
 export async function runE2e(chromePath) {
   const counts = { passed: 0, failed: 0 };
   mkdirSync(ARTIFACTS, { recursive: true });
-  console.log('\nEnd-to-end tests (demo server, engine page, article, embedding, training page, benchmark under Node):');
+  console.log('\nEnd-to-end tests (build, demo server, engine page, article, embedding, training page, benchmark under Node):');
 
   let server = null;
   let browser = null;
@@ -47,7 +48,7 @@ export async function runE2e(chromePath) {
     } catch (err) {
       serverError = new Error(`the demo server did not start: ${firstLine(err)}`);
     }
-    for (const test of [...serverTests, ...pageTests, ...articleTests, ...trainPageTests, ...benchNodeTests]) {
+    for (const test of [...buildTests, ...serverTests, ...pageTests, ...articleTests, ...trainPageTests, ...benchNodeTests]) {
       const ok = await runOne(test, async () => {
         if (serverError) throw serverError;
         await test.run({ server, getBrowser, artifacts: ARTIFACTS });
