@@ -22,24 +22,9 @@
 // gradient of the forward's mean (TensorFlow.js divides by k_h·k_w even where a window overlaps
 // padding, which is not the gradient of its own forward).
 
-struct Params {
-  size: u32,
-  // Vectors per pixel: channels / LANES.
-  chunks: i32,
-  batch: i32, // unread: the batch is implied by size; windowParams fills it for every window shader
-  in_h: i32,
-  in_w: i32,
-  out_h: i32,
-  out_w: i32,
-  k_h: i32,
-  k_w: i32,
-  stride_h: i32,
-  stride_w: i32,
-  pad_top: i32,
-  pad_left: i32,
-}
+// The uniforms (params, binding 0), linear_index and window_of.
+// #include "include/pool_window.wgsl"
 
-@group(0) @binding(0) var<uniform> params: Params;
 // The forward input (max only).
 @group(0) @binding(1) var<storage, read> x: array<V>;
 @group(0) @binding(2) var<storage, read> dy: array<V>;
@@ -47,37 +32,7 @@ struct Params {
 // Each window's first maximum per channel as a flat scalar index into x, or -1.
 @group(0) @binding(4) var<storage, read> argmax: array<VI>;
 
-fn linear_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return gid.x + gid.y * groups.x * 256u;
-}
-
 // --- scatter: one thread per window ---
-
-struct Window {
-  // Index in x (in vectors) of pixel (0, 0) of the window's image, in its channel vector.
-  base: i32,
-  h0: i32,
-  h1: i32,
-  w0: i32,
-  w1: i32,
-}
-
-// As pool.wgsl's window_of (WGSL has no includes): i indexes dy in vectors.
-fn window_of(i: i32) -> Window {
-  let c = i % params.chunks;
-  var r = i / params.chunks;
-  let ow = r % params.out_w;
-  r = r / params.out_w;
-  let oh = r % params.out_h;
-  let b = r / params.out_h;
-  let top = oh * params.stride_h - params.pad_top;
-  let left = ow * params.stride_w - params.pad_left;
-  return Window(
-    b * params.in_h * params.in_w * params.chunks + c,
-    max(top, 0), min(top + params.k_h, params.in_h),
-    max(left, 0), min(left + params.k_w, params.in_w),
-  );
-}
 
 @compute @workgroup_size(256)
 fn max_pool_grad_scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {

@@ -3,8 +3,9 @@
 // struct's layout). Reflecting here, at build time, keeps the parser (about 300 KB) and its work out
 // of the page; src/gpu/shader.ts reads the result. A shader that binds outside group 0 or has a
 // uniform field of another type than f32/i32/u32 (or vectors of them) fails the build, naming it.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { WgslReflect, ResourceType } from 'wgsl_reflect/wgsl_reflect.module.js';
 
 /** `vec4u`, `vec2f`, `u32`… to the scalar type. */
@@ -47,9 +48,32 @@ export function reflectWgsl(file, code) {
   return entries;
 }
 
-/** The module's JavaScript: `export default { code, entries }`. */
+const INCLUDE = /^\/\/ #include "([^"]+)"$/gm;
+
+/**
+ * WGSL has no includes: a line `// #include "dir/file.wgsl"` (relative to the including file) is
+ * replaced by that file's text, so kernels that share uniforms and index helpers keep one copy.
+ * Each file goes in once; a cycle or a missing file fails, naming both files.
+ */
+export function expandIncludes(path, code, seen = new Set([path])) {
+  return code.replace(INCLUDE, (_, rel) => {
+    const target = join(dirname(path), rel);
+    if (seen.has(target)) return `// (${rel} is already included)`;
+    seen.add(target);
+    let text;
+    try {
+      text = readFileSync(target, 'utf8');
+    } catch {
+      throw new Error(`${basename(path)}: #include "${rel}": no such file (${target})`);
+    }
+    return expandIncludes(target, text, seen);
+  });
+}
+
+/** The module's JavaScript: `export default { code, entries }`, includes expanded. */
 export function wgslModuleSource(path, code) {
-  return `export default ${JSON.stringify({ code, entries: reflectWgsl(basename(path), code) })};\n`;
+  const full = expandIncludes(path, code);
+  return `export default ${JSON.stringify({ code: full, entries: reflectWgsl(basename(path), full) })};\n`;
 }
 
 /** esbuild: `.wgsl` imports become wgslModuleSource modules. */

@@ -1,5 +1,6 @@
 // Dev-server plugins shared by the test runner and `npm start`.
 import { build } from 'esbuild';
+import { join } from 'node:path';
 import { wgslModuleSource } from './wgsl-module.mjs';
 
 /** Serves `.wgsl` files as ES modules of their source and build-time reflection (tools/wgsl-module.mjs). */
@@ -10,7 +11,8 @@ export function wgslPlugin() {
       if (ctx.path.endsWith('.wgsl')) return 'js';
     },
     transform(ctx) {
-      if (ctx.path.endsWith('.wgsl')) return { body: wgslModuleSource(ctx.path, ctx.body) };
+      // ctx.path is the URL path; includes resolve against the file under the served root.
+      if (ctx.path.endsWith('.wgsl')) return { body: wgslModuleSource(join(process.cwd(), ctx.path), ctx.body) };
     },
   };
 }

@@ -2,7 +2,7 @@
 // of the repository reflects, bindings come out by name with their access, and a shader the engine
 // could not drive fails the build with its file named.
 import { readdirSync, readFileSync } from 'node:fs';
-import { reflectWgsl, wgslModuleSource } from '../../tools/wgsl-module.mjs';
+import { expandIncludes, reflectWgsl, wgslModuleSource } from '../../tools/wgsl-module.mjs';
 
 function expect(cond, message) {
   if (!cond) throw new Error(message);
@@ -24,11 +24,13 @@ export const buildTests = [
     async run() {
       const files = readdirSync('shaders').filter((f) => f.endsWith('.wgsl'));
       expect(files.length >= 15, `${files.length} shaders`);
+      const read = (f) => expandIncludes(`shaders/${f}`, readFileSync(`shaders/${f}`, 'utf8'));
       for (const f of files) {
-        const entries = reflectWgsl(f, readFileSync(`shaders/${f}`, 'utf8'));
+        const entries = reflectWgsl(f, read(f));
         expect(Object.keys(entries).length > 0, `${f}: no compute entry point`);
       }
-      const pool = reflectWgsl('pool_grad.wgsl', readFileSync('shaders/pool_grad.wgsl', 'utf8')).max_pool_grad_scatter;
+      // pool_grad.wgsl takes its uniforms from an include.
+      const pool = reflectWgsl('pool_grad.wgsl', read('pool_grad.wgsl')).max_pool_grad_scatter;
       expect(pool.storage.x === 1 && pool.storage.dy === 2 && pool.storage.dx === 3, `bindings ${JSON.stringify(pool.storage)}`);
       expect(pool.readOnly.includes(1) && pool.readOnly.includes(2) && !pool.readOnly.includes(3), `read-only ${pool.readOnly}`);
       expect(pool.uniform.binding === 0 && pool.uniform.fields.find((f) => f.name === 'chunks')?.scalar === 'i32', 'the uniform layout');
@@ -37,8 +39,11 @@ export const buildTests = [
     },
   },
   {
-    name: 'wgsl modules: a binding outside group 0 or an unsupported uniform field fails the build, naming the file',
+    name: 'wgsl modules: a binding outside group 0, an unsupported uniform field or a missing include fails the build, naming the file',
     async run() {
+      throwsNaming(() => expandIncludes('shaders/x.wgsl', '// #include "include/nothing_here.wgsl"\n'), /x\.wgsl: #include "include\/nothing_here\.wgsl": no such file/);
+      const twice = expandIncludes('shaders/x.wgsl', '// #include "include/pool_window.wgsl"\n// #include "include/pool_window.wgsl"\n');
+      expect(twice.split('struct Params').length === 2, 'an include repeated in one file goes in once');
       const body = '@compute @workgroup_size(1) fn main() { y[0] = p.a; }';
       throwsNaming(() => reflectWgsl('bad_group.wgsl', `@group(1) @binding(0) var<storage, read_write> y: array<f32>; struct P { a: f32 } @group(0) @binding(1) var<uniform> p: P; ${body}`), /bad_group\.wgsl: main binds y outside group 0/);
       throwsNaming(() => reflectWgsl('bad_uniform.wgsl', `@group(0) @binding(0) var<storage, read_write> y: array<f32>; struct P { a: f32, m: mat3x3<f32> } @group(0) @binding(1) var<uniform> p: P; ${body}`), /bad_uniform\.wgsl: uniform field m has unsupported type/);
