@@ -74,13 +74,7 @@ export function maxPool2dGrad(engine: Engine, dy: Tensor, x: Tensor, opts: Pool2
   const dx = engine.empty(x.shape, op);
   const l = lanes(engine, g);
   if (!overlapping(g)) {
-    if (!coversInput(g)) engine.scheduler.clear(dx.buffer, dx.size * 4);
-    engine.run({
-      shader: gradShaders[l], entry: 'max_pool_grad_scatter',
-      buffers: { x: x.buffer, dy: dy.buffer, dx: dx.buffer },
-      params: poolParams(g, l, dy.size / l),
-      workgroups: grid1d(dy.size / l, 256),
-    });
+    gradKernel(engine, g, l, 'max_pool_grad_scatter', { x: x.buffer, dy: dy.buffer, dx: dx.buffer }, dy, dx);
     return dx;
   }
   const argmax = engine.empty(dy.shape, `${op} argmax`);
@@ -90,12 +84,7 @@ export function maxPool2dGrad(engine: Engine, dy: Tensor, x: Tensor, opts: Pool2
     params: poolParams(g, l, dy.size / l),
     workgroups: grid1d(dy.size / l, 256),
   });
-  engine.run({
-    shader: gradShaders[l], entry: 'max_pool_grad_argmax',
-    buffers: { dy: dy.buffer, dx: dx.buffer, argmax: argmax.buffer },
-    params: poolParams(g, l, dx.size / l),
-    workgroups: grid1d(dx.size / l, 256),
-  });
+  gradKernel(engine, g, l, 'max_pool_grad_argmax', { dy: dy.buffer, dx: dx.buffer, argmax: argmax.buffer }, dy, dx);
   argmax.dispose();
   return dx;
 }
@@ -118,24 +107,20 @@ export function avgPool2dGrad(engine: Engine, dy: Tensor, xShape: readonly numbe
     engine.scheduler.copy(dy.buffer, dx.buffer, dx.size * 4);
     return dx;
   }
-  const l = lanes(engine, g);
-  if (!overlapping(g)) {
-    if (!coversInput(g)) engine.scheduler.clear(dx.buffer, dx.size * 4);
-    engine.run({
-      shader: gradShaders[l], entry: 'avg_pool_grad_scatter',
-      buffers: { dy: dy.buffer, dx: dx.buffer },
-      params: poolParams(g, l, dy.size / l),
-      workgroups: grid1d(dy.size / l, 256),
-    });
-    return dx;
-  }
-  engine.run({
-    shader: gradShaders[l], entry: 'avg_pool_grad',
-    buffers: { dy: dy.buffer, dx: dx.buffer },
-    params: poolParams(g, l, dx.size / l),
-    workgroups: grid1d(dx.size / l, 256),
-  });
+  const entry = overlapping(g) ? 'avg_pool_grad' : 'avg_pool_grad_scatter';
+  gradKernel(engine, g, lanes(engine, g), entry, { dy: dy.buffer, dx: dx.buffer }, dy, dx);
   return dx;
+}
+
+/**
+ * One pool_grad.wgsl kernel: a _scatter entry runs a thread per vector of dy (one per window) and
+ * needs dx cleared where some pixel lies in no window; a gather runs a thread per vector of dx.
+ */
+function gradKernel(engine: Engine, g: WindowGeometry, l: Lanes, entry: string, buffers: Record<string, GPUBuffer>, dy: Tensor, dx: Tensor): void {
+  const scatter = entry.endsWith('_scatter');
+  if (scatter && !coversInput(g)) engine.scheduler.clear(dx.buffer, dx.size * 4);
+  const threads = (scatter ? dy.size : dx.size) / l;
+  engine.run({ shader: gradShaders[l], entry, buffers, params: poolParams(g, l, threads), workgroups: grid1d(threads, 256) });
 }
 
 function pool(engine: Engine, kind: PoolKind, x: Tensor, opts: Pool2dOptions): Tensor {
