@@ -1,5 +1,5 @@
 // Index remapping: copies that move values to new positions without arithmetic on them
-// (pad, slice, concat). One thread per output element, or per 4 elements in the _vec4 entries.
+// (pad, slice, concat). One thread per output vector of LANES values.
 //
 // window_copy - pad and slice are one operation: every output coordinate maps to the input
 //   coordinate out + off along each dim (off = −before for pad, off = begin for slice); outputs
@@ -10,10 +10,11 @@
 // concat_part - one input of a concat: viewed as [outer, in_inner], it lands in the output viewed as
 //   [outer, out_inner] at column `offset`. One dispatch per input, so any number of inputs works
 //   within the limit on storage bindings.
-// The _vec4 entries run the same code in units of 4 floats when every extent, offset and stride
-// of the innermost dim is a multiple of 4 (channels in fours, as in most layers). Each entry
-// reads its own uniform struct at its own binding; the pipeline's 'auto' layout holds only what
-// the entry uses, so y and y4 (the same buffer) are never bound together.
+// Compiled once per lane width with src/gpu/lanes.ts's prelude (V, LANES): the host picks 4 or 2
+// values per thread when every extent, offset and stride of the innermost dim divides by it
+// (channels in fours, as in most layers), and counts every size and index in those units. Each
+// entry reads its own uniform struct at its own binding; an entry's bind group layout holds only
+// the bindings it uses.
 // A 2-D grid of workgroups covers outputs beyond 65,535 × 256 elements.
 
 struct WindowParams {
@@ -39,10 +40,8 @@ struct ConcatParams {
   offset: u32,
 }
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
-@group(0) @binding(2) var<storage, read> x4: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> y4: array<vec4<f32>>;
+@group(0) @binding(0) var<storage, read> x: array<V>;
+@group(0) @binding(1) var<storage, read_write> y: array<V>;
 @group(0) @binding(4) var<uniform> window_params: WindowParams;
 @group(0) @binding(5) var<uniform> concat_params: ConcatParams;
 
@@ -81,15 +80,7 @@ fn window_copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   let i = linear_index(gid, groups);
   if (i >= window_params.size) { return; }
   let src = window_source(i);
-  y[i] = select(window_params.value, x[max(src, 0)], src >= 0);
-}
-
-@compute @workgroup_size(256)
-fn window_copy_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = linear_index(gid, groups);
-  if (i >= window_params.size) { return; }
-  let src = window_source(i);
-  y4[i] = select(vec4<f32>(window_params.value), x4[max(src, 0)], src >= 0);
+  y[i] = select(V(window_params.value), x[max(src, 0)], src >= 0);
 }
 
 @compute @workgroup_size(256)
@@ -98,12 +89,4 @@ fn concat_part(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   let p = concat_params;
   if (i >= p.size) { return; }
   y[(i / p.in_inner) * p.out_inner + p.offset + i % p.in_inner] = x[i];
-}
-
-@compute @workgroup_size(256)
-fn concat_part_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = linear_index(gid, groups);
-  let p = concat_params;
-  if (i >= p.size) { return; }
-  y4[(i / p.in_inner) * p.out_inner + p.offset + i % p.in_inner] = x4[i];
 }

@@ -5,12 +5,13 @@
  */
 import type { Engine } from '../engine.js';
 import { Tensor } from '../tensor.js';
-import { Shader } from '../gpu/shader.js';
+import { laneShaders, lanesFor } from '../gpu/lanes.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkTensor, grid1d } from './checks.js';
 import source from '../../shaders/batch_norm.wgsl';
 
-const shader = new Shader('batch_norm', source);
+/** shaders/batch_norm.wgsl at 1, 2 and 4 channels per thread. */
+const shaders = laneShaders('batch_norm', source);
 
 /**
  * `(x − mean) · scale / sqrt(variance + epsilon) + offset`, each parameter of shape [c] (or
@@ -44,15 +45,12 @@ export function batchNorm(
   }
   const y = engine.empty(x.shape, op);
   if (y.size === 0) return y;
-  const vec4 = c % 4 === 0;
-  const unit = vec4 ? 4 : 1;
+  const unit = lanesFor(c);
   const off = offset instanceof Tensor ? offset.buffer : mean.buffer;
   const sc = scale instanceof Tensor ? scale.buffer : mean.buffer;
-  const buffers: Record<string, GPUBuffer> = vec4
-    ? { x4: x.buffer, y4: y.buffer, mean4: mean.buffer, variance4: variance.buffer, offset4: off, scale4: sc }
-    : { x: x.buffer, y: y.buffer, mean: mean.buffer, variance: variance.buffer, offset: off, scale: sc };
+  const buffers = { x: x.buffer, y: y.buffer, mean: mean.buffer, variance: variance.buffer, offset: off, scale: sc };
   engine.run({
-    shader, entry: vec4 ? 'batch_norm_vec4' : 'batch_norm',
+    shader: shaders[unit], entry: 'batch_norm',
     constants: { HAS_OFFSET: offset ? 1 : 0, HAS_SCALE: scale ? 1 : 0 },
     buffers,
     params: { size: y.size / unit, channels: c / unit, epsilon },

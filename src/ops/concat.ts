@@ -5,7 +5,7 @@ import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkTensor, grid1d } from './checks.js';
-import { layoutShader, MAX_LAYOUT_RANK } from './layout.js';
+import { layoutShaders, MAX_LAYOUT_RANK } from './layout.js';
 
 /**
  * The tensors joined along `axis` (negative counts from the end). All must have the same rank and
@@ -41,12 +41,12 @@ export function concat(engine: Engine, tensors: readonly Tensor[], axis: number)
   for (const t of xs) {
     const inInner = t.shape[ax]! * inner;
     if (t.size > 0) {
-      const vec4 = inInner % 4 === 0 && outInner % 4 === 0 && offset % 4 === 0;
-      const unit = vec4 ? 4 : 1;
+      // The widest vector dividing this part's width, the output's and the part's place in it.
+      const unit = ([4, 2, 1] as const).find((l) => inInner % l === 0 && outInner % l === 0 && offset % l === 0)!;
       engine.run({
-        shader: layoutShader,
-        entry: vec4 ? 'concat_part_vec4' : 'concat_part',
-        buffers: vec4 ? { x4: t.buffer, y4: y.buffer } : { x: t.buffer, y: y.buffer },
+        shader: layoutShaders[unit],
+        entry: 'concat_part',
+        buffers: { x: t.buffer, y: y.buffer },
         params: { size: t.size / unit, in_inner: inInner / unit, out_inner: outInner / unit, offset: offset / unit },
         workgroups: grid1d(t.size / unit, 256),
       });

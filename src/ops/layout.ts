@@ -6,12 +6,13 @@
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
-import { Shader } from '../gpu/shader.js';
+import { laneShaders, type Lanes } from '../gpu/lanes.js';
 import { fail, shapeStr } from '../errors.js';
 import { grid1d } from './checks.js';
 import source from '../../shaders/layout.wgsl';
 
-export const layoutShader = new Shader('layout', source);
+/** shaders/layout.wgsl at 1, 2 and 4 values per thread. */
+export const layoutShaders = laneShaders('layout', source);
 
 /** Dims the window kernel decodes (two vec4s per field); inputs of higher rank are refused. */
 export const MAX_LAYOUT_RANK = 8;
@@ -68,17 +69,18 @@ export function windowCopy(engine: Engine, op: string, x: Tensor, outShape: read
     dims.push(d);
   }
   const first = dims[0];
-  const vec4 =
-    first !== undefined && first.stride === 1 && base % 4 === 0 &&
-    [first.out, first.in, first.off].every((n) => n % 4 === 0) && dims.slice(1).every((d) => d.stride % 4 === 0);
-  if (vec4) {
-    first.out /= 4;
-    first.in /= 4;
-    first.off /= 4;
-    for (const d of dims.slice(1)) d.stride /= 4;
-    base /= 4;
+  // The widest vector that every innermost extent, offset and outer stride divides.
+  const fits = (l: number) => first !== undefined && first.stride === 1 && base % l === 0 &&
+    [first.out, first.in, first.off].every((n) => n % l === 0) && dims.slice(1).every((d) => d.stride % l === 0);
+  const lanes: Lanes = fits(4) ? 4 : fits(2) ? 2 : 1;
+  if (lanes > 1) {
+    first!.out /= lanes;
+    first!.in /= lanes;
+    first!.off /= lanes;
+    for (const d of dims.slice(1)) d.stride /= lanes;
+    base /= lanes;
   }
-  const size = vec4 ? y.size / 4 : y.size;
+  const size = y.size / lanes;
   const field = (get: (d: FoldedDim) => number, fill: number) => {
     const v = [...dims.map(get), ...Array<number>(MAX_LAYOUT_RANK - dims.length).fill(fill)];
     return [v.slice(0, 4), v.slice(4)];
@@ -88,9 +90,9 @@ export function windowCopy(engine: Engine, op: string, x: Tensor, outShape: read
   const [offLo, offHi] = field((d) => d.off, 0);
   const [strideLo, strideHi] = field((d) => d.stride, 0);
   engine.run({
-    shader: layoutShader,
-    entry: vec4 ? 'window_copy_vec4' : 'window_copy',
-    buffers: vec4 ? { x4: x.buffer, y4: y.buffer } : { x: x.buffer, y: y.buffer },
+    shader: layoutShaders[lanes],
+    entry: 'window_copy',
+    buffers: { x: x.buffer, y: y.buffer },
     params: {
       size, rank: dims.length, base, value,
       out_lo: outLo!, out_hi: outHi!, in_lo: inLo!, in_hi: inHi!,

@@ -18,6 +18,7 @@ interface Case {
 const NAMED: Case[] = [
   { x: [2, 5, 5, 8], offset: true, scale: true, epsilon: 1e-3, fullRank: false }, // vec4
   { x: [3, 4, 7, 3], offset: true, scale: true, epsilon: 1e-5, fullRank: false },
+  { x: [2, 3, 3, 6], offset: true, scale: false, epsilon: 1e-3, fullRank: false }, // 2 channels per thread
   { x: [7], offset: false, scale: false, epsilon: 0.001, fullRank: false }, // rank 1
   { x: [4, 6], offset: true, scale: false, epsilon: 0.1, fullRank: false },
   { x: [2, 3, 4, 5, 4], offset: false, scale: true, epsilon: 0, fullRank: false }, // rank 5

@@ -14,6 +14,7 @@ interface Case {
 const NAMED: Case[] = [
   { shapes: [[2, 4, 4, 4], [2, 4, 4, 8]], axis: -1 }, // Concatenate on channels, vec4
   { shapes: [[2, 4, 4, 3], [2, 4, 4, 5], [2, 4, 4, 1]], axis: 3 }, // odd channel counts
+  { shapes: [[2, 3, 3, 6], [2, 3, 3, 2], [2, 3, 3, 4]], axis: 3 }, // even: 2 values per thread
   { shapes: [[1, 3], [4, 3], [2, 3]], axis: 0 },
   { shapes: [[2, 3, 5]], axis: 1 }, // one input: a copy
   { shapes: [[2, 0, 3], [2, 2, 3], [2, 0, 3]], axis: 1 }, // empty inputs are skipped

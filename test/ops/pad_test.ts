@@ -22,6 +22,7 @@ const NAMED: Case[] = [
   { x: [1, 2, 1, 3, 2, 2], paddings: [[1, 0], [0, 1], [2, 0], [0, 0], [1, 1], [0, 0]], value: 0.5 }, // rank 6
   { x: [2, 1, 2, 1, 2, 1, 2], paddings: [[0, 1], [1, 0], [0, 0], [0, 1], [0, 0], [1, 1], [0, 0]], value: 2 }, // rank 7
   { x: [2, 3, 3, 4], paddings: [[1, 1], [0, 0], [0, 0], [4, 4]], value: 0 }, // channels and batch, vec4
+  { x: [2, 4, 4, 6], paddings: [[0, 0], [1, 1], [2, 0], [0, 0]], value: -1 }, // 6 channels: 2 values per thread
 ];
 
 function cases(seed: number, count: number): Case[] {
