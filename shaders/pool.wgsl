@@ -21,7 +21,7 @@
 // Those two values come from bit patterns held in variables, since WGSL rejects non-finite
 // constant expressions.
 
-// The uniforms (params, binding 0), linear_index and window_of.
+// The uniforms (params, binding 0), linear_index, window_of and first_max.
 // #include "include/pool_window.wgsl"
 
 @group(0) @binding(1) var<storage, read> x: array<V>;
@@ -64,24 +64,13 @@ fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   y[i] = select(V(bitcast<f32>(nan_bits)), sum / f32(count), count > 0);
 }
 
-// The same scan as max_pool, keeping where each lane's first maximum was instead of its value.
+// The same scan as max_pool (first_max), keeping where each lane's first maximum was instead of its value.
 // Overlapping windows' gradients then gather through these indices instead of rescanning windows.
 @compute @workgroup_size(256)
 fn max_pool_argmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = linear_index(gid, groups);
   if (i >= params.size) { return; }
-  let win = window_of(i32(i));
-  var neg_inf_bits = 0xff800000u;
-  var best = V(bitcast<f32>(neg_inf_bits));
-  var at = VI(-1);
-  for (var h = win.h0; h < win.h1; h++) {
-    let row = win.base + h * params.in_w * params.chunks;
-    for (var w = win.w0; w < win.w1; w++) {
-      let v = x[row + w * params.chunks];
-      let better = v > best;
-      best = select(best, v, better);
-      at = select(at, VI((row + w * params.chunks) * LANES) + LANE_OFFSETS, better);
-    }
-  }
-  argmax[i] = at;
+  let at = first_max(window_of(i32(i)));
+  // Vector indices to flat scalar ones, lane by lane.
+  argmax[i] = select(VI(-1), at * LANES + LANE_OFFSETS, at >= VI(0));
 }

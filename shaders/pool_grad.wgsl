@@ -22,7 +22,7 @@
 // gradient of the forward's mean (TensorFlow.js divides by k_h·k_w even where a window overlaps
 // padding, which is not the gradient of its own forward).
 
-// The uniforms (params, binding 0), linear_index and window_of.
+// The uniforms (params, binding 0), linear_index, window_of and first_max.
 // #include "include/pool_window.wgsl"
 
 // The forward input (max only).
@@ -39,18 +39,7 @@ fn max_pool_grad_scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin
   let i = linear_index(gid, groups);
   if (i >= params.size) { return; }
   let win = window_of(i32(i));
-  var neg_inf_bits = 0xff800000u;
-  var best = V(bitcast<f32>(neg_inf_bits));
-  var at = VI(-1);
-  for (var h = win.h0; h < win.h1; h++) {
-    let row = win.base + h * params.in_w * params.chunks;
-    for (var w = win.w0; w < win.w1; w++) {
-      let v = x[row + w * params.chunks];
-      let better = v > best;
-      best = select(best, v, better);
-      at = select(at, VI(row + w * params.chunks), better);
-    }
-  }
+  let at = first_max(win);
   let g = dy[i];
   for (var h = win.h0; h < win.h1; h++) {
     let row = win.base + h * params.in_w * params.chunks;

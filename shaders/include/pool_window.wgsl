@@ -1,6 +1,7 @@
 // Shared by pool.wgsl and pool_grad.wgsl (expanded into each by tools/wgsl-module.mjs): the
-// window uniforms, the 2-D grid's linear index and the window of an output vector. Counts are in
-// vectors of LANES channels (src/gpu/lanes.ts).
+// window uniforms, the 2-D grid's linear index, the window of an output vector and the scan for
+// its first maximum. Counts are in vectors of LANES channels (src/gpu/lanes.ts). first_max reads
+// the including file's x (binding 1).
 
 struct Params {
   // Threads to run: vectors of outputs (of dy for the gradients' scatter, of dx for their gathers).
@@ -49,4 +50,23 @@ fn window_of(i: i32) -> Window {
     max(top, 0), min(top + params.k_h, params.in_h),
     max(left, 0), min(left + params.k_w, params.in_w),
   );
+}
+
+// Per lane, the index in x (in vectors) of the window's first maximum in row-major order, or -1.
+// The comparison is strict, as in max_pool, so NaN and −∞ never win.
+fn first_max(win: Window) -> VI {
+  var neg_inf_bits = 0xff800000u;
+  var best = V(bitcast<f32>(neg_inf_bits));
+  var at = VI(-1);
+  for (var h = win.h0; h < win.h1; h++) {
+    let row = win.base + h * params.in_w * params.chunks;
+    for (var w = win.w0; w < win.w1; w++) {
+      let here = row + w * params.chunks;
+      let v = x[here];
+      let better = v > best;
+      best = select(best, v, better);
+      at = select(at, VI(here), better);
+    }
+  }
+  return at;
 }
