@@ -3,6 +3,8 @@ import { ProtoWriter } from '../../bench/onnx/protobuf.js';
 import { oneNodeModel } from '../../bench/onnx/model.js';
 import { quantile, summarize, geomean, relativeError } from '../../bench/stats.js';
 import { allCases, selectCases } from '../../bench/cases.js';
+import { geomeans } from '../../bench/suite.js';
+import type { RowResult } from '../../bench/types.js';
 import { hwioToOihw, oihwToHwio, nhwcToNchw, nchwToNhwc, permuteFlattenRows, Rng } from '../../bench/data.js';
 
 describe('benchmark parts', () => {
@@ -39,6 +41,16 @@ describe('benchmark parts', () => {
     expect(selectCases(all, { ops: 'conv2d*', shapes: 'alexnet-b8.conv3' }).map((c) => c.family))
       .to.deep.equal(['conv2d', 'conv2dGradInput', 'conv2dGradFilter']);
     expect(selectCases(all, { ops: 'trainStep' })).to.have.length(1);
+  });
+
+  it("groups families as the issue's targets do: every conv by direction with depthwise, pooling all four", () => {
+    const row = (family: string, ratio: number) => ({ case: { family }, ratios: { b: ratio }, gpuRatios: { b: null } }) as unknown as RowResult;
+    const g = geomeans([row('conv2d', 4), row('depthwiseConv2d', 0.25), row('maxPool', 2), row('avgPoolGrad', 8), row('trainStep', 3)], ['b'], 'ratios');
+    expect(g.conv2d!.b).to.be.closeTo(4, 1e-12);
+    expect(g.convForward!.b).to.be.closeTo(1, 1e-12);
+    expect(g.pooling!.b).to.be.closeTo(4, 1e-12);
+    expect(g.trainStep!.b).to.be.closeTo(3, 1e-12);
+    expect(g.convGradInput, 'no rows, no entry').to.equal(undefined);
   });
 
   it('converts layouts both ways (NHWC/NCHW, HWIO/OIHW, depthwise, flattening order)', () => {

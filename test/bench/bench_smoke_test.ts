@@ -65,5 +65,9 @@ describe('benchmark suite (smoke)', () => {
       const md = markdownReport(result);
       expect(md).to.include('| tinyvgg.pool2 | maxPool |');
       expect(md).to.include('mismatch');
+      // The first-target verdict names the pooling group, its lowest ratio and that baseline.
+      const ratio = result.geomeanByFamily.pooling!['tfjs-cpu']!;
+      expect(md).to.match(new RegExp(`- pooling \\(all four\\): (holds|\\*\\*misses\\*\\*) \\(lowest [0-9.]+×, vs TF.js CPU\\)`));
+      expect(md.includes('pooling (all four): holds')).to.equal(ratio >= 1);
     }));
 });
