@@ -16,7 +16,7 @@
 // It also serves tiny products (a batch of one through a dense layer) on any adapter, where a
 // 64×64 tile would leave most of a workgroup idle.
 //
-// matvec_b4 (below) serves m = 1 on CPU-emulated adapters.
+// matmul_wide_b4 (below) replaces matmul_regs on CPU-emulated adapters where B allows it.
 //
 // Slabs are stored k-major as vec4s: a_tile[kk * 16 + i] holds op(A) rows 4i..4i+3 at column kk,
 // b_tile[kk * 16 + j] holds op(B) columns 4j..4j+3 at row kk. Out-of-range elements load as zero,
@@ -39,7 +39,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
-// A vec4 view of b, bound by matvec_b4 only.
+// A vec4 view of b, bound by matmul_wide_b4 only.
 @group(0) @binding(4) var<storage, read> b4: array<vec4<f32>>;
 
 const TILE: u32 = 64u;
@@ -160,35 +160,64 @@ fn store_row(row: u32, col0: u32, v: vec4<f32>, nc: u32) {
   if (nc > 3u) { c[at + 3u] = v.w; }
 }
 
-// matvec_b4: m = 1 (one image through a dense layer), n % 4 == 0, B not transposed. A GEMV is
-// bound by streaming B once; each thread owns 16 neighbouring columns (4 vec4s), so the lanes
-// of a SIMD group read 256 contiguous bytes of each B row per step rather than 64 between jumps
-// of a whole row (n·4 bytes): fewer cache lines and pages touched per row on CPU-emulated adapters.
+// matmul_wide_b4 (B not transposed, n % 4 == 0; chosen on CPU-emulated adapters): a thread owns
+// ROWS rows (1, 2 or 4) × 16 neighbouring columns, reading B as 4 vec4s per row. Neighbouring
+// threads take neighbouring column sets, so the lanes of an emulated SIMD group read 256
+// contiguous bytes of each B row per step, where matmul_regs' lanes read 64 and then jump a whole
+// row (n·4 bytes): a cache line and often a page per step when B is large (AlexNet's fc layers).
+// B is streamed ceil(m / ROWS) times; each B load feeds ROWS multiply-adds.
+override ROWS: u32 = 1u;
+
 @compute @workgroup_size(64)
-fn matvec_b4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+fn matmul_wide_b4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let n4 = params.n / 4u;
-  let g0 = (gid.x + gid.y * groups.x * 64u) * 4u;
-  if (g0 >= n4) { return; }
-  // A last partial set repeats its last vec4 instead of reading out of range.
+  let sets = (n4 + 3u) / 4u;
+  let t = gid.x + gid.y * groups.x * 64u;
+  let row0 = (t / sets) * ROWS;
+  if (row0 >= params.m) { return; }
+  let g0 = (t % sets) * 4u;
+  // A last partial set repeats its last vec4, a last partial row block its last row.
   let last = n4 - 1u - g0;
   let g = vec4<u32>(g0) + vec4<u32>(0u, min(1u, last), min(2u, last), min(3u, last));
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
+  let last_r = params.m - 1u - row0;
+  let ra = (vec4<u32>(row0) + vec4<u32>(0u, min(1u, last_r), min(2u, last_r), min(3u, last_r))) * params.a_stride_m;
+  var c00 = vec4<f32>(0.0); var c01 = vec4<f32>(0.0); var c02 = vec4<f32>(0.0); var c03 = vec4<f32>(0.0);
+  var c10 = vec4<f32>(0.0); var c11 = vec4<f32>(0.0); var c12 = vec4<f32>(0.0); var c13 = vec4<f32>(0.0);
+  var c20 = vec4<f32>(0.0); var c21 = vec4<f32>(0.0); var c22 = vec4<f32>(0.0); var c23 = vec4<f32>(0.0);
+  var c30 = vec4<f32>(0.0); var c31 = vec4<f32>(0.0); var c32 = vec4<f32>(0.0); var c33 = vec4<f32>(0.0);
   var ak = 0u;
   var bk = 0u;
   for (var kk = 0u; kk < params.k; kk++) {
-    let av = a[ak];
-    acc0 += av * b4[bk + g.x];
-    acc1 += av * b4[bk + g.y];
-    acc2 += av * b4[bk + g.z];
-    acc3 += av * b4[bk + g.w];
+    let b0 = b4[bk + g.x];
+    let b1 = b4[bk + g.y];
+    let b2 = b4[bk + g.z];
+    let b3 = b4[bk + g.w];
+    let a0 = a[ra.x + ak];
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    if (ROWS > 1u) {
+      let a1 = a[ra.y + ak];
+      c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    }
+    if (ROWS > 2u) {
+      let a2 = a[ra.z + ak];
+      let a3 = a[ra.w + ak];
+      c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+      c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    }
     ak += params.a_stride_k;
     bk += n4;
   }
-  store_row(0u, g0 * 4u, acc0, 4u);
-  if (last > 0u) { store_row(0u, g.y * 4u, acc1, 4u); }
-  if (last > 1u) { store_row(0u, g.z * 4u, acc2, 4u); }
-  if (last > 2u) { store_row(0u, g.w * 4u, acc3, 4u); }
+  let nr = min(ROWS, params.m - row0);
+  store_set(row0, g, last, c00, c01, c02, c03);
+  if (nr > 1u) { store_set(row0 + 1u, g, last, c10, c11, c12, c13); }
+  if (nr > 2u) { store_set(row0 + 2u, g, last, c20, c21, c22, c23); }
+  if (nr > 3u) { store_set(row0 + 3u, g, last, c30, c31, c32, c33); }
+}
+
+// One row's 16 columns (fewer in a last partial set).
+fn store_set(row: u32, g: vec4<u32>, last: u32, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>) {
+  store_row(row, g.x * 4u, v0, 4u);
+  if (last > 0u) { store_row(row, g.y * 4u, v1, 4u); }
+  if (last > 1u) { store_row(row, g.z * 4u, v2, 4u); }
+  if (last > 2u) { store_row(row, g.w * 4u, v3, 4u); }
 }

@@ -147,7 +147,7 @@ function prepare(e: Engine, c: BenchCase, inputs: CaseInputs): PreparedCase {
     case 'matmul': {
       const [a, b] = [t('a'), t('b')];
       const [m, k] = a.shape as [number, number];
-      const variant = { tiled: 'matmul', regs: 'matmul_regs', matvec: 'matvec_b4' }[pickMatMulVariant(e, m, b.shape[1]!, k, false, false)];
+      const variant = { tiled: 'matmul', regs: 'matmul_regs', wide: 'matmul_wide_b4' }[pickMatMulVariant(e, m, b.shape[1]!, k, false, false)];
       return single(() => e.matMul(a, b), variant);
     }
     case 'train': {

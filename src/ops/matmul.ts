@@ -65,9 +65,11 @@ export function matMul(engine: Engine, a: Tensor, b: Tensor, opts: MatMulOptions
   const variant = pickMatMulVariant(engine, m, n, ka, transposeA, transposeB);
   if (variant === 'tiled') {
     engine.run({ ...common, entry: 'matmul', workgroups: grid1d(Math.ceil(m / TILE) * tilesN, 1) });
-  } else if (variant === 'matvec') {
-    // 16 columns per thread: 4 vec4s of each B row.
-    engine.run({ ...common, buffers: { a: a.buffer, b4: b.buffer, c: c.buffer }, entry: 'matvec_b4', workgroups: grid1d(Math.ceil(n / 16), 64) });
+  } else if (variant === 'wide') {
+    // 16 columns × ROWS rows per thread.
+    const rows = m === 1 ? 1 : m === 2 ? 2 : 4;
+    const threads = Math.ceil(n / 16) * Math.ceil(m / rows);
+    engine.run({ ...common, buffers: { a: a.buffer, b4: b.buffer, c: c.buffer }, entry: 'matmul_wide_b4', constants: { ROWS: rows }, workgroups: grid1d(threads, 64) });
   } else {
     const colGroups = Math.ceil(n / 4);
     const wg = blockWorkgroup(colGroups);
@@ -77,24 +79,24 @@ export function matMul(engine: Engine, a: Tensor, b: Tensor, opts: MatMulOptions
 }
 
 /**
- * 'tiled': workgroup tiles; 'regs': register blocks; 'matvec': one row times B read as vec4s
- * (only for m = 1, n % 4 == 0 and B not transposed; elsewhere it falls back to 'regs').
+ * 'tiled': workgroup tiles; 'regs': 4×4 register blocks; 'wide': 16 columns × up to 4 rows per
+ * thread, B read as vec4s (only where n % 4 == 0 and B is not transposed; elsewhere 'regs').
  */
-export type MatMulVariant = 'tiled' | 'regs' | 'matvec';
+export type MatMulVariant = 'tiled' | 'regs' | 'wide';
 
 /**
  * Workgroup tiles on hardware adapters for products big enough to fill them; on software
- * adapters the GEMV kernel for one row (it streams B with 3× the locality of a register block:
- * AlexNet's fc6 116 → 38 ms on SwiftShader), register blocks otherwise. With the autotuner on,
- * its winner for the shape class instead.
+ * adapters the wide kernel where B allows it (its lanes stream B with 4× the contiguity of the
+ * register blocks': AlexNet's fc6 at batch 1 121 → 39 ms on SwiftShader, at batch 8 1.3×),
+ * register blocks otherwise. With the autotuner on, its winner for the shape class instead.
  */
 export function pickMatMulVariant(engine: Engine, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean): MatMulVariant {
-  const matvecFits = m === 1 && n % 4 === 0 && !transposeB;
+  const wideFits = n % 4 === 0 && !transposeB;
   const forced = engine.tuning.matMul;
-  if (forced !== 'auto') return forced === 'matvec' && !matvecFits ? 'regs' : forced;
-  const rule: MatMulVariant = !engine.info.isSoftware && m * n >= 64 * 64 ? 'tiled' : matvecFits ? 'matvec' : 'regs';
-  const candidates: MatMulVariant[] = matvecFits ? ['matvec', 'regs', 'tiled'] : ['regs', 'tiled'];
-  const key = `matMul:${transposeA ? 't' : 'n'}${transposeB ? 't' : 'n'}:M${sizeClassOf(m)}:K${sizeClassOf(k)}:N${sizeClassOf(n)}${matvecFits ? ':v' : ''}`;
+  if (forced !== 'auto') return forced === 'wide' && !wideFits ? 'regs' : forced;
+  const rule: MatMulVariant = !engine.info.isSoftware && m * n >= 64 * 64 ? 'tiled' : engine.info.isSoftware && wideFits ? 'wide' : 'regs';
+  const candidates: MatMulVariant[] = wideFits ? ['wide', 'regs', 'tiled'] : ['regs', 'tiled'];
+  const key = `matMul:${transposeA ? 't' : 'n'}${transposeB ? 't' : 'n'}:M${sizeClassOf(m)}:K${sizeClassOf(k)}:N${sizeClassOf(n)}${wideFits ? ':v' : ''}`;
   return tunedVariant(engine, key, rule, candidates, () => {
     const a = engine.zeros(transposeA ? [k, m] : [m, k]);
     const b = engine.zeros(transposeB ? [n, k] : [k, n]);

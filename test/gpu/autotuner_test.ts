@@ -74,7 +74,7 @@ describe('autotuner', () => {
     const matmul = Object.keys(entries).filter((k) => k.startsWith('matMul:'));
     const depthwise = Object.keys(entries).filter((k) => k.startsWith('depthwise:'));
     expect(matmul.length, 'matMul classes tuned').to.equal(1);
-    expect(['matvec', 'regs', 'tiled']).to.include(entries[matmul[0]!]);
+    expect(['wide', 'regs', 'tiled']).to.include(entries[matmul[0]!]);
     expect(depthwise.length, 'depthwise forward and input-gradient classes tuned').to.equal(2);
     for (const k of depthwise) expect(['wide', 'block']).to.include(entries[k]);
     const after = await run();

@@ -17,15 +17,16 @@ describe('matMul', () => {
     await tf.setBackend('cpu');
   });
 
-  for (const variant of ['tiled', 'regs', 'matvec'] as const) {
-    gpuIt(`the ${variant} kernel matches tf.matMul on 40 shapes, all four transpose combinations`, async (e) => {
+  for (const variant of ['tiled', 'regs', 'wide'] as const) {
+    gpuIt(`the ${variant} kernel matches tf.matMul on 44 shapes, all four transpose combinations`, async (e) => {
       e.tuning.matMul = variant;
       const rng = new Rng(7);
       const fixed: [number, number, number][] = [
         [1, 1, 1], [1, 5, 1], [5, 1, 7], [1, 129, 3], [3, 2, 1], [67, 129, 33], [32, 800, 10],
         [64, 16, 64], [65, 17, 65], [63, 15, 63], [128, 33, 130], [7, 64, 129],
-        // m = 1 with n % 4 == 0 (the matvec kernel where B is not transposed; n = 4 … 132 covers a last partial set of 16 columns), m = 2, 5, 6.
+        // n % 4 == 0 (the wide kernel where B is not transposed: m = 1, 2 and ≥ 3 take 1, 2 and 4 rows per thread; n = 4 … 136 covers last partial sets of 16 columns and last partial row blocks).
         [1, 129, 4], [1, 300, 128], [1, 300, 132], [1, 70, 136], [1, 33, 20], [2, 5, 8], [5, 7, 12], [6, 1, 16], [1, 1, 4], [1, 0, 8], [1, 9, 24], [1, 17, 40],
+        [2, 40, 36], [7, 9, 20], [3, 64, 68], [9, 5, 4],
       ];
       const cases: [number, number, number, boolean, boolean][] = [];
       fixed.forEach(([m, k, n], i) => cases.push([m, k, n, (i & 1) === 1, (i & 2) === 2]));
