@@ -3,22 +3,13 @@
  * conversions the NCHW engines (jax-js, ONNX Runtime) need: every engine gets the same numbers.
  */
 import { windowOutShape } from './cases.js';
+import { SeededRandom } from '../src/nn/random.js';
 import type { BenchCase, CaseInputs, TrainSpec } from './types.js';
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
-/** mulberry32: small, seeded, the same on every run and browser. */
-export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+/** The engine's seeded generator (mulberry32), with shaped uniform draws: the same inputs on every run and browser. */
+export class Rng extends SeededRandom {
   uniform(shape: readonly number[], lo = -1, hi = 1): { data: Float32Array; shape: number[] } {
     const data = new Float32Array(prod(shape));
     for (let i = 0; i < data.length; i++) data[i] = lo + (hi - lo) * this.next();
