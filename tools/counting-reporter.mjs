@@ -2,7 +2,8 @@
 // where tools/run-tests.mjs reads them for the final summary line.
 import { writeFileSync, mkdirSync } from 'node:fs';
 
-export const COUNTS_FILE = 'test-artifacts/unit-counts.json';
+// Per run (tools/run-tests.mjs names it), so two runs in one checkout never read each other's counts.
+export const COUNTS_FILE = process.env.CNN_COUNTS_FILE ?? 'test-artifacts/unit-counts.json';
 
 export function countingReporter() {
   return {

@@ -4,7 +4,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, existsSync } from 'node:fs';
 import { findChrome } from './find-chrome.mjs';
-import { COUNTS_FILE } from './counting-reporter.mjs';
 import { runE2e } from '../test/e2e/run-e2e.mjs';
 
 const chrome = findChrome();
@@ -13,6 +12,8 @@ if (!chrome) {
   process.exit(1);
 }
 process.env.CHROME_PATH = chrome;
+const COUNTS_FILE = `test-artifacts/unit-counts-${process.pid}.json`;
+process.env.CNN_COUNTS_FILE = COUNTS_FILE;
 
 const build = spawnSync(process.execPath, ['esbuild.config.mjs'], { stdio: 'inherit' });
 if (build.status !== 0) {
@@ -26,7 +27,10 @@ const wtr = spawnSync(process.execPath, ['node_modules/@web/test-runner/dist/bin
   stdio: 'inherit',
 });
 let unit = { passed: 0, failed: 1 };
-if (existsSync(COUNTS_FILE)) unit = JSON.parse(readFileSync(COUNTS_FILE, 'utf8'));
+if (existsSync(COUNTS_FILE)) {
+  unit = JSON.parse(readFileSync(COUNTS_FILE, 'utf8'));
+  rmSync(COUNTS_FILE);
+}
 else console.error('npm test: the unit test run produced no results');
 if (wtr.status !== 0 && unit.failed === 0) unit.failed = 1;
 
