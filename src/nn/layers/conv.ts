@@ -22,7 +22,7 @@ export function biasActivation(ops: Ops, y: Tensor, bias: Tensor | null, activat
 }
 
 /** The fields every convolution shares: window, strides, padding, dilation, bias and activation. */
-abstract class ConvBase extends Layer {
+export abstract class ConvBase extends Layer {
   protected readonly kernelSize: [number, number];
   protected readonly strides: [number, number];
   protected readonly pad: 'same' | 'valid';
@@ -41,6 +41,12 @@ abstract class ConvBase extends Layer {
     this.activation = this.activationField();
     if (this.config.groups !== undefined && this.config.groups !== 1) this.fail(`groups ${JSON.stringify(this.config.groups)} is not supported (only 1)`);
   }
+
+  /**
+   * The layer's spatial filters, HWIO: Conv2D's kernel [kh, kw, in, filters], the depthwise kernel
+   * [kh, kw, in, depth_multiplier] of DepthwiseConv2D and SeparableConv2D. The layer owns the tensor.
+   */
+  abstract get kernel(): Tensor;
 
   protected get convOptions() {
     return { strides: this.strides, pad: this.pad, dilations: this.dilation };
@@ -70,6 +76,10 @@ export class Conv2D extends ConvBase {
     this.filters = this.int('filters');
   }
 
+  get kernel(): Tensor {
+    return this.weight('kernel');
+  }
+
   protected shapes(inputs: Shape[]) {
     this.expectInputs(inputs, 1, 3);
     const input = inputs[0]!;
@@ -94,6 +104,10 @@ export class DepthwiseConv2D extends ConvBase {
   constructor(engine: Engine, config: LayerConfig) {
     super(engine, 'DepthwiseConv2D', config);
     this.depthMultiplier = this.int('depth_multiplier', 1);
+  }
+
+  get kernel(): Tensor {
+    return this.weight('depthwise_kernel');
   }
 
   protected shapes(inputs: Shape[]) {
@@ -127,6 +141,11 @@ export class SeparableConv2D extends ConvBase {
     super(engine, 'SeparableConv2D', config);
     this.filters = this.int('filters');
     this.depthMultiplier = this.int('depth_multiplier', 1);
+  }
+
+  /** The depthwise kernel; the 1×1 pointwise kernel mixes channels and has no spatial extent to draw. */
+  get kernel(): Tensor {
+    return this.weight('depthwise_kernel');
   }
 
   protected shapes(inputs: Shape[]) {
