@@ -11,6 +11,20 @@ export class CnnError extends Error {
   }
 }
 
+/**
+ * Training stopped because the loss became NaN or infinite. `step` and `epoch` count from 0, as
+ * `BatchLog` does; the message counts epochs from 1, as people do.
+ */
+export class NonFiniteLossError extends CnnError {
+  constructor(
+    readonly step: number,
+    readonly epoch: number,
+  ) {
+    super('fit', `the loss became NaN or infinite at step ${step} (epoch ${epoch + 1}); training stopped. A lower learning rate usually helps.`);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
 export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }

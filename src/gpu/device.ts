@@ -2,6 +2,18 @@
  * Adapter and device acquisition. Kept apart from the engine so that the components can share one
  * device between several elements on a page.
  */
+import { CnnError } from '../errors.js';
+
+/**
+ * WebGPU is missing here, or offers no usable adapter: a page catches it (instanceof) to say which
+ * browsers work instead of showing an error. `reason` is the message without the op's prefix.
+ */
+export class WebGpuUnavailableError extends CnnError {
+  constructor(readonly reason: string) {
+    super('createEngine', reason);
+    this.name = 'WebGpuUnavailableError';
+  }
+}
 
 /** What the engine learned about the GPU it runs on; kernel variants are picked from this. */
 export interface GpuInfo {
@@ -32,8 +44,8 @@ export async function acquireGpu(options: GpuOptions = {}): Promise<Gpu> {
   if (options.device) return { device: options.device, info: describe(undefined, options.device) };
   const gpu = (globalThis as { navigator?: Navigator }).navigator?.gpu;
   if (!gpu) {
-    throw new Error(
-      'cnn-webgpu: WebGPU is not available here (navigator.gpu is missing). Use Chrome or Edge 113+, ' +
+    throw new WebGpuUnavailableError(
+      'WebGPU is not available here (navigator.gpu is missing). Use Chrome or Edge 113+, ' +
         'Safari 26+, or Firefox 141+ on Windows; Chromium on Linux needs --enable-unsafe-webgpu.',
     );
   }
@@ -41,7 +53,7 @@ export async function acquireGpu(options: GpuOptions = {}): Promise<Gpu> {
     options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
   );
   if (!adapter) {
-    throw new Error('cnn-webgpu: navigator.gpu.requestAdapter() found no GPU adapter (WebGPU is present but no adapter is usable).');
+    throw new WebGpuUnavailableError('navigator.gpu.requestAdapter() found no GPU adapter (WebGPU is present but no adapter is usable).');
   }
   const requiredFeatures: GPUFeatureName[] = [];
   if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');

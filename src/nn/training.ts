@@ -9,6 +9,7 @@ import type { Optimizer } from './optimizers.js';
 import { Tape } from '../autograd/tape.js';
 import { decodeFlag, recordNonFinite } from '../ops/finite_check.js';
 import { shuffledIndices, type ImageSet } from '../io/mnist.js';
+import { NonFiniteLossError } from '../errors.js';
 
 /** Samples as flat arrays: `x` is count × prod(xShape), `y` count × classes (one-hot or soft labels). */
 export interface Dataset {
@@ -173,7 +174,7 @@ export async function fit(engine: Engine, model: Model, data: Dataset, opts: Fit
         if (readNow) {
           const [lossValue, logits, bad] = await Promise.all([loss.read(), acts.output.read(), flag.read()]);
           const failed = decodeFlag(bad);
-          if (failed >= 0) throw new Error(`fit: the loss became NaN or infinite at step ${failed} (epoch ${epoch + 1}); training stopped. A lower learning rate usually helps.`);
+          if (failed >= 0) throw new NonFiniteLossError(failed, epoch);
           const right = countCorrect(logits, ys, data.classes);
           log.loss = lossValue[0]!;
           log.accuracy = right / size;
