@@ -13,7 +13,8 @@
 // conv2d_tiled: for real GPUs. A 16×16 workgroup computes a 64×64 tile of y; per K step of 16 it
 //   stages a 64×16 im2col tile and a 16×64 filter tile in workgroup memory (loads coalesced along
 //   ci and co), then each thread accumulates a 4×4 block from them.
-// Out-of-range pixels (padding) read x[0] multiplied by 0 instead of branching per element.
+// Out-of-range pixels (padding) read x[0] and select 0 in its place instead of branching per element;
+// a select, not a multiply by 0, so that an infinite x[0] cannot turn padding into NaN.
 
 struct Params {
   batch: u32, in_h: u32, in_w: u32, in_c: u32,
@@ -80,15 +81,14 @@ fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
       let ixs = vec4<i32>(ix0, ix0 + sx, ix0 + 2 * sx, ix0 + 3 * sx);
       let oxs = vec4<u32>(ox0, ox0 + 1u, ox0 + 2u, ox0 + 3u);
       let valid = (ixs >= vec4<i32>(0)) & (ixs < vec4<i32>(i32(params.in_w))) & (oxs < vec4<u32>(params.out_w));
-      let m = select(vec4<f32>(0.0), vec4<f32>(1.0), valid);
       let xb = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(ixs)) * ci, valid);
       var wi = (ky * params.k_w + kx) * ci * params.out_c + co0;
       for (var c = 0u; c < ci; c++) {
         let wv = vec4<f32>(w[wi + d.x], w[wi + d.y], w[wi + d.z], w[wi + d.w]);
-        acc0 += (x[xb.x + c] * m.x) * wv;
-        acc1 += (x[xb.y + c] * m.y) * wv;
-        acc2 += (x[xb.z + c] * m.z) * wv;
-        acc3 += (x[xb.w + c] * m.w) * wv;
+        acc0 += select(0.0, x[xb.x + c], valid.x) * wv;
+        acc1 += select(0.0, x[xb.y + c], valid.y) * wv;
+        acc2 += select(0.0, x[xb.z + c], valid.z) * wv;
+        acc3 += select(0.0, x[xb.w + c], valid.w) * wv;
         wi += params.out_c;
       }
     }
@@ -154,7 +154,6 @@ fn conv2d_block_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
       let ixs = vec4<i32>(ix0, ix0 + sx, ix0 + 2 * sx, ix0 + 3 * sx);
       let oxs = vec4<u32>(ox0, ox0 + 1u, ox0 + 2u, ox0 + 3u);
       let valid = (ixs >= vec4<i32>(0)) & (ixs < vec4<i32>(i32(params.in_w))) & (oxs < vec4<u32>(params.out_w));
-      let m = select(vec4<f32>(0.0), vec4<f32>(1.0), valid);
       let xb = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(ixs)) * ci4, valid);
       // w4 index of (ky, kx, c, co0): rows of co4 vec4s, one row per input channel.
       var wi = (ky * params.k_w + kx) * params.in_c * co4 + gid.x;
@@ -163,10 +162,10 @@ fn conv2d_block_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
         let w1 = w4[wi + co4];
         let w2 = w4[wi + 2u * co4];
         let w3 = w4[wi + 3u * co4];
-        let x0 = x4[xb.x + c] * m.x;
-        let x1 = x4[xb.y + c] * m.y;
-        let x2 = x4[xb.z + c] * m.z;
-        let x3 = x4[xb.w + c] * m.w;
+        let x0 = select(vec4<f32>(0.0), x4[xb.x + c], valid.x);
+        let x1 = select(vec4<f32>(0.0), x4[xb.y + c], valid.y);
+        let x2 = select(vec4<f32>(0.0), x4[xb.z + c], valid.z);
+        let x3 = select(vec4<f32>(0.0), x4[xb.w + c], valid.w);
         acc0 += x0.x * w0 + x0.y * w1 + x0.z * w2 + x0.w * w3;
         acc1 += x1.x * w0 + x1.y * w1 + x1.z * w2 + x1.w * w3;
         acc2 += x2.x * w0 + x2.y * w1 + x2.z * w2 + x2.w * w3;

@@ -8,7 +8,8 @@
 // (16 FMAs). The 4 pixels of a block share their phase modulo stride_w (ix = phase + stride_w·j),
 // so they take their gradient from the same taps and from 4 neighbouring dy columns: at stride 2
 // no lane is masked, where neighbouring pixels would leave half of them idle. Taps whose division
-// is not exact are skipped whole.
+// is not exact are skipped whole. A lane whose dy column is outside dy reads dy[0] and selects 0
+// in its place (a select, not a multiply by 0, so an infinite value there cannot become NaN).
 
 struct Params {
   batch: u32, in_h: u32, in_w: u32, in_c: u32,
@@ -69,7 +70,6 @@ fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
       let oxs = vec4<i32>(ox0, ox0 + 1, ox0 + 2, ox0 + 3);
       let valid = (oxs >= vec4<i32>(0)) & (oxs < vec4<i32>(i32(params.out_w))) & in_row;
       if (!any(valid)) { continue; }
-      let m = select(vec4<f32>(0.0), vec4<f32>(1.0), valid);
       let row = (n * params.out_h + oy) * params.out_w;
       let db = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(max(oxs, vec4<i32>(0)))) * co_n, valid);
       let wb = ((ky * params.k_w + kx) * params.in_c + ci0) * co_n;
@@ -82,10 +82,10 @@ fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
           let w1 = w4[wb4 + co4 + c4];
           let w2 = w4[wb4 + 2u * co4 + c4];
           let w3 = w4[wb4 + 3u * co4 + c4];
-          let g0 = dy4[db4.x + c4] * m.x;
-          let g1 = dy4[db4.y + c4] * m.y;
-          let g2 = dy4[db4.z + c4] * m.z;
-          let g3 = dy4[db4.w + c4] * m.w;
+          let g0 = select(vec4<f32>(0.0), dy4[db4.x + c4], valid.x);
+          let g1 = select(vec4<f32>(0.0), dy4[db4.y + c4], valid.y);
+          let g2 = select(vec4<f32>(0.0), dy4[db4.z + c4], valid.z);
+          let g3 = select(vec4<f32>(0.0), dy4[db4.w + c4], valid.w);
           acc0 += vec4<f32>(dot(g0, w0), dot(g0, w1), dot(g0, w2), dot(g0, w3));
           acc1 += vec4<f32>(dot(g1, w0), dot(g1, w1), dot(g1, w2), dot(g1, w3));
           acc2 += vec4<f32>(dot(g2, w0), dot(g2, w1), dot(g2, w2), dot(g2, w3));
@@ -94,10 +94,10 @@ fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
       } else {
         for (var co = 0u; co < co_n; co++) {
           let wv = vec4<f32>(w[wb + d.x + co], w[wb + d.y + co], w[wb + d.z + co], w[wb + d.w + co]);
-          acc0 += (dy[db.x + co] * m.x) * wv;
-          acc1 += (dy[db.y + co] * m.y) * wv;
-          acc2 += (dy[db.z + co] * m.z) * wv;
-          acc3 += (dy[db.w + co] * m.w) * wv;
+          acc0 += select(0.0, dy[db.x + co], valid.x) * wv;
+          acc1 += select(0.0, dy[db.y + co], valid.y) * wv;
+          acc2 += select(0.0, dy[db.z + co], valid.z) * wv;
+          acc3 += select(0.0, dy[db.w + co], valid.w) * wv;
         }
       }
     }

@@ -101,6 +101,42 @@ describe('conv2d', () => {
     }
   });
 
+  // Padding must contribute nothing, not 0 × whatever the kernel reads in its place: one infinite
+  // value may only reach the outputs whose windows cover it (TF.js skips padded taps).
+  for (const variant of ['block', 'vec4', 'tiled'] as const) {
+    gpuIt(`an infinite input reaches only the outputs whose windows cover it (${variant} kernels)`, async (e) => {
+      const previous = e.tuning.conv2d;
+      e.tuning.conv2d = variant;
+      try {
+        const cases: { c: ConvCase; bad: number[] }[] = [
+          { c: { x: [1, 5, 5, 1], w: [3, 3, 1, 1], strides: [1, 1], dilations: [1, 1], pad: 'same' }, bad: [0] },
+          // Channels in fours, so that the vec4 kernels run.
+          { c: { x: [1, 5, 5, 4], w: [3, 3, 4, 4], strides: [1, 1], dilations: [1, 1], pad: 'same' }, bad: [0, 4 * 24 + 3] },
+          { c: { x: [2, 7, 6, 4], w: [3, 2, 4, 8], strides: [2, 2], dilations: [1, 1], pad: 'same' }, bad: [5, 7 * 6 * 4 + 2] },
+        ];
+        const rng = new Rng(11);
+        for (const { c, bad } of cases) {
+          const opts = { strides: c.strides, pad: c.pad, dilations: c.dilations };
+          const ws = rng.uniform(size(c.w));
+          // The forward pass with ±Infinity in x.
+          const xs = rng.uniform(size(c.x));
+          bad.forEach((i, k) => (xs[i] = k % 2 ? -Infinity : Infinity));
+          const ref = reference(c, xs, ws);
+          const y = e.conv2d(e.tensor(xs, c.x), e.tensor(ws, c.w), opts);
+          expectSameNonFinite(await y.read(), ref.y, `conv2d ${variant} ${describeCase(c)}`);
+          // The input gradient with ±Infinity in dy.
+          const dys = rng.uniform(size(ref.shape));
+          bad.forEach((i, k) => (dys[i % dys.length] = k % 2 ? -Infinity : Infinity));
+          const refDx = reference(c, rng.uniform(size(c.x)), ws, dys).dx!;
+          const dx = e.conv2dGradInput(e.tensor(dys, ref.shape), e.tensor(ws, c.w), c.x, opts);
+          expectSameNonFinite(await dx.read(), refDx, `conv2dGradInput ${variant} ${describeCase(c)}`);
+        }
+      } finally {
+        e.tuning.conv2d = previous;
+      }
+    });
+  }
+
   gpuIt('bad arguments throw errors that name the op and shapes, and the engine keeps working', async (e) => {
     const x = e.tensor(new Float32Array(2 * 5 * 5 * 4), [2, 5, 5, 4]);
     const w3 = e.tensor(new Float32Array(3 * 3 * 3 * 8), [3, 3, 3, 8]);
@@ -123,6 +159,24 @@ describe('conv2d', () => {
     expect((await ok.read()).every((v) => v === 0)).to.equal(true);
   });
 });
+
+/** NaN and ±Infinity exactly where the oracle has them, and the finite values close to it. */
+function expectSameNonFinite(actual: Float32Array, expected: ArrayLike<number>, what: string): void {
+  expect(actual.length, `${what}: length`).to.equal(expected.length);
+  const kind = (v: number) => (Number.isNaN(v) ? 'NaN' : Number.isFinite(v) ? 'finite' : v > 0 ? 'Infinity' : '-Infinity');
+  const wrong: string[] = [];
+  const got: number[] = [];
+  const want: number[] = [];
+  for (let i = 0; i < expected.length; i++) {
+    if (kind(actual[i]!) !== kind(expected[i]!)) wrong.push(`[${i}] ${actual[i]} (expected ${expected[i]})`);
+    else if (Number.isFinite(expected[i]!)) {
+      got.push(actual[i]!);
+      want.push(expected[i]!);
+    }
+  }
+  expect(wrong, `${what}: ${wrong.length} of ${expected.length} outputs non-finite where TF.js is not, or the reverse`).to.deep.equal([]);
+  expectClose(got, want, `${what}: the finite outputs`);
+}
 
 /** A float64 convolution in plain loops, for finite differences. */
 function conv64(c: ConvCase, x: Float64Array, w: Float64Array): Float64Array {
