@@ -63,19 +63,21 @@ export class BatchNormalization extends Layer {
     return y;
   }
 
-  /** moving ← moving − (moving − batch)·(1 − momentum), on the engine: it is state, not part of the graph. */
+  /**
+   * moving ← moving − (moving − batch)·(1 − momentum), on the engine: it is state, not part of the
+   * graph. The result is copied into the moving tensors' own buffers (ordered after the dispatches
+   * that read them), so a tensor a caller took from `namedWeights()` stays alive and current.
+   */
   private updateMovingAverages(mean: Tensor, variance: Tensor): void {
     const e = this.engine;
     this.decay ??= e.tensor([1 - this.momentum], []);
     for (const [short, batch] of [['moving_mean', mean], ['moving_variance', variance]] as const) {
-      const entry = this.weights.find((w) => w.name === `${this.name}/${short}`)!;
-      const diff = e.sub(entry.tensor, batch);
+      const moving = this.weight(short);
+      const diff = e.sub(moving, batch);
       const step = e.mul(diff, this.decay);
-      const next = e.sub(entry.tensor, step);
-      diff.dispose();
-      step.dispose();
-      entry.tensor.dispose();
-      entry.tensor = next;
+      const next = e.sub(moving, step);
+      e.scheduler.copy(next.buffer, moving.buffer, moving.size * 4);
+      for (const t of [diff, step, next]) t.dispose();
     }
   }
 
