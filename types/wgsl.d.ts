@@ -1,21 +1,9 @@
 /**
  * A `.wgsl` file imported as its source plus its reflection, made at build time by
- * tools/wgsl-module.mjs (esbuild's plugin; the test runner's wgsl plugin).
+ * tools/wgsl-module.mjs (esbuild's plugin; the test runner's wgsl plugin). The type lives in
+ * src/gpu/shader.ts, so that no published declaration refers to a global.
  */
-interface CnnWgslModule {
-  code: string;
-  /** Per compute entry point. */
-  entries: Record<string, {
-    workgroupSize: [number, number, number];
-    /** Storage bindings by variable name. */
-    storage: Record<string, number>;
-    /** The storage bindings declared `read`. */
-    readOnly: number[];
-    uniform: { binding: number; size: number; fields: { name: string; offset: number; scalar: string; count: number }[] } | null;
-  }>;
-}
-
 declare module '*.wgsl' {
-  const module: CnnWgslModule;
+  const module: import('../src/gpu/shader.js').WgslModule;
   export default module;
 }

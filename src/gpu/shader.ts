@@ -3,8 +3,22 @@
  * name, and the byte layout of its uniform struct. Ops address bindings and uniform fields by the
  * names the WGSL gives them, so no byte offset is ever counted by hand.
  */
-/** What a `.wgsl` import gives: the source and its build-time reflection (tools/wgsl-module.mjs). */
-export type WgslModule = CnnWgslModule;
+/**
+ * What a `.wgsl` import gives: the source and its build-time reflection (tools/wgsl-module.mjs).
+ * Declared here rather than as a global so that the published declarations need nothing beside them.
+ */
+export interface WgslModule {
+  code: string;
+  /** Per compute entry point. */
+  entries: Record<string, {
+    workgroupSize: [number, number, number];
+    /** Storage bindings by variable name. */
+    storage: Record<string, number>;
+    /** The storage bindings declared `read`. */
+    readOnly: number[];
+    uniform: { binding: number; size: number; fields: { name: string; offset: number; scalar: string; count: number }[] } | null;
+  }>;
+}
 
 export interface UniformField {
   name: string;

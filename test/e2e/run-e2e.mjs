@@ -13,6 +13,7 @@ import { trainPageTests } from './train_page_checks.mjs';
 import { benchNodeTests } from './bench_node_checks.mjs';
 import { buildTests } from './build_checks.mjs';
 import { layeringTests } from './layering_checks.mjs';
+import { packageTests } from './package_checks.mjs';
 
 export const ARTIFACTS = 'test-artifacts';
 /** Per test; the page itself may take up to 120 s on a software adapter. */
@@ -49,7 +50,7 @@ export async function runE2e(chromePath) {
     } catch (err) {
       serverError = new Error(`the demo server did not start: ${firstLine(err)}`);
     }
-    for (const test of [...buildTests, ...layeringTests, ...serverTests, ...pageTests, ...articleTests, ...trainPageTests, ...benchNodeTests]) {
+    for (const test of [...buildTests, ...layeringTests, ...serverTests, ...pageTests, ...articleTests, ...trainPageTests, ...benchNodeTests, ...packageTests]) {
       const ok = await runOne(test, async () => {
         if (serverError) throw serverError;
         await test.run({ server, getBrowser, artifacts: ARTIFACTS });
