@@ -43,7 +43,7 @@ struct StridedParams {
 @group(0) @binding(4) var<uniform> run_params: RunParams;
 @group(0) @binding(5) var<uniform> strided_params: StridedParams;
 
-// 0 add, 1 sub, 2 mul
+// 0 add, 1 sub, 2 mul, 3 div
 override OP: u32 = 0u;
 // For broadcast_run: true when b is the broadcast side, false when a is.
 override B_BROADCAST: bool = true;
@@ -52,6 +52,7 @@ fn apply(u: f32, v: f32) -> f32 {
   switch OP {
     case 1u: { return u - v; }
     case 2u: { return u * v; }
+    case 3u: { return u / v; }
     default: { return u + v; }
   }
 }

@@ -15,12 +15,15 @@
 //   ci and co), then each thread accumulates a 4×4 block from them.
 // Out-of-range pixels (padding) read x[0] and select 0 in its place instead of branching per element;
 // a select, not a multiply by 0, so that an infinite x[0] cannot turn padding into NaN.
+// Every store goes through the fused epilogue (include/epilogue.wgsl): + bias[co], activation.
 
 struct Params {
   batch: u32, in_h: u32, in_w: u32, in_c: u32,
   out_h: u32, out_w: u32, out_c: u32, k_h: u32,
   k_w: u32, stride_h: u32, stride_w: u32, dil_h: u32,
   dil_w: u32, pad_top: u32, pad_left: u32, ow_blocks: u32,
+  // The leaky relu slope of the epilogue.
+  alpha: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -30,6 +33,10 @@ struct Params {
 // vec4 views of x and w for conv2d_block_vec4 (bound to the same buffers).
 @group(0) @binding(4) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> w4: array<vec4<f32>>;
+// The epilogue's bias, per output channel.
+@group(0) @binding(6) var<storage, read> bias: array<f32>;
+
+// #include "include/epilogue.wgsl"
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
@@ -96,11 +103,15 @@ fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   let base = ((n * params.out_h + oy) * params.out_w + ox0) * params.out_c + co0;
   let nc = min(4u, params.out_c - co0);
   let np = min(4u, params.out_w - ox0);
+  let y0 = epilogue4(acc0, co0, params.alpha);
+  let y1 = epilogue4(acc1, co0, params.alpha);
+  let y2 = epilogue4(acc2, co0, params.alpha);
+  let y3 = epilogue4(acc3, co0, params.alpha);
   for (var k = 0u; k < nc; k++) {
-    y[base + k] = acc0[k];
-    if (np > 1u) { y[base + params.out_c + k] = acc1[k]; }
-    if (np > 2u) { y[base + 2u * params.out_c + k] = acc2[k]; }
-    if (np > 3u) { y[base + 3u * params.out_c + k] = acc3[k]; }
+    y[base + k] = y0[k];
+    if (np > 1u) { y[base + params.out_c + k] = y1[k]; }
+    if (np > 2u) { y[base + 2u * params.out_c + k] = y2[k]; }
+    if (np > 3u) { y[base + 3u * params.out_c + k] = y3[k]; }
   }
 }
 
@@ -176,11 +187,15 @@ fn conv2d_block_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
   }
   let base = ((n * params.out_h + oy) * params.out_w + ox0) * params.out_c + co0;
   let np = min(4u, params.out_w - ox0);
+  let y0 = epilogue4(acc0, co0, params.alpha);
+  let y1 = epilogue4(acc1, co0, params.alpha);
+  let y2 = epilogue4(acc2, co0, params.alpha);
+  let y3 = epilogue4(acc3, co0, params.alpha);
   for (var k = 0u; k < 4u; k++) {
-    y[base + k] = acc0[k];
-    if (np > 1u) { y[base + params.out_c + k] = acc1[k]; }
-    if (np > 2u) { y[base + 2u * params.out_c + k] = acc2[k]; }
-    if (np > 3u) { y[base + 3u * params.out_c + k] = acc3[k]; }
+    y[base + k] = y0[k];
+    if (np > 1u) { y[base + params.out_c + k] = y1[k]; }
+    if (np > 2u) { y[base + 2u * params.out_c + k] = y2[k]; }
+    if (np > 3u) { y[base + 3u * params.out_c + k] = y3[k]; }
   }
 }
 
@@ -251,7 +266,7 @@ fn conv2d_tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup
     if (m >= big_m) { continue; }
     for (var j = 0u; j < 4u; j++) {
       let n = n0 + lid.x + 16u * j;
-      if (n < params.out_c) { y[m * params.out_c + n] = acc[i][j]; }
+      if (n < params.out_c) { y[m * params.out_c + n] = epilogue(acc[i][j], n, params.alpha); }
     }
   }
 }

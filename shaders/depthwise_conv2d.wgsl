@@ -12,6 +12,7 @@
 // read at tap kx, so the 4 x values slide along the row: one new x load per tap instead of 4
 // (2 loads feed 16 FMAs). Otherwise each tap loads all 4.
 // Out-of-range pixels (padding) contribute zeros through a select instead of a branch per value.
+// Every store goes through the fused epilogue (include/epilogue.wgsl): + bias[oc], activation.
 
 struct Params {
   batch: u32, in_h: u32, in_w: u32, in_c: u32,
@@ -19,6 +20,8 @@ struct Params {
   k_w: u32, stride_h: u32, stride_w: u32, dil_h: u32,
   dil_w: u32, pad_top: u32, pad_left: u32, mult: u32,
   ow_blocks: u32,
+  // The leaky relu slope of the epilogue.
+  alpha: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -28,6 +31,10 @@ struct Params {
 // vec4 views of x and w (bound to the same buffers), read when VEC4.
 @group(0) @binding(4) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> w4: array<vec4<f32>>;
+// The epilogue's bias, per output channel.
+@group(0) @binding(7) var<storage, read> bias: array<f32>;
+
+// #include "include/epilogue.wgsl"
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
@@ -122,11 +129,15 @@ fn depthwise_conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builti
   let base = ((n * params.out_h + oy) * params.out_w + ox0) * params.out_c + oc0;
   let nc = min(4u, params.out_c - oc0);
   let np = min(4u, params.out_w - ox0);
+  let y0 = epilogue4(acc0, oc0, params.alpha);
+  let y1 = epilogue4(acc1, oc0, params.alpha);
+  let y2 = epilogue4(acc2, oc0, params.alpha);
+  let y3 = epilogue4(acc3, oc0, params.alpha);
   for (var k = 0u; k < nc; k++) {
-    y[base + k] = acc0[k];
-    if (np > 1u) { y[base + params.out_c + k] = acc1[k]; }
-    if (np > 2u) { y[base + 2u * params.out_c + k] = acc2[k]; }
-    if (np > 3u) { y[base + 3u * params.out_c + k] = acc3[k]; }
+    y[base + k] = y0[k];
+    if (np > 1u) { y[base + params.out_c + k] = y1[k]; }
+    if (np > 2u) { y[base + 2u * params.out_c + k] = y2[k]; }
+    if (np > 3u) { y[base + 3u * params.out_c + k] = y3[k]; }
   }
 }
 
@@ -177,8 +188,9 @@ fn depthwise_conv2d_wide(@builtin(global_invocation_id) gid: vec3<u32>, @builtin
     }
   }
   let o = pixel * c4 + c;
-  y4[o] = acc0;
-  y4[o + 1u] = acc1;
-  y4[o + 2u] = acc2;
-  y4[o + 3u] = acc3;
+  let oc = c * 4u;
+  y4[o] = epilogue4(acc0, oc, params.alpha);
+  y4[o + 1u] = epilogue4(acc1, oc + 4u, params.alpha);
+  y4[o + 2u] = epilogue4(acc2, oc + 8u, params.alpha);
+  y4[o + 3u] = epilogue4(acc3, oc + 12u, params.alpha);
 }

@@ -1,4 +1,6 @@
-// Unary activations and their gradients, one thread per element.
+// Unary activations and their gradients, one thread per element, and the scalar forms of the
+// binary ops (x + α, x · α, α − x, x / α, α / x) with the scalar carried in the uniforms, so a
+// constant operand costs no upload and no second buffer.
 //
 // The op is an override constant, so each activation compiles to its own pipeline with the switch
 // folded away; there is one source for all of them and no per-element branch at run time.
@@ -16,7 +18,8 @@ struct Params {
 // For gradients: dy, and x holds the forward input (relu, leaky relu) or output (sigmoid, tanh).
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
 
-// 0 relu, 1 leaky relu, 2 sigmoid, 3 tanh, 4 neg, 5 exp, 6 log, 7 square, 8 sqrt, 9 abs, 10 relu6
+// 0 relu, 1 leaky relu, 2 sigmoid, 3 tanh, 4 neg, 5 exp, 6 log, 7 square, 8 sqrt, 9 abs, 10 relu6,
+// 11 rsqrt, 12 x + α, 13 x · α, 14 α − x, 15 x / α, 16 α / x
 override OP: u32 = 0u;
 
 fn forward(v: f32) -> f32 {
@@ -41,6 +44,13 @@ fn forward(v: f32) -> f32 {
     case 8u: { return sqrt(v); }
     case 9u: { return abs(v); }
     case 10u: { return clamp(v, 0.0, 6.0); }
+    // 1 / sqrt rather than inverseSqrt, whose result WGSL leaves undefined at 0 (TF.js gives +Inf).
+    case 11u: { return 1.0 / sqrt(v); }
+    case 12u: { return v + params.alpha; }
+    case 13u: { return v * params.alpha; }
+    case 14u: { return params.alpha - v; }
+    case 15u: { return v / params.alpha; }
+    case 16u: { return params.alpha / v; }
     default: { return v; }
   }
 }

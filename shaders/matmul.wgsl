@@ -21,6 +21,8 @@
 // Slabs are stored k-major as vec4s: a_tile[kk * 16 + i] holds op(A) rows 4i..4i+3 at column kk,
 // b_tile[kk * 16 + j] holds op(B) columns 4j..4j+3 at row kk. Out-of-range elements load as zero,
 // so any M, N, K works; K = 0 gives a C of zeros, as tf.matMul does.
+//
+// Every store goes through the fused epilogue (include/epilogue.wgsl): + bias[col], activation.
 
 struct Params {
   m: u32,
@@ -33,6 +35,8 @@ struct Params {
   a_stride_k: u32,
   b_stride_k: u32,
   b_stride_n: u32,
+  // The leaky relu slope of the epilogue.
+  alpha: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -41,6 +45,10 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 // A vec4 view of b, bound by matmul_wide_b4 only.
 @group(0) @binding(4) var<storage, read> b4: array<vec4<f32>>;
+// The epilogue's bias (per column of C).
+@group(0) @binding(5) var<storage, read> bias: array<f32>;
+
+// #include "include/epilogue.wgsl"
 
 const TILE: u32 = 64u;
 const STEP: u32 = 16u;
@@ -108,7 +116,7 @@ fn matmul(
     if (row >= params.m) { break; }
     for (var j = 0u; j < 4u; j++) {
       let col = col0 + tx * 4u + j;
-      if (col < params.n) { c[row * params.n + col] = acc[i][j]; }
+      if (col < params.n) { c[row * params.n + col] = epilogue(acc[i][j], col, params.alpha); }
     }
   }
 }
@@ -144,16 +152,18 @@ fn matmul_regs(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   let nr = min(4u, params.m - row0);
   let nc = min(4u, params.n - col0);
   for (var j = 0u; j < nc; j++) {
-    c[row0 * params.n + col0 + j] = acc0[j];
-    if (nr > 1u) { c[(row0 + 1u) * params.n + col0 + j] = acc1[j]; }
-    if (nr > 2u) { c[(row0 + 2u) * params.n + col0 + j] = acc2[j]; }
-    if (nr > 3u) { c[(row0 + 3u) * params.n + col0 + j] = acc3[j]; }
+    let col = col0 + j;
+    c[row0 * params.n + col] = epilogue(acc0[j], col, params.alpha);
+    if (nr > 1u) { c[(row0 + 1u) * params.n + col] = epilogue(acc1[j], col, params.alpha); }
+    if (nr > 2u) { c[(row0 + 2u) * params.n + col] = epilogue(acc2[j], col, params.alpha); }
+    if (nr > 3u) { c[(row0 + 3u) * params.n + col] = epilogue(acc3[j], col, params.alpha); }
   }
 }
 
 // One row of a block's results: 4 columns, written with constant lane indices.
-fn store_row(row: u32, col0: u32, v: vec4<f32>, nc: u32) {
+fn store_row(row: u32, col0: u32, acc: vec4<f32>, nc: u32) {
   let at = row * params.n + col0;
+  let v = epilogue4(acc, col0, params.alpha);
   c[at] = v.x;
   if (nc > 1u) { c[at + 1u] = v.y; }
   if (nc > 2u) { c[at + 2u] = v.z; }

@@ -8,21 +8,14 @@ import { PipelineCache } from './gpu/pipeline_cache.js';
 import { Scheduler, type DispatchRequest } from './gpu/scheduler.js';
 import { Tensor, type TensorOwner } from './tensor.js';
 import { fail, shapeStr } from './errors.js';
-import { conv2d, conv2dGradInput, conv2dGradFilter, type Conv2dOptions, type Conv2dVariant } from './ops/conv2d.js';
-import { maxPool2d, maxPool2dGrad, avgPool2d, avgPool2dGrad, type Pool2dOptions } from './ops/pool.js';
-import { unary, unaryGrad, type UnaryOp } from './ops/elementwise.js';
-import { binary } from './ops/binary.js';
-import { matMul, type MatMulOptions, type MatMulVariant } from './ops/matmul.js';
-import { softmax, logSoftmax, softmaxCrossEntropy } from './ops/softmax.js';
-import { reduce } from './ops/reduce.js';
-import { depthwiseConv2d, depthwiseConv2dGradInput, depthwiseConv2dGradFilter } from './ops/depthwise_conv2d.js';
-import { batchNorm } from './ops/batch_norm.js';
-import { pad } from './ops/pad.js';
-import { slice } from './ops/slice.js';
-import { concat } from './ops/concat.js';
-import { reshape } from './ops/reshape.js';
-import { isImage, onImages } from './ops/single_image.js';
+import type { Conv2dVariant } from './ops/conv2d.js';
+import type { MatMulVariant } from './ops/matmul.js';
+import type { DepthwiseVariant } from './ops/depthwise_conv2d.js';
+import { opTable, type EngineOps } from './ops/table.js';
+import type { OpDefinition } from './ops/op.js';
 import { Autotuner, type WinnerStore } from './gpu/autotuner.js';
+import { VERSION } from './version.js';
+import type { DispatchObserver } from './gpu/scheduler.js';
 
 export interface MemoryInfo {
   /** GPU buffers held by live tensors. */
@@ -48,12 +41,15 @@ export class Engine implements TensorOwner {
   readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
   readonly scheduler: Scheduler;
-  /** Forces a kernel variant instead of the per-adapter choice (benchmarks and tests use this). */
+  /**
+   * Forces a kernel variant for every later call instead of the per-adapter choice ('auto'). To
+   * run one call with a given variant, the ops' `launch*` functions take it as an argument.
+   */
   readonly tuning: {
     conv2d: 'auto' | Conv2dVariant;
     matMul: 'auto' | MatMulVariant;
     pool: 'auto' | 'scalar';
-    depthwise: 'auto' | 'block' | 'wide';
+    depthwise: 'auto' | DepthwiseVariant;
   } = { conv2d: 'auto', matMul: 'auto', pool: 'auto', depthwise: 'auto' };
   /** Present when autotuning is on (`createEngine({ autotune: true })` or `enableAutotune()`). */
   autotuner: Autotuner | null = null;
@@ -122,8 +118,21 @@ export class Engine implements TensorOwner {
    * (localStorage by default, where there is one).
    */
   enableAutotune(store: WinnerStore | null = defaultStore()): Autotuner {
-    this.autotuner ??= new Autotuner(`cnn-webgpu:autotune:${this.info.description}`, store);
+    this.autotuner ??= new Autotuner(`cnn-webgpu@${VERSION}:autotune:${this.info.description}`, store);
     return this.autotuner;
+  }
+
+  /**
+   * Calls `observer` with every dispatch this engine records from now on (shader, entry point,
+   * workgroups, bytes bound); returns the function that stops it.
+   * @example
+   * const seen: string[] = [];
+   * const stop = engine.observeDispatches((d) => seen.push(`${d.shader}.${d.entry}`));
+   * engine.conv2d(x, w, { bias: b, activation: 'relu' }).dispose();
+   * stop(); // seen: ['conv2d.conv2d_block_vec4'] (one dispatch)
+   */
+  observeDispatches(observer: DispatchObserver): () => void {
+    return this.scheduler.observe(observer);
   }
 
   /** Submits everything queued so far without waiting for it. */
@@ -176,121 +185,19 @@ export class Engine implements TensorOwner {
     if (this.destroyed) fail('Engine', 'this engine was destroyed');
     if (this.lostMessage) fail('Engine', this.lostMessage);
   }
+}
 
-  // ---- ops: thin methods over src/ops, so the API reads as engine.op(...) ----
-
-  conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
-    if (isImage(x)) return onImages(this, [x], ([x4]) => conv2d(this, x4!, w, opts));
-    return conv2d(this, x, w, opts);
-  }
-  conv2dGradInput(dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
-    if (isImage(dy) && xShape?.length === 3) return onImages(this, [dy], ([dy4]) => conv2dGradInput(this, dy4!, w, [1, ...xShape], opts));
-    return conv2dGradInput(this, dy, w, xShape, opts);
-  }
-  conv2dGradFilter(x: Tensor, dy: Tensor, wShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
-    if (isImage(x) && isImage(dy)) return onImages(this, [x, dy], ([x4, dy4]) => conv2dGradFilter(this, x4!, dy4!, wShape, opts), false);
-    return conv2dGradFilter(this, x, dy, wShape, opts);
-  }
-  maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
-    if (isImage(x)) return onImages(this, [x], ([x4]) => maxPool2d(this, x4!, opts));
-    return maxPool2d(this, x, opts);
-  }
-  maxPool2dGrad(dy: Tensor, x: Tensor, opts: Pool2dOptions): Tensor {
-    if (isImage(dy) && isImage(x)) return onImages(this, [dy, x], ([dy4, x4]) => maxPool2dGrad(this, dy4!, x4!, opts));
-    return maxPool2dGrad(this, dy, x, opts);
-  }
-  avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
-    if (isImage(x)) return onImages(this, [x], ([x4]) => avgPool2d(this, x4!, opts));
-    return avgPool2d(this, x, opts);
-  }
-  avgPool2dGrad(dy: Tensor, xShape: readonly number[], opts: Pool2dOptions): Tensor {
-    if (isImage(dy) && xShape?.length === 3) return onImages(this, [dy], ([dy4]) => avgPool2dGrad(this, dy4!, [1, ...xShape], opts));
-    return avgPool2dGrad(this, dy, xShape, opts);
-  }
-  relu(x: Tensor): Tensor {
-    return unary(this, 'relu', x);
-  }
-  leakyRelu(x: Tensor, alpha = 0.2): Tensor {
-    return unary(this, 'leakyRelu', x, alpha);
-  }
-  sigmoid(x: Tensor): Tensor {
-    return unary(this, 'sigmoid', x);
-  }
-  tanh(x: Tensor): Tensor {
-    return unary(this, 'tanh', x);
-  }
-  reluGrad(dy: Tensor, x: Tensor): Tensor {
-    return unaryGrad(this, 'relu', dy, x);
-  }
-  leakyReluGrad(dy: Tensor, x: Tensor, alpha = 0.2): Tensor {
-    return unaryGrad(this, 'leakyRelu', dy, x, alpha);
-  }
-  sigmoidGrad(dy: Tensor, y: Tensor): Tensor {
-    return unaryGrad(this, 'sigmoid', dy, y);
-  }
-  tanhGrad(dy: Tensor, y: Tensor): Tensor {
-    return unaryGrad(this, 'tanh', dy, y);
-  }
-  /** Applies a unary op by name (the activations above and a few helpers such as `neg`, `exp`). */
-  unary(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
-    return unary(this, op, x, alpha);
-  }
-  add(a: Tensor, b: Tensor): Tensor {
-    return binary(this, 'add', a, b);
-  }
-  sub(a: Tensor, b: Tensor): Tensor {
-    return binary(this, 'sub', a, b);
-  }
-  mul(a: Tensor, b: Tensor): Tensor {
-    return binary(this, 'mul', a, b);
-  }
-  matMul(a: Tensor, b: Tensor, opts: MatMulOptions = {}): Tensor {
-    return matMul(this, a, b, opts);
-  }
-  softmax(x: Tensor): Tensor {
-    return softmax(this, x);
-  }
-  logSoftmax(x: Tensor): Tensor {
-    return logSoftmax(this, x);
-  }
-  softmaxCrossEntropy(logits: Tensor, oneHotLabels: Tensor): { loss: Tensor; dLogits: Tensor } {
-    return softmaxCrossEntropy(this, logits, oneHotLabels);
-  }
-  sum(x: Tensor, axes?: number | readonly number[]): Tensor {
-    return reduce(this, 'sum', x, axes);
-  }
-  mean(x: Tensor, axes?: number | readonly number[]): Tensor {
-    return reduce(this, 'mean', x, axes);
-  }
-  depthwiseConv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
-    if (isImage(x)) return onImages(this, [x], ([x4]) => depthwiseConv2d(this, x4!, w, opts));
-    return depthwiseConv2d(this, x, w, opts);
-  }
-  depthwiseConv2dGradInput(dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
-    if (isImage(dy) && xShape?.length === 3) return onImages(this, [dy], ([dy4]) => depthwiseConv2dGradInput(this, dy4!, w, [1, ...xShape], opts));
-    return depthwiseConv2dGradInput(this, dy, w, xShape, opts);
-  }
-  depthwiseConv2dGradFilter(x: Tensor, dy: Tensor, wShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
-    if (isImage(x) && isImage(dy)) return onImages(this, [x, dy], ([x4, dy4]) => depthwiseConv2dGradFilter(this, x4!, dy4!, wShape, opts), false);
-    return depthwiseConv2dGradFilter(this, x, dy, wShape, opts);
-  }
-  /** `tf.batchNorm` with statistics of shape [c] along the last axis; null offset/scale mean 0/1. */
-  batchNorm(x: Tensor, mean: Tensor, variance: Tensor, offset: Tensor | null = null, scale: Tensor | null = null, epsilon = 0.001): Tensor {
-    return batchNorm(this, x, mean, variance, offset, scale, epsilon);
-  }
-  pad(x: Tensor, paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor {
-    return pad(this, x, paddings, constantValue);
-  }
-  slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
-    return slice(this, x, begin, size);
-  }
-  concat(xs: readonly Tensor[], axis: number): Tensor {
-    return concat(this, xs, axis);
-  }
-  /** A new tensor (its own buffer) with x's values in `shape`; one dim may be -1. */
-  reshape(x: Tensor, shape: readonly number[]): Tensor {
-    return reshape(this, x, shape);
-  }
+// The op methods (engine.conv2d(x, w, opts), engine.relu(x), …) come from the op table: one per
+// definition, calling its forward with this engine.
+export interface Engine extends EngineOps {}
+for (const [name, def] of Object.entries(opTable) as [string, OpDefinition][]) {
+  Object.defineProperty(Engine.prototype, name, {
+    value: function (this: Engine, ...args: unknown[]) {
+      return def.forward(this, ...args);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 function checkShape(op: string, shape: readonly number[]): void {

@@ -1,10 +1,10 @@
 /** Our engine as a benchmark adapter: every op straight from the Engine's methods. */
 import { createEngine, type Engine } from '../../src/engine.js';
 import type { Tensor } from '../../src/tensor.js';
-import { pickConv2dVariant, type Conv2dVariant } from '../../src/ops/conv2d.js';
+import { chooseConv2dVariant, type Conv2dVariant } from '../../src/ops/conv2d.js';
 import { windowGeometry } from '../../src/ops/conv_geometry.js';
-import { pickMatMulVariant } from '../../src/ops/matmul.js';
-import { pickDepthwiseVariant } from '../../src/ops/depthwise_conv2d.js';
+import { chooseMatMulVariant } from '../../src/ops/matmul.js';
+import { chooseDepthwiseVariant } from '../../src/ops/depthwise_conv2d.js';
 import { lenetStep, type LenetState } from './ours_lenet.js';
 import { trainOutput } from './train_output.js';
 import type { BenchCase, BenchEngine, CaseInputs, ConvSpec, PoolSpec, PreparedCase } from '../types.js';
@@ -147,7 +147,7 @@ function prepare(e: Engine, c: BenchCase, inputs: CaseInputs): PreparedCase {
     case 'matmul': {
       const [a, b] = [t('a'), t('b')];
       const [m, k] = a.shape as [number, number];
-      const variant = { tiled: 'matmul', regs: 'matmul_regs', wide: 'matmul_wide_b4' }[pickMatMulVariant(e, m, b.shape[1]!, k, false, false)];
+      const variant = { tiled: 'matmul', regs: 'matmul_regs', wide: 'matmul_wide_b4' }[chooseMatMulVariant(e, m, b.shape[1]!, k, false, false)];
       return single(() => e.matMul(a, b), variant);
     }
     case 'train': {
@@ -192,12 +192,12 @@ function poolOpts(spec: PoolSpec) {
 function depthwiseVariant(e: Engine, op: 'forward' | 'gradInput', spec: ConvSpec): string {
   const g = windowGeometry('depthwiseConv2d', spec.x, spec.w[0], spec.w[1], { strides: spec.strides, pad: spec.pad });
   const name = op === 'forward' ? 'depthwise_conv2d' : 'depthwise_conv2d_grad_input';
-  return pickDepthwiseVariant(e, op, g, spec.w[3]) === 'wide' ? `${name}_wide` : name === 'depthwise_conv2d' ? 'depthwise_conv2d_block' : name;
+  return chooseDepthwiseVariant(e, op, g, spec.w[3]) === 'wide' ? `${name}_wide` : name === 'depthwise_conv2d' ? 'depthwise_conv2d_block' : name;
 }
 
 function convVariant(e: Engine, spec: ConvSpec): string {
   const g = windowGeometry('conv2d', spec.x, spec.w[0], spec.w[1], { strides: spec.strides, pad: spec.pad });
-  const v = pickConv2dVariant(e, g, spec.w[3]);
+  const v = chooseConv2dVariant(e, g, spec.w[3]);
   return { block: 'conv2d_block', vec4: 'conv2d_block_vec4', tiled: 'conv2d_tiled' }[v];
 }
 

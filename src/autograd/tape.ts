@@ -1,6 +1,7 @@
 /**
  * A gradient tape over the engine. Each op runs its forward on the GPU at once and records which
- * tensors it read and how to turn its output's gradient into theirs (a rule from gradients.ts).
+ * tensors it read and how to turn its output's gradient into theirs (its definition's rule; the
+ * tape's op methods are made from the op table, src/ops/table.ts).
  * `backward` walks the record in reverse from a scalar loss; nothing is read back to the CPU.
  *
  * Ownership: every tensor a tape method returns belongs to the tape and lives until
@@ -9,19 +10,18 @@
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
-import type { Conv2dOptions } from '../ops/conv_geometry.js';
-import type { Pool2dOptions } from '../ops/pool.js';
-import type { MatMulOptions } from '../ops/matmul.js';
-import type { UnaryOp } from '../ops/elementwise.js';
+import { Tensor as TensorClass } from '../tensor.js';
 import { checkTensor } from '../ops/checks.js';
 import { fail, shapeStr } from '../errors.js';
-import { gradients, type Grads } from './gradients.js';
-import { sameShape } from './shapes.js';
+import { sameShape } from '../ops/grad_shapes.js';
+import { opTable, differentiableOp, type DifferentiableOpName, type TapeOps } from '../ops/table.js';
+import type { Grads } from '../ops/op.js';
 import type { Ops } from './ops.js';
 
 interface Entry {
   op: string;
-  inputs: readonly Tensor[];
+  /** Null where an optional tensor input was absent. */
+  inputs: readonly (Tensor | null)[];
   output: Tensor;
   /** The input gradients from the output's; `needs[i]` says whether input i wants one. */
   backward(g: Tensor, needs: readonly boolean[]): Grads;
@@ -56,105 +56,6 @@ export class Tape implements Ops {
     return this.own(this.engine.zeros(shape));
   }
 
-  // ---- windows ----
-
-  conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
-    return this.record('conv2d', [x, w], () => this.engine.conv2d(x, w, opts), (g, n) => gradients.conv2d(this.engine, g, n, x, w, opts));
-  }
-  depthwiseConv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
-    return this.record('depthwiseConv2d', [x, w], () => this.engine.depthwiseConv2d(x, w, opts), (g, n) => gradients.depthwiseConv2d(this.engine, g, n, x, w, opts));
-  }
-  maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
-    return this.record('maxPool2d', [x], () => this.engine.maxPool2d(x, opts), (g, n) => gradients.maxPool2d(this.engine, g, n, x, opts));
-  }
-  avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
-    return this.record('avgPool2d', [x], () => this.engine.avgPool2d(x, opts), (g, n) => gradients.avgPool2d(this.engine, g, n, x, opts));
-  }
-
-  // ---- elementwise ----
-
-  relu(x: Tensor): Tensor {
-    return this.unary('relu', x);
-  }
-  leakyRelu(x: Tensor, alpha = 0.2): Tensor {
-    return this.unary('leakyRelu', x, alpha);
-  }
-  sigmoid(x: Tensor): Tensor {
-    return this.unary('sigmoid', x);
-  }
-  tanh(x: Tensor): Tensor {
-    return this.unary('tanh', x);
-  }
-  unary(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
-    let y: Tensor;
-    return this.record(op, [x], () => (y = this.engine.unary(op, x, alpha)), (g, n) => gradients.unary(this.engine, g, n, op, x, y, alpha));
-  }
-  add(a: Tensor, b: Tensor): Tensor {
-    return this.record('add', [a, b], () => this.engine.add(a, b), (g, n) => gradients.add(this.engine, g, n, a, b));
-  }
-  sub(a: Tensor, b: Tensor): Tensor {
-    return this.record('sub', [a, b], () => this.engine.sub(a, b), (g, n) => gradients.sub(this.engine, g, n, a, b));
-  }
-  mul(a: Tensor, b: Tensor): Tensor {
-    return this.record('mul', [a, b], () => this.engine.mul(a, b), (g, n) => gradients.mul(this.engine, g, n, a, b));
-  }
-  matMul(a: Tensor, b: Tensor, opts: MatMulOptions = {}): Tensor {
-    return this.record('matMul', [a, b], () => this.engine.matMul(a, b, opts), (g, n) => gradients.matMul(this.engine, g, n, a, b, opts));
-  }
-  batchNorm(x: Tensor, mean: Tensor, variance: Tensor, offset: Tensor | null = null, scale: Tensor | null = null, epsilon = 0.001): Tensor {
-    // Absent offset / scale take the slots of the (never needed) variance so the inputs line up.
-    const inputs = [x, mean, variance, offset ?? variance, scale ?? variance];
-    return this.record(
-      'batchNorm', inputs,
-      () => this.engine.batchNorm(x, mean, variance, offset, scale, epsilon),
-      (g, n) => gradients.batchNorm(this.engine, g, [n[0]!, n[1]!, n[2]!, !!offset && n[3]!, !!scale && n[4]!], x, mean, variance, offset, scale, epsilon),
-    );
-  }
-
-  // ---- shapes ----
-
-  pad(x: Tensor, paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor {
-    const pads = paddings.map((p) => [p[0], p[1]] as [number, number]);
-    return this.record('pad', [x], () => this.engine.pad(x, pads, constantValue), (g, n) => gradients.pad(this.engine, g, n, x, pads));
-  }
-  slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
-    const b = [...begin];
-    return this.record('slice', [x], () => this.engine.slice(x, b, [...size]), (g, n) => gradients.slice(this.engine, g, n, x, b));
-  }
-  concat(xs: readonly Tensor[], axis: number): Tensor {
-    const list = [...xs];
-    return this.record('concat', list, () => this.engine.concat(list, axis), (g, n) => gradients.concat(this.engine, g, n, list, axis));
-  }
-  reshape(x: Tensor, shape: readonly number[]): Tensor {
-    return this.record('reshape', [x], () => this.engine.reshape(x, [...shape]), (g, n) => gradients.reshape(this.engine, g, n, x));
-  }
-
-  // ---- softmax and reductions ----
-
-  softmax(x: Tensor): Tensor {
-    let y: Tensor;
-    return this.record('softmax', [x], () => (y = this.engine.softmax(x)), (g, n) => gradients.softmax(this.engine, g, n, y));
-  }
-  logSoftmax(x: Tensor): Tensor {
-    let y: Tensor;
-    return this.record('logSoftmax', [x], () => (y = this.engine.logSoftmax(x)), (g, n) => gradients.logSoftmax(this.engine, g, n, y));
-  }
-  /** The loss is recorded; `dLogits` (also the tape's) is what its backward rule scales. */
-  softmaxCrossEntropy(logits: Tensor, oneHotLabels: Tensor): { loss: Tensor; dLogits: Tensor } {
-    const op = 'softmaxCrossEntropy';
-    this.assertAlive(op);
-    const { loss, dLogits } = this.engine.softmaxCrossEntropy(logits, oneHotLabels);
-    this.own(dLogits);
-    this.push(op, [logits, oneHotLabels], this.own(loss), (g, n) => gradients.softmaxCrossEntropy(this.engine, g, n, logits, dLogits));
-    return { loss, dLogits };
-  }
-  sum(x: Tensor, axes?: number | readonly number[]): Tensor {
-    return this.record('sum', [x], () => this.engine.sum(x, axes), (g, n) => gradients.sum(this.engine, g, n, x, axes));
-  }
-  mean(x: Tensor, axes?: number | readonly number[]): Tensor {
-    return this.record('mean', [x], () => this.engine.mean(x, axes), (g, n) => gradients.mean(this.engine, g, n, x, axes));
-  }
-
   // ---- backward and lifetime ----
 
   /**
@@ -179,7 +80,7 @@ export class Tape implements Ops {
     const relevant = new Set<Tensor>(params);
     for (let i = 0; i <= end; i++) {
       const en = this.entries[i]!;
-      if (en.inputs.some((t) => relevant.has(t))) relevant.add(en.output);
+      if (en.inputs.some((t) => t !== null && relevant.has(t))) relevant.add(en.output);
     }
 
     const acc = new GradientAccumulator(this.engine);
@@ -189,12 +90,17 @@ export class Tape implements Ops {
         const en = this.entries[i]!;
         const g = acc.get(en.output);
         if (!g || !relevant.has(en.output)) continue;
-        const needs = en.inputs.map((t) => relevant.has(t));
+        const needs = en.inputs.map((t) => t !== null && relevant.has(t));
         if (needs.some(Boolean)) {
           const out = en.backward(g, needs);
           en.inputs.forEach((x, k) => {
             const dx = out[k];
             if (!dx) return;
+            if (!x) {
+              acc.hold(dx);
+              acc.release(dx);
+              return;
+            }
             if (!sameShape(dx.shape, x.shape)) {
               fail(op, `the gradient rule of ${en.op} gave input ${k} a gradient of shape ${shapeStr(dx.shape)} for a tensor of shape ${shapeStr(x.shape)}`);
             }
@@ -227,12 +133,20 @@ export class Tape implements Ops {
     return this.entries.length;
   }
 
-  private record(op: string, inputs: readonly Tensor[], forward: () => Tensor, backward: Entry['backward']): Tensor {
-    this.assertAlive(op);
-    return this.push(op, inputs, this.own(forward()), backward);
+  /** Runs a table op's forward and records it with its definition's gradient rule. */
+  recordOp(name: DifferentiableOpName, args: unknown[]): unknown {
+    this.assertAlive(name);
+    const def = differentiableOp(name);
+    // The rule runs later: keep the arguments as they are now, not as a caller may change them.
+    const saved = args.map(snapshot);
+    const out = def.forward(this.engine, ...saved);
+    const { recorded, others } = def.outputs ? def.outputs(out) : { recorded: out as Tensor, others: [] };
+    for (const t of others) this.own(t);
+    const inputs = def.inputs(...saved);
+    return this.push(name, inputs, this.own(recorded), (g, needs) => def.gradient({ engine: this.engine, g, needs, y: out }, ...saved)) && out;
   }
 
-  private push(op: string, inputs: readonly Tensor[], output: Tensor, backward: Entry['backward']): Tensor {
+  private push(op: string, inputs: readonly (Tensor | null)[], output: Tensor, backward: Entry['backward']): Tensor {
     // The tape disposes its outputs; an op handing back its input would free a caller's tensor.
     if (inputs.includes(output)) fail(op, 'returned its input tensor itself; the tape needs a new tensor from every op');
     this.entries.push({ op, inputs, output, backward });
@@ -247,6 +161,27 @@ export class Tape implements Ops {
   private assertAlive(op: string): void {
     if (this.disposed) fail(op, 'this tape was disposed; make a new Tape for the next step');
   }
+}
+
+// The op methods (tape.conv2d(x, w, opts), tape.relu(x), …): one per differentiable table entry.
+export interface Tape extends TapeOps {}
+for (const [name, def] of Object.entries(opTable)) {
+  if (def.kind !== 'differentiable') continue;
+  Object.defineProperty(Tape.prototype, name, {
+    value: function (this: Tape, ...args: unknown[]) {
+      return this.recordOp(name as DifferentiableOpName, args);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+/** A copy of an argument's arrays and option objects (tensors kept as they are). */
+function snapshot(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || v instanceof TensorClass) return v;
+  if (Array.isArray(v)) return v.map(snapshot);
+  if (Object.getPrototypeOf(v) !== Object.prototype) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, snapshot(x)]));
 }
 
 /**

@@ -6,6 +6,7 @@
  * never overwritten ahead of the work that still reads it.
  */
 import type { PipelineCache, Constants, CompiledPipeline } from './pipeline_cache.js';
+import { fail } from '../errors.js';
 import { packUniforms, type Shader, type UniformValues } from './shader.js';
 
 /** Flushing this often bounds the memory a long unsynchronised loop of ops can hold in records. */
@@ -50,7 +51,23 @@ export interface DispatchRequest {
   workgroups: readonly [number, number?, number?];
 }
 
+/** What a dispatch observer sees of each dispatch as it is recorded. */
+export interface DispatchRecord {
+  /** The shader file's base name (plus its specialisation, e.g. `pool<lanes=4>`). */
+  shader: string;
+  /** The WGSL entry point. */
+  entry: string;
+  /** Override constants it was specialised with. */
+  constants: Readonly<Constants>;
+  workgroups: readonly [number, number, number];
+  /** Bytes of the storage buffers bound (each buffer's whole size, as bound). */
+  bytesBound: number;
+}
+
+export type DispatchObserver = (record: DispatchRecord) => void;
+
 export class Scheduler {
+  private readonly observers = new Set<DispatchObserver>();
   private pending: Command[] = [];
   private afterSubmit: (() => void)[] = [];
   private uniformBuffer: GPUBuffer | null = null;
@@ -85,13 +102,13 @@ export class Scheduler {
     const ep = req.shader.entry(req.entry);
     const workgroups: [number, number, number] = [req.workgroups[0], req.workgroups[1] ?? 1, req.workgroups[2] ?? 1];
     if (workgroups.some((n) => n > this.maxWorkgroups)) {
-      throw new Error(`cnn-webgpu: ${req.shader.name}.${req.entry}: dispatch of ${workgroups.join('×')} workgroups exceeds the adapter's ${this.maxWorkgroups} per dimension`);
+      fail(`${req.shader.name}.${req.entry}`, `a dispatch of ${workgroups.join('×')} workgroups exceeds the adapter's ${this.maxWorkgroups} per dimension`);
     }
     if (workgroups.some((n) => n === 0)) return;
     const bindings: Dispatch['bindings'] = [];
     for (const [name, binding] of ep.storage) {
       const buffer = req.buffers[name];
-      if (!buffer) throw new Error(`cnn-webgpu: ${req.shader.name}.${req.entry}: no buffer given for binding '${name}'`);
+      if (!buffer) fail(`${req.shader.name}.${req.entry}`, `no buffer given for binding '${name}'`);
       bindings.push({ binding, buffer });
     }
     let uniform: Dispatch['uniform'] = null;
@@ -103,7 +120,23 @@ export class Scheduler {
     const compiled = this.pipelines.get(req.shader, req.entry, req.constants);
     this.pending.push({ kind: 'dispatch', compiled, bindings, uniform, workgroups });
     this.dispatchCount++;
+    if (this.observers.size > 0) {
+      const record: DispatchRecord = {
+        shader: req.shader.key, entry: req.entry, constants: { ...(req.constants ?? {}) }, workgroups,
+        bytesBound: bindings.reduce((n, b) => n + b.buffer.size, 0),
+      };
+      for (const observe of this.observers) observe(record);
+    }
     if (this.pending.length >= MAX_PENDING) this.flush();
+  }
+
+  /**
+   * Calls `observer` with every dispatch recorded from now on (benchmarks and profiling traces
+   * use this); returns the function that stops it.
+   */
+  observe(observer: DispatchObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   /** Queues an upload of `data` into `dst`, ordered with the recorded dispatches. */

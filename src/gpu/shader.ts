@@ -3,6 +3,8 @@
  * name, and the byte layout of its uniform struct. Ops address bindings and uniform fields by the
  * names the WGSL gives them, so no byte offset is ever counted by hand.
  */
+import { fail } from '../errors.js';
+
 /**
  * What a `.wgsl` import gives: the source and its build-time reflection (tools/wgsl-module.mjs).
  * Declared here rather than as a global so that the published declarations need nothing beside them.
@@ -42,6 +44,7 @@ export interface EntryPoint {
 
 export class Shader {
   private reflected: Map<string, EntryPoint> | null = null;
+  private sourceHash: string | null = null;
   /** The source compiled: the file's, after `prelude`. */
   readonly code: string;
 
@@ -55,6 +58,12 @@ export class Shader {
     prelude = '',
   ) {
     this.code = prelude + module.code;
+  }
+
+  /** A hash of the compiled source (FNV-1a, hex): what a stored tuning result was measured on. */
+  get hash(): string {
+    this.sourceHash ??= fnv1a(this.code);
+    return this.sourceHash;
   }
 
   /** The file name plus the variant: unique per compiled source. */
@@ -71,7 +80,7 @@ export class Shader {
       uniform: e.uniform,
     }]));
     const ep = this.reflected.get(entryName);
-    if (!ep) throw new Error(`cnn-webgpu: shaders/${this.name}.wgsl has no compute entry point '${entryName}'`);
+    if (!ep) fail(`shaders/${this.name}.wgsl`, `has no compute entry point '${entryName}'`);
     return ep;
   }
 }
@@ -84,9 +93,9 @@ export function packUniforms(shader: string, entry: EntryPoint, values: UniformV
   if (!layout) return;
   for (const f of layout.fields) {
     const v = values[f.name];
-    if (v === undefined) throw new Error(`cnn-webgpu: ${shader}.${entry.name}: uniform field '${f.name}' was not given`);
+    if (v === undefined) fail(`${shader}.${entry.name}`, `uniform field '${f.name}' was not given`);
     const arr = typeof v === 'number' ? [v] : v;
-    if (arr.length !== f.count) throw new Error(`cnn-webgpu: ${shader}.${entry.name}: uniform field '${f.name}' needs ${f.count} values, got ${arr.length}`);
+    if (arr.length !== f.count) fail(`${shader}.${entry.name}`, `uniform field '${f.name}' needs ${f.count} values, got ${arr.length}`);
     for (let i = 0; i < f.count; i++) {
       const at = base + f.offset + i * 4;
       if (f.scalar === 'f32') target.setFloat32(at, arr[i]!, true);
@@ -94,4 +103,13 @@ export function packUniforms(shader: string, entry: EntryPoint, values: UniformV
       else target.setUint32(at, arr[i]!, true);
     }
   }
+}
+
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
 }

@@ -8,6 +8,8 @@ import { Tensor } from '../tensor.js';
 import { laneShaders, lanesFor } from '../gpu/lanes.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkTensor, grid1d } from './checks.js';
+import type { Definitions, Grads } from './op.js';
+import { reduceTo, reduceToOwned } from './grad_shapes.js';
 import source from '../../shaders/batch_norm.wgsl';
 
 /** shaders/batch_norm.wgsl at 1, 2 and 4 channels per thread. */
@@ -58,3 +60,89 @@ export function batchNorm(
   });
   return y;
 }
+
+type Stat = Tensor | null;
+
+/**
+ * y = (x − m)·s·r + o with r = (v + ε)^−½, the statistics broadcast along the last axis:
+ *   dx = g·s·r,  do = Σg,  ds = Σ g·(x − m)·r,  dm = −Σg·s·r,  dv = −½·Σ g·(x − m)·s·r³,
+ * the sums over every dim the statistics were broadcast along. With m and v computed from x by
+ * mean ops on the same tape (training mode), their gradients flow on through those ops.
+ */
+function batchNormGradient(
+  e: Engine, g: Tensor, needs: readonly boolean[],
+  x: Tensor, m: Tensor, v: Tensor, o: Stat, s: Stat, epsilon: number,
+): Grads {
+  const [nx, nm, nv, no, ns] = needs;
+  const stat = statShape([m, v, o, s]);
+  const temps = new Set<Tensor>();
+  const keep = (t: Tensor): Tensor => {
+    if (t !== g) temps.add(t);
+    return t;
+  };
+  const ve = keep(e.add(v, epsilon));
+  const r = keep(e.rsqrt(ve));
+  const sr = s ? keep(e.mul(s, r)) : r;
+  const out: Grads = [null, null, null, null, null];
+  if (nx) out[0] = e.mul(g, sr);
+  if (nm || no) {
+    const gsum = keep(reduceTo(e, g, stat));
+    if (nm) out[1] = reduceToOwned(e, e.neg(keep(e.mul(gsum, sr))), m.shape);
+    if (no) out[3] = reduceTo(e, gsum, o!.shape);
+  }
+  if (nv || ns) {
+    const xm = keep(e.sub(x, m));
+    const gxm = keep(reduceToOwned(e, e.mul(g, xm), stat));
+    if (ns) out[4] = reduceToOwned(e, e.mul(gxm, r), s!.shape);
+    if (nv) {
+      const r2 = keep(e.mul(r, r));
+      const k = keep(e.mul(r2, -0.5));
+      const t = keep(e.mul(gxm, sr));
+      out[2] = reduceToOwned(e, e.mul(t, k), v.shape);
+    }
+  }
+  // A temporary handed on as a gradient (do = Σg when o has the statistics' shape) stays alive.
+  for (const t of out) if (t) temps.delete(t);
+  for (const t of temps) t.dispose();
+  return out;
+}
+
+/** The broadcast shape of batchNorm's statistics (the [c] of each, in the usual case). */
+function statShape(ts: readonly Stat[]): number[] {
+  let shape: number[] = [];
+  for (const t of ts) {
+    if (!t) continue;
+    const rank = Math.max(shape.length, t.rank);
+    const out: number[] = [];
+    for (let k = rank; k >= 1; k--) {
+      const a = shape[shape.length - k] ?? 1;
+      const b = t.shape[t.rank - k] ?? 1;
+      out.push(a === 1 ? b : a);
+    }
+    shape = out;
+  }
+  return shape;
+}
+
+export interface BatchNormOps {
+  /**
+   * `tf.batchNorm`: (x − mean) · scale / √(variance + ε) + offset, the statistics on the last axis;
+   * a null offset adds 0, a null scale multiplies by 1, ε defaults to 0.001.
+   */
+  batchNorm(x: Tensor, mean: Tensor, variance: Tensor, offset?: Tensor | null, scale?: Tensor | null, epsilon?: number): Tensor;
+}
+
+export const batchNormOps: Definitions<BatchNormOps> = {
+  /**
+   * `tf.batchNorm`: (x − mean) · scale / √(variance + ε) + offset, the statistics on the last axis;
+   * a null offset adds 0, a null scale multiplies by 1, ε defaults to 0.001.
+   */
+  batchNorm: {
+    kind: 'differentiable',
+    forward: (e: Engine, x: Tensor, mean: Tensor, variance: Tensor, offset: Stat = null, scale: Stat = null, epsilon = 0.001) =>
+      batchNorm(e, x, mean, variance, offset, scale, epsilon),
+    inputs: (x: Tensor, mean: Tensor, variance: Tensor, offset: Stat = null, scale: Stat = null) => [x, mean, variance, offset ?? null, scale ?? null],
+    gradient: ({ engine, g, needs }, x: Tensor, mean: Tensor, variance: Tensor, offset: Stat = null, scale: Stat = null, epsilon = 0.001): Grads =>
+      batchNormGradient(engine, g, needs, x, mean, variance, offset ?? null, scale ?? null, epsilon),
+  },
+};

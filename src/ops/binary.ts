@@ -1,19 +1,22 @@
 /**
- * Elementwise add, sub and mul with NumPy / TensorFlow.js broadcasting (shaders/binary.wgsl).
+ * Elementwise add, sub, mul and div with NumPy / TensorFlow.js broadcasting (shaders/binary.wgsl).
  * The dispatch is planned on the CPU: dims of size 1 in the output are dropped and neighbouring
  * dims that index both operands contiguously are merged, so most broadcasts (a bias onto NHWC or
  * NCHW, a scalar onto anything) take a kernel with no per-dimension arithmetic.
  */
 import type { Engine } from '../engine.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { Shader } from '../gpu/shader.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkTensor, grid1d } from './checks.js';
+import { scalarOp, type ScalarOp } from './elementwise.js';
+import type { Definitions, Grads, GradientContext } from './op.js';
+import { reduceTo, reduceToOwned } from './grad_shapes.js';
 import source from '../../shaders/binary.wgsl';
 
 const shader = new Shader('binary', source);
 
-const OPS = { add: 0, sub: 1, mul: 2 } as const;
+const OPS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 export type BinaryOp = keyof typeof OPS;
 
 /** Dims the strided kernel can index after merging (two vec4<u32> per operand). */
@@ -25,8 +28,8 @@ type Plan =
   | { kind: 'strided'; shape: number[]; aStrides: number[]; bStrides: number[] };
 
 /**
- * `a op b` elementwise, broadcasting shapes aligned at their trailing dims as `tf.add`, `tf.sub`
- * and `tf.mul` do: each pair of dims must be equal or one of them 1 (or missing).
+ * `a op b` elementwise, broadcasting shapes aligned at their trailing dims as `tf.add`, `tf.sub`,
+ * `tf.mul` and `tf.div` do: each pair of dims must be equal or one of them 1 (or missing).
  * @example
  * const y = binary(engine, 'add', engine.tensor([1, 2, 3, 4, 5, 6], [2, 3]), engine.tensor([10, 20, 30], [3]));
  * await y.read(); // Float32Array [11, 22, 33, 14, 25, 36]
@@ -133,3 +136,101 @@ function broadcastStrides(out: number[], shape: readonly number[]): number[] {
   }
   return strides;
 }
+
+/** A tensor or a plain number (a number operand travels in the uniforms, never uploaded). */
+export type Operand = Tensor | number;
+
+/** Which scalar kernel computes `tensor op number` (`scalarFirst`: `number op tensor`). */
+const SCALAR_FORMS: Record<BinaryOp, [ScalarOp, ScalarOp]> = {
+  add: ['addScalar', 'addScalar'],
+  sub: ['addScalar', 'scalarSub'],
+  mul: ['mulScalar', 'mulScalar'],
+  div: ['divScalar', 'scalarDiv'],
+};
+
+/** `a op b` where either operand may be a number. */
+export function binaryOperands(engine: Engine, op: BinaryOp, a: Operand, b: Operand): Tensor {
+  const aNum = typeof a === 'number';
+  const bNum = typeof b === 'number';
+  if (aNum && bNum) fail(op, `at least one operand must be a tensor, got the numbers ${a} and ${b}`);
+  if (bNum) return scalarOp(engine, SCALAR_FORMS[op][0], a as Tensor, op === 'sub' ? -b : b);
+  if (aNum) return scalarOp(engine, SCALAR_FORMS[op][1], b, a);
+  return binary(engine, op, a, b);
+}
+
+const tensorOrNull = (t: Operand): Tensor | null => (t instanceof Tensor ? t : null);
+
+function disposeTemp(t: Tensor, keep: Tensor): void {
+  if (t !== keep) t.dispose();
+}
+
+/** The gradient of a number operand: none; of a tensor operand: `f()` summed back to its shape. */
+function gradOf(need: boolean | undefined, operand: Operand, e: Engine, f: () => Tensor): Tensor | null {
+  if (!need || typeof operand === 'number') return null;
+  return reduceToOwned(e, f(), operand.shape);
+}
+
+/** The binary ops as the engine and the tape show them: either operand may be a number. */
+export interface BinaryOps {
+  /** `tf.add` with broadcasting. */
+  add(a: Operand, b: Operand): Tensor;
+  /** `tf.sub` with broadcasting. */
+  sub(a: Operand, b: Operand): Tensor;
+  /** `tf.mul` with broadcasting. */
+  mul(a: Operand, b: Operand): Tensor;
+  /** `tf.div` with broadcasting (x / 0 is ±Infinity or NaN, as in IEEE arithmetic). */
+  div(a: Operand, b: Operand): Tensor;
+}
+
+export const binaryOps: Definitions<BinaryOps> = {
+  add: {
+    kind: 'differentiable',
+    forward: (e: Engine, a: Operand, b: Operand) => binaryOperands(e, 'add', a, b),
+    inputs: (a: Operand, b: Operand) => [tensorOrNull(a), tensorOrNull(b)],
+    gradient: ({ engine, g, needs }, a: Operand, b: Operand): Grads => [
+      needs[0] && typeof a !== 'number' ? reduceTo(engine, g, a.shape) : null,
+      needs[1] && typeof b !== 'number' ? reduceTo(engine, g, b.shape) : null,
+    ],
+  },
+  sub: {
+    kind: 'differentiable',
+    forward: (e: Engine, a: Operand, b: Operand) => binaryOperands(e, 'sub', a, b),
+    inputs: (a: Operand, b: Operand) => [tensorOrNull(a), tensorOrNull(b)],
+    gradient: ({ engine, g, needs }, a: Operand, b: Operand): Grads => {
+      let db: Tensor | null = null;
+      if (needs[1] && typeof b !== 'number') {
+        // Negate after reducing: the reduced gradient is the smaller one.
+        const r = reduceTo(engine, g, b.shape);
+        db = engine.neg(r);
+        disposeTemp(r, g);
+      }
+      return [needs[0] && typeof a !== 'number' ? reduceTo(engine, g, a.shape) : null, db];
+    },
+  },
+  mul: {
+    kind: 'differentiable',
+    forward: (e: Engine, a: Operand, b: Operand) => binaryOperands(e, 'mul', a, b),
+    inputs: (a: Operand, b: Operand) => [tensorOrNull(a), tensorOrNull(b)],
+    gradient: ({ engine, g, needs }, a: Operand, b: Operand): Grads => [
+      gradOf(needs[0], a, engine, () => engine.mul(g, b)),
+      gradOf(needs[1], b, engine, () => engine.mul(g, a)),
+    ],
+  },
+  /** da = g / b, db = −g·a / b² = −g·y / b. */
+  div: {
+    kind: 'differentiable',
+    forward: (e: Engine, a: Operand, b: Operand) => binaryOperands(e, 'div', a, b),
+    inputs: (a: Operand, b: Operand) => [tensorOrNull(a), tensorOrNull(b)],
+    gradient: ({ engine, g, needs, y }: GradientContext<Tensor>, a: Operand, b: Operand): Grads => [
+      gradOf(needs[0], a, engine, () => engine.div(g, b)),
+      gradOf(needs[1], b, engine, () => {
+        const gy = engine.mul(g, y);
+        const q = engine.div(gy, b);
+        const out = engine.neg(q);
+        gy.dispose();
+        q.dispose();
+        return out;
+      }),
+    ],
+  },
+};

@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkTensor, grid1d } from './checks.js';
 import { layoutShaders, MAX_LAYOUT_RANK } from './layout.js';
+import type { Definitions, Grads } from './op.js';
 
 /**
  * The tensors joined along `axis` (negative counts from the end). All must have the same rank and
@@ -55,3 +56,27 @@ export function concat(engine: Engine, tensors: readonly Tensor[], axis: number)
   }
   return y;
 }
+
+export interface ConcatOps {
+  /** `tf.concat` along `axis` (negative counts from the end). */
+  concat(xs: readonly Tensor[], axis: number): Tensor;
+}
+
+export const concatOps: Definitions<ConcatOps> = {
+  /** `tf.concat` along `axis` (negative counts from the end). */
+  concat: {
+    kind: 'differentiable',
+    forward: (e: Engine, xs: readonly Tensor[], axis: number) => concat(e, xs, axis),
+    inputs: (xs: readonly Tensor[]) => xs,
+    /** Each input's gradient is its slab of g along the axis. */
+    gradient: ({ engine, g, needs }, xs: readonly Tensor[], axis: number): Grads => {
+      const ax = axis < 0 ? axis + g.rank : axis;
+      let at = 0;
+      return xs.map((x, i) => {
+        const begin = x.shape.map((_, d) => (d === ax ? at : 0));
+        at += x.shape[ax]!;
+        return needs[i] ? engine.slice(g, begin, x.shape) : null;
+      });
+    },
+  },
+};

@@ -10,6 +10,9 @@ import { checkShapeArg, checkTensor, grid1d } from './checks.js';
 import { windowGeometry, windowParams, type Conv2dOptions, type WindowGeometry } from './conv_geometry.js';
 import { tunedVariant, sizeClassOf, type TuningSetup } from './tuned_variant.js';
 import { blockGrid, blockWorkgroup, splitCount } from './launch.js';
+import { epilogueLaunch, withEpilogueGradient, type EpilogueOptions } from './epilogue.js';
+import type { Definitions, Grads } from './op.js';
+import { isImage, onImages } from './single_image.js';
 import forwardSource from '../../shaders/conv2d.wgsl';
 import gradInputSource from '../../shaders/conv2d_grad_input.wgsl';
 import gradFilterSource from '../../shaders/conv2d_grad_filter.wgsl';
@@ -21,8 +24,8 @@ const gradInputShader = new Shader('conv2d_grad_input', gradInputSource);
 const gradFilterShader = new Shader('conv2d_grad_filter', gradFilterSource);
 
 /**
- * The forward kernels; the engine's `tuning.conv2d` may force one ('vec4' falls back to 'block'
- * when the channel counts are not multiples of 4).
+ * The forward kernels; `engine.tuning.conv2d` may force one ('vec4' falls back to 'block' when the
+ * channel counts are not multiples of 4).
  */
 export type Conv2dVariant = 'block' | 'vec4' | 'tiled';
 
@@ -40,29 +43,36 @@ function convParams(g: WindowGeometry, outC: number): Record<string, number> {
   return { ...windowParams(g), in_c: g.channels, out_c: outC };
 }
 
+/** conv2d's options: the window geometry plus a fused bias and activation. */
+export interface FusedConv2dOptions extends Conv2dOptions, EpilogueOptions {}
+
 /**
- * Picks the forward kernel: the autotuner's winner for this shape class when there is one, else a
- * rule (workgroup-memory tiles pay off on real GPUs for big enough GEMMs; register blocks on CPU
- * emulations), queueing a tuning job when the autotuner is on.
+ * Picks the forward kernel: a variant forced by `engine.tuning.conv2d`, the autotuner's winner for
+ * this shape class when there is one, else a rule (workgroup-memory tiles pay off on real GPUs for
+ * big enough GEMMs; register blocks on CPU emulations), queueing a tuning job when the autotuner is on.
  */
-export function pickConv2dVariant(engine: Engine, g: WindowGeometry, outC: number): Conv2dVariant {
-  const vec4 = g.channels % 4 === 0 && outC % 4 === 0 ? 'vec4' : 'block';
+export function chooseConv2dVariant(engine: Engine, g: WindowGeometry, outC: number): Conv2dVariant {
+  const aligned = conv2dVec4Aligned(g, outC);
   const forced = engine.tuning.conv2d;
-  if (forced === 'vec4' || forced === 'block') return forced === 'vec4' ? vec4 : 'block';
-  if (forced === 'tiled') return 'tiled';
+  if (forced !== 'auto') return forced;
   const m = g.batch * g.outH * g.outW;
-  const rule = !engine.info.isSoftware && m >= 1024 && outC >= 32 ? 'tiled' : vec4;
-  const names: Conv2dVariant[] = vec4 === 'vec4' ? ['vec4', 'block', 'tiled'] : ['block', 'tiled'];
-  return tunedVariant(engine, conv2dShapeClass(g, outC), rule, names, () => conv2dCandidates(engine, g, outC));
+  const rule = !engine.info.isSoftware && m >= 1024 && outC >= 32 ? 'tiled' : aligned ? 'vec4' : 'block';
+  const names: Conv2dVariant[] = aligned ? ['vec4', 'block', 'tiled'] : ['block', 'tiled'];
+  return tunedVariant(engine, forwardShader, conv2dShapeClass(g, outC), rule, names, () => conv2dCandidates(engine, g, outC));
+}
+
+/** Whether the vec4 kernel applies: it reads and writes channels four at a time. */
+function conv2dVec4Aligned(g: WindowGeometry, outC: number): boolean {
+  return g.channels % 4 === 0 && outC % 4 === 0;
 }
 
 /** Shapes that should share a winner: same window and stride, channel alignment, GEMM sizes within a power of two. */
 function conv2dShapeClass(g: WindowGeometry, outC: number): string {
-  const aligned = g.channels % 4 === 0 && outC % 4 === 0 ? 'v4' : 's';
+  const aligned = conv2dVec4Aligned(g, outC) ? 'v4' : 's';
   return `conv2d:${g.kH}x${g.kW}/${g.strideH}x${g.strideW}:${aligned}:M${sizeClassOf(g.batch * g.outH * g.outW)}:K${sizeClassOf(g.kH * g.kW * g.channels)}:N${sizeClassOf(outC)}`;
 }
 
-/** One conv2d of this geometry on zero inputs, with a forced variant. */
+/** One conv2d of this geometry on zero inputs, launched with each candidate variant. */
 function conv2dCandidates(engine: Engine, g: WindowGeometry, outC: number): TuningSetup<Conv2dVariant> {
   const x = engine.zeros([g.batch, g.inH, g.inW, g.channels]);
   const w = engine.zeros([g.kH, g.kW, g.channels, outC]);
@@ -72,41 +82,50 @@ function conv2dCandidates(engine: Engine, g: WindowGeometry, outC: number): Tuni
     pad: [[g.padTop, g.padBottom], [g.padLeft, g.padRight]],
   };
   return {
-    run: (name) => {
-      const previous = engine.tuning.conv2d;
-      engine.tuning.conv2d = name;
-      try {
-        conv2d(engine, x, w, opts).dispose();
-      } finally {
-        engine.tuning.conv2d = previous;
-      }
-    },
+    run: (name) => launchConv2d(engine, name, x, w, opts).dispose(),
     dispose: () => [x, w].forEach((t) => t.dispose()),
   };
 }
 
-export function conv2d(engine: Engine, x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
-  const op = 'conv2d';
+/**
+ * `tf.conv2d(x, w, strides, pad, 'NHWC', dilations)`, then `+ bias` and the activation in the same
+ * dispatch when `opts` asks (as `tf.fused.conv2d`).
+ */
+export function conv2d(engine: Engine, x: Tensor, w: Tensor, opts: FusedConv2dOptions = {}): Tensor {
+  const { g, outC } = checkConv2d('conv2d', x, w, opts);
+  return launchConv2d(engine, chooseConv2dVariant(engine, g, outC), x, w, opts);
+}
+
+function checkConv2d(op: string, x: Tensor, w: Tensor, opts: Conv2dOptions): { g: WindowGeometry; outC: number } {
   checkTensor(op, 'x', x, 4);
   checkTensor(op, 'w', w, 4);
-  const g = geometry(op, x.shape, w.shape, opts);
-  const outC = w.shape[3]!;
+  return { g: geometry(op, x.shape, w.shape, opts), outC: w.shape[3]! };
+}
+
+/**
+ * conv2d with an explicit kernel variant (the autotuner and the benchmarks call this); 'vec4'
+ * runs 'block' when the channel counts are not multiples of 4.
+ */
+export function launchConv2d(engine: Engine, variant: Conv2dVariant, x: Tensor, w: Tensor, opts: FusedConv2dOptions = {}): Tensor {
+  const op = 'conv2d';
+  const { g, outC } = checkConv2d(op, x, w, opts);
+  const ep = epilogueLaunch(op, opts, outC, w.buffer);
   const y = engine.empty([g.batch, g.outH, g.outW, outC], op);
   if (y.size === 0) return y;
-  const variant = pickConv2dVariant(engine, g, outC);
-  const params = { ...convParams(g, outC), ow_blocks: Math.ceil(g.outW / 4) };
-  const buffers = { x: x.buffer, w: w.buffer, y: y.buffer };
+  const params = { ...convParams(g, outC), ow_blocks: Math.ceil(g.outW / 4), alpha: ep.alpha };
+  const buffers = { x: x.buffer, w: w.buffer, y: y.buffer, bias: ep.bias };
   if (variant === 'tiled') {
     const m = g.batch * g.outH * g.outW;
     const [gy, gz] = grid1d(m, 64);
-    engine.run({ shader: forwardShader, entry: 'conv2d_tiled', buffers, params, workgroups: [Math.ceil(outC / 64), gy, gz] });
+    engine.run({ shader: forwardShader, entry: 'conv2d_tiled', constants: ep.constants, buffers, params, workgroups: [Math.ceil(outC / 64), gy, gz] });
   } else {
     const groups = Math.ceil(outC / 4);
     const wg = blockWorkgroup(groups);
     const blocks = g.batch * g.outH * params.ow_blocks;
-    const entry = variant === 'vec4' ? 'conv2d_block_vec4' : 'conv2d_block';
-    const views = variant === 'vec4' ? { ...buffers, x4: x.buffer, w4: w.buffer } : buffers;
-    engine.run({ shader: forwardShader, entry, constants: wg, buffers: views, params, workgroups: blockGrid(groups, blocks, wg) });
+    const vec4 = variant === 'vec4' && conv2dVec4Aligned(g, outC);
+    const entry = vec4 ? 'conv2d_block_vec4' : 'conv2d_block';
+    const views = vec4 ? { ...buffers, x4: x.buffer, w4: w.buffer } : buffers;
+    engine.run({ shader: forwardShader, entry, constants: { ...wg, ...ep.constants }, buffers: views, params, workgroups: blockGrid(groups, blocks, wg) });
   }
   return y;
 }
@@ -180,3 +199,52 @@ function checkDy(op: string, dy: Tensor, g: WindowGeometry, outC: number): void 
     fail(op, `dy ${shapeStr(dy.shape)} does not match the conv2d output shape ${shapeStr(expected)}`);
   }
 }
+
+/** conv2d without its epilogue: what a leaky relu of negative slope needs to differentiate. */
+function preActivation(engine: Engine, x: Tensor, w: Tensor, opts: FusedConv2dOptions): Tensor {
+  return engine.conv2d(x, w, { ...opts, activation: 'linear' });
+}
+
+export interface Conv2dOps {
+  /**
+   * `tf.conv2d`: x [n, h, w, c] (or one image [h, w, c]), w [kh, kw, c, c'] → [n, oh, ow, c'],
+   * with an optional bias and activation applied in the same dispatch (as `tf.fused.conv2d`).
+   * @example
+   * const y = engine.conv2d(x, w, { pad: 'same', bias: b, activation: 'relu' });
+   */
+  conv2d(x: Tensor, w: Tensor, opts?: FusedConv2dOptions): Tensor;
+}
+
+export interface Conv2dGradKernels {
+  /** The gradient of conv2d with respect to x, given dy and x's shape. */
+  conv2dGradInput(dy: Tensor, w: Tensor, xShape: readonly number[], opts?: Conv2dOptions): Tensor;
+  /** The gradient of conv2d with respect to w, given x, dy and w's shape. */
+  conv2dGradFilter(x: Tensor, dy: Tensor, wShape: readonly number[], opts?: Conv2dOptions): Tensor;
+}
+
+export const conv2dOps: Definitions<Conv2dOps, Conv2dGradKernels> = {
+  /**
+   * `tf.conv2d`: x [n, h, w, c] (or one image [h, w, c]), w [kh, kw, c, c'] → [n, oh, ow, c'],
+   * with an optional fused bias and activation.
+   */
+  conv2d: {
+    kind: 'differentiable',
+    forward: (e: Engine, x: Tensor, w: Tensor, opts: FusedConv2dOptions = {}) =>
+      isImage(x) ? onImages(e, [x], ([x4]) => conv2d(e, x4!, w, opts)) : conv2d(e, x, w, opts),
+    inputs: (x: Tensor, w: Tensor, opts: FusedConv2dOptions = {}) => [x, w, opts?.bias ?? null],
+    gradient: ({ engine, g, needs, y }, x: Tensor, w: Tensor, opts: FusedConv2dOptions = {}): Grads =>
+      withEpilogueGradient(engine, g, y, !!needs[2], opts, () => preActivation(engine, x, w, opts), (d) => [
+        needs[0] ? engine.conv2dGradInput(d, w, x.shape, opts) : null,
+        needs[1] ? engine.conv2dGradFilter(x, d, w.shape, opts) : null,
+      ]),
+  },
+  conv2dGradInput: { kind: 'plain', forward: (e, dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions = {}) =>
+    isImage(dy) && xShape?.length === 3
+      ? onImages(e, [dy], ([dy4]) => conv2dGradInput(e, dy4!, w, [1, ...xShape], opts))
+      : conv2dGradInput(e, dy, w, xShape, opts) },
+  conv2dGradFilter: { kind: 'plain', forward: (e, x: Tensor, dy: Tensor, wShape: readonly number[], opts: Conv2dOptions = {}) =>
+    isImage(x) && isImage(dy)
+      ? onImages(e, [x, dy], ([x4, dy4]) => conv2dGradFilter(e, x4!, dy4!, wShape, opts), false)
+      : conv2dGradFilter(e, x, dy, wShape, opts) },
+};
+

@@ -12,6 +12,9 @@ import { checkShapeArg, checkTensor, grid1d } from './checks.js';
 import { windowGeometry, windowParams, type Conv2dOptions, type WindowGeometry } from './conv_geometry.js';
 import { blockGrid, blockWorkgroup, splitCount } from './launch.js';
 import { tunedVariant, sizeClassOf } from './tuned_variant.js';
+import { epilogueLaunch, withEpilogueGradient, type EpilogueOptions } from './epilogue.js';
+import type { Definitions, Grads } from './op.js';
+import { isImage, onImages } from './single_image.js';
 import forwardSource from '../../shaders/depthwise_conv2d.wgsl';
 import gradInputSource from '../../shaders/depthwise_conv2d_grad_input.wgsl';
 import gradFilterSource from '../../shaders/depthwise_conv2d_grad_filter.wgsl';
@@ -42,57 +45,72 @@ function vec4(g: WindowGeometry, mult: number): boolean {
   return mult === 1 && g.channels % 4 === 0;
 }
 
+/** The kernels: 'wide' (one pixel × 16 channels per thread) or 'block' (register blocks). */
+export type DepthwiseVariant = 'wide' | 'block';
+
+/** The wide kernels apply to multiplier 1 with channels in sixteens. */
+function wideFits(g: WindowGeometry, mult: number): boolean {
+  return mult === 1 && g.channels % 16 === 0;
+}
+
 /**
- * The one-pixel × 16-channel kernels (the shaders' _wide entries) or the register blocks. The wide
- * ones apply to mult 1 with channels in sixteens; the rule takes them on software adapters, where
- * their memory locality beats the blocks' reuse (see depthwise_conv2d.wgsl); `tuning.depthwise`
- * forces either; with the autotuner on, its winner for the shape class.
+ * The one-pixel × 16-channel kernels (the shaders' _wide entries) or the register blocks. The rule
+ * takes the wide ones on software adapters, where their memory locality beats the blocks' reuse
+ * (see depthwise_conv2d.wgsl); `engine.tuning.depthwise` forces either; with the autotuner on,
+ * its winner for the shape class.
  */
-export function pickDepthwiseVariant(engine: Engine, op: 'forward' | 'gradInput', g: WindowGeometry, mult: number): 'wide' | 'block' {
-  const fits = mult === 1 && g.channels % 16 === 0;
+export function chooseDepthwiseVariant(engine: Engine, op: 'forward' | 'gradInput', g: WindowGeometry, mult: number): DepthwiseVariant {
+  const fits = wideFits(g, mult);
   const forced = engine.tuning.depthwise;
   if (forced !== 'auto' || !fits) return fits && forced === 'wide' ? 'wide' : 'block';
   const rule = engine.info.isSoftware ? 'wide' : 'block';
   const key = `depthwise:${op}:${g.kH}x${g.kW}/${g.strideH}x${g.strideW}:P${sizeClassOf(g.batch * g.outH * g.outW)}:C${sizeClassOf(g.channels)}`;
-  return tunedVariant(engine, key, rule, ['wide', 'block'] as const, () => {
+  return tunedVariant(engine, op === 'forward' ? forwardShader : gradInputShader, key, rule, ['wide', 'block'] as const, () => {
     const x = engine.zeros([g.batch, g.inH, g.inW, g.channels]);
     const w = engine.zeros([g.kH, g.kW, g.channels, 1]);
     const dy = engine.zeros([g.batch, g.outH, g.outW, g.channels]);
     const opts: Conv2dOptions = { strides: [g.strideH, g.strideW], dilations: [g.dilH, g.dilW], pad: [[g.padTop, g.padBottom], [g.padLeft, g.padRight]] };
     return {
-      run: (name) => {
-        const previous = engine.tuning.depthwise;
-        engine.tuning.depthwise = name;
-        try {
-          (op === 'forward' ? depthwiseConv2d(engine, x, w, opts) : depthwiseConv2dGradInput(engine, dy, w, x.shape, opts)).dispose();
-        } finally {
-          engine.tuning.depthwise = previous;
-        }
-      },
+      run: (name) => (op === 'forward' ? launchDepthwiseConv2d(engine, name, x, w, opts) : launchDepthwiseConv2dGradInput(engine, name, dy, w, x.shape, opts)).dispose(),
       dispose: () => [x, w, dy].forEach((t) => t.dispose()),
     };
   });
 }
 
+/** depthwiseConv2d's options: the window geometry plus a fused bias (per output channel) and activation. */
+export interface FusedDepthwiseConv2dOptions extends Conv2dOptions, EpilogueOptions {}
+
+function checkForward(op: string, x: Tensor, w: Tensor, opts: Conv2dOptions): WindowGeometry {
+  checkTensor(op, 'x', x, 4);
+  checkTensor(op, 'w', w, 4);
+  return geometry(op, x.shape, w.shape, opts);
+}
+
 /**
- * Depthwise convolution: each input channel is convolved with its own `mult` filters.
+ * Depthwise convolution: each input channel is convolved with its own `mult` filters; then
+ * `+ bias` and the activation in the same dispatch when `opts` asks.
  * @example
  * const y = engine.depthwiseConv2d(x, w, { strides: 2, pad: 'same' }); // x [1, 8, 8, 3], w [3, 3, 3, 2] → [1, 4, 4, 6]
  */
-export function depthwiseConv2d(engine: Engine, x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+export function depthwiseConv2d(engine: Engine, x: Tensor, w: Tensor, opts: FusedDepthwiseConv2dOptions = {}): Tensor {
+  const g = checkForward('depthwiseConv2d', x, w, opts);
+  return launchDepthwiseConv2d(engine, chooseDepthwiseVariant(engine, 'forward', g, w.shape[3]!), x, w, opts);
+}
+
+/** depthwiseConv2d with an explicit kernel; 'wide' runs 'block' where it does not apply. */
+export function launchDepthwiseConv2d(engine: Engine, variant: DepthwiseVariant, x: Tensor, w: Tensor, opts: FusedDepthwiseConv2dOptions = {}): Tensor {
   const op = 'depthwiseConv2d';
-  checkTensor(op, 'x', x, 4);
-  checkTensor(op, 'w', w, 4);
-  const g = geometry(op, x.shape, w.shape, opts);
+  const g = checkForward(op, x, w, opts);
   const mult = w.shape[3]!;
   const outC = g.channels * mult;
+  const ep = epilogueLaunch(op, opts, outC, w.buffer);
   const y = engine.empty([g.batch, g.outH, g.outW, outC], op);
   if (y.size === 0) return y;
-  if (pickDepthwiseVariant(engine, 'forward', g, mult) === 'wide') {
+  if (variant === 'wide' && wideFits(g, mult)) {
     engine.run({
-      shader: forwardShader, entry: 'depthwise_conv2d_wide',
-      buffers: { x4: x.buffer, w4: w.buffer, y4: y.buffer },
-      params: { ...params(g, mult), ow_blocks: 0 },
+      shader: forwardShader, entry: 'depthwise_conv2d_wide', constants: ep.constants,
+      buffers: { x4: x.buffer, w4: w.buffer, y4: y.buffer, bias: ep.bias },
+      params: { ...params(g, mult), ow_blocks: 0, alpha: ep.alpha },
       workgroups: grid1d(y.size / 16, 64),
     });
     return y;
@@ -102,9 +120,9 @@ export function depthwiseConv2d(engine: Engine, x: Tensor, w: Tensor, opts: Conv
   const wg = blockWorkgroup(groups);
   engine.run({
     shader: forwardShader, entry: 'depthwise_conv2d_block',
-    constants: { ...wg, VEC4: vec4(g, mult) ? 1 : 0 },
-    buffers: { x: x.buffer, w: w.buffer, y: y.buffer, x4: x.buffer, w4: w.buffer },
-    params: { ...params(g, mult), ow_blocks: owBlocks },
+    constants: { ...wg, VEC4: vec4(g, mult) ? 1 : 0, ...ep.constants },
+    buffers: { x: x.buffer, w: w.buffer, y: y.buffer, x4: x.buffer, w4: w.buffer, bias: ep.bias },
+    params: { ...params(g, mult), ow_blocks: owBlocks, alpha: ep.alpha },
     workgroups: blockGrid(groups, g.batch * g.outH * owBlocks, wg),
   });
   return y;
@@ -112,13 +130,27 @@ export function depthwiseConv2d(engine: Engine, x: Tensor, w: Tensor, opts: Conv
 
 /** The gradient of `depthwiseConv2d(x, w, opts)` with respect to x, given dy and x's shape. */
 export function depthwiseConv2dGradInput(engine: Engine, dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
+  const g = checkGradInput(dy, w, xShape, opts);
+  return launchDepthwiseConv2dGradInput(engine, chooseDepthwiseVariant(engine, 'gradInput', g, w.shape[3]!), dy, w, xShape, opts);
+}
+
+function checkGradInput(dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions): WindowGeometry {
   const op = 'depthwiseConv2dGradInput';
   checkTensor(op, 'dy', dy, 4);
   checkTensor(op, 'w', w, 4);
   checkShapeArg(op, 'xShape', xShape, 4);
   const g = geometry(op, xShape, w.shape, opts);
+  checkDy(op, dy, g, w.shape[3]!);
+  return g;
+}
+
+/** The input gradient with an explicit kernel; 'wide' runs 'block' where it does not apply. */
+export function launchDepthwiseConv2dGradInput(
+  engine: Engine, variant: DepthwiseVariant, dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions = {},
+): Tensor {
+  const op = 'depthwiseConv2dGradInput';
+  const g = checkGradInput(dy, w, xShape, opts);
   const mult = w.shape[3]!;
-  checkDy(op, dy, g, mult);
   const dx = engine.empty(xShape, op);
   if (dx.size === 0) return dx;
   if (mult === 0) {
@@ -126,7 +158,7 @@ export function depthwiseConv2dGradInput(engine: Engine, dy: Tensor, w: Tensor, 
     engine.scheduler.upload(dx.buffer, new Float32Array(dx.size));
     return dx;
   }
-  if (pickDepthwiseVariant(engine, 'gradInput', g, mult) === 'wide') {
+  if (variant === 'wide' && wideFits(g, mult)) {
     engine.run({
       shader: gradInputShader, entry: 'depthwise_conv2d_grad_input_wide',
       constants: { STRIDED: g.strideH > 1 || g.strideW > 1 ? 1 : 0 },
@@ -193,3 +225,42 @@ function checkDy(op: string, dy: Tensor, g: WindowGeometry, mult: number): void 
     fail(op, `dy ${shapeStr(dy.shape)} does not match the depthwiseConv2d output shape ${shapeStr(expected)}`);
   }
 }
+
+export interface DepthwiseConv2dOps {
+  /**
+   * `tf.depthwiseConv2d`: x [n, h, w, c] (or one image), w [kh, kw, c, multiplier] →
+   * [n, oh, ow, c·multiplier], with an optional bias and activation in the same dispatch.
+   */
+  depthwiseConv2d(x: Tensor, w: Tensor, opts?: FusedDepthwiseConv2dOptions): Tensor;
+}
+
+export interface DepthwiseConv2dGradKernels {
+  depthwiseConv2dGradInput(dy: Tensor, w: Tensor, xShape: readonly number[], opts?: Conv2dOptions): Tensor;
+  depthwiseConv2dGradFilter(x: Tensor, dy: Tensor, wShape: readonly number[], opts?: Conv2dOptions): Tensor;
+}
+
+export const depthwiseConv2dOps: Definitions<DepthwiseConv2dOps, DepthwiseConv2dGradKernels> = {
+  /**
+   * `tf.depthwiseConv2d`: x [n, h, w, c] (or one image), w [kh, kw, c, multiplier] →
+   * [n, oh, ow, c·multiplier], with an optional fused bias and activation.
+   */
+  depthwiseConv2d: {
+    kind: 'differentiable',
+    forward: (e: Engine, x: Tensor, w: Tensor, opts: FusedDepthwiseConv2dOptions = {}) =>
+      isImage(x) ? onImages(e, [x], ([x4]) => depthwiseConv2d(e, x4!, w, opts)) : depthwiseConv2d(e, x, w, opts),
+    inputs: (x: Tensor, w: Tensor, opts: FusedDepthwiseConv2dOptions = {}) => [x, w, opts?.bias ?? null],
+    gradient: ({ engine, g, needs, y }, x: Tensor, w: Tensor, opts: FusedDepthwiseConv2dOptions = {}): Grads =>
+      withEpilogueGradient(engine, g, y, !!needs[2], opts, () => engine.depthwiseConv2d(x, w, { ...opts, activation: 'linear' }), (d) => [
+        needs[0] ? engine.depthwiseConv2dGradInput(d, w, x.shape, opts) : null,
+        needs[1] ? engine.depthwiseConv2dGradFilter(x, d, w.shape, opts) : null,
+      ]),
+  },
+  depthwiseConv2dGradInput: { kind: 'plain', forward: (e, dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions = {}) =>
+    isImage(dy) && xShape?.length === 3
+      ? onImages(e, [dy], ([dy4]) => depthwiseConv2dGradInput(e, dy4!, w, [1, ...xShape], opts))
+      : depthwiseConv2dGradInput(e, dy, w, xShape, opts) },
+  depthwiseConv2dGradFilter: { kind: 'plain', forward: (e, x: Tensor, dy: Tensor, wShape: readonly number[], opts: Conv2dOptions = {}) =>
+    isImage(x) && isImage(dy)
+      ? onImages(e, [x, dy], ([x4, dy4]) => depthwiseConv2dGradFilter(e, x4!, dy4!, wShape, opts), false)
+      : depthwiseConv2dGradFilter(e, x, dy, wShape, opts) },
+};

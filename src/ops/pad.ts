@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkTensor } from './checks.js';
 import { checkLayoutRank, windowCopy } from './layout.js';
+import type { Definitions, Grads } from './op.js';
 
 /**
  * x with `paddings[k] = [before, after]` elements of `constantValue` added around dim k.
@@ -27,3 +28,21 @@ export function pad(engine: Engine, x: Tensor, paddings: readonly (readonly [num
   const outShape = x.shape.map((d, k) => paddings[k]![0] + d + paddings[k]![1]);
   return windowCopy(engine, op, x, outShape, paddings.map((p) => -p[0]), constantValue);
 }
+
+type Paddings = readonly (readonly [number, number])[];
+
+export interface PadOps {
+  /** `tf.pad`: one `[before, after]` pair per dim. */
+  pad(x: Tensor, paddings: readonly (readonly [number, number])[], constantValue?: number): Tensor;
+}
+
+export const padOps: Definitions<PadOps> = {
+  /** `tf.pad`: one `[before, after]` pair per dim. */
+  pad: {
+    kind: 'differentiable',
+    forward: (e: Engine, x: Tensor, paddings: Paddings, constantValue = 0) => pad(e, x, paddings, constantValue),
+    inputs: (x: Tensor) => [x],
+    /** The gradient of a pad is the slice of g where x sits. */
+    gradient: ({ engine, g }, x: Tensor, paddings: Paddings): Grads => [engine.slice(g, paddings.map((p) => p[0]), x.shape)],
+  },
+};

@@ -8,6 +8,8 @@ import { laneShaders, lanesFor, type Lanes } from '../gpu/lanes.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkShapeArg, checkTensor, grid1d } from './checks.js';
 import { windowGeometry, windowParams, type Padding, type WindowGeometry } from './conv_geometry.js';
+import type { Definitions, Grads } from './op.js';
+import { isImage, onImages } from './single_image.js';
 import forwardSource from '../../shaders/pool.wgsl';
 import gradSource from '../../shaders/pool_grad.wgsl';
 
@@ -179,3 +181,36 @@ function checkDy(op: string, dy: Tensor, g: WindowGeometry, source: string): voi
     fail(op, `dy ${shapeStr(dy.shape)} must have the pooled output shape ${shapeStr(want)} of ${source}`);
   }
 }
+
+export interface PoolOps {
+  /** `tf.maxPool` over x [n, h, w, c] (or one image [h, w, c]). */
+  maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor;
+  /** `tf.avgPool` over x [n, h, w, c] (or one image [h, w, c]). */
+  avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor;
+}
+
+export interface PoolGradKernels {
+  maxPool2dGrad(dy: Tensor, x: Tensor, opts: Pool2dOptions): Tensor;
+  avgPool2dGrad(dy: Tensor, xShape: readonly number[], opts: Pool2dOptions): Tensor;
+}
+
+export const poolOps: Definitions<PoolOps, PoolGradKernels> = {
+  /** `tf.maxPool` over x [n, h, w, c] (or one image [h, w, c]). */
+  maxPool2d: {
+    kind: 'differentiable',
+    forward: (e: Engine, x: Tensor, opts: Pool2dOptions) => (isImage(x) ? onImages(e, [x], ([x4]) => maxPool2d(e, x4!, opts)) : maxPool2d(e, x, opts)),
+    inputs: (x: Tensor) => [x],
+    gradient: ({ engine, g }, x: Tensor, opts: Pool2dOptions): Grads => [engine.maxPool2dGrad(g, x, opts)],
+  },
+  /** `tf.avgPool` over x [n, h, w, c] (or one image [h, w, c]). */
+  avgPool2d: {
+    kind: 'differentiable',
+    forward: (e: Engine, x: Tensor, opts: Pool2dOptions) => (isImage(x) ? onImages(e, [x], ([x4]) => avgPool2d(e, x4!, opts)) : avgPool2d(e, x, opts)),
+    inputs: (x: Tensor) => [x],
+    gradient: ({ engine, g }, x: Tensor, opts: Pool2dOptions): Grads => [engine.avgPool2dGrad(g, x.shape, opts)],
+  },
+  maxPool2dGrad: { kind: 'plain', forward: (e, dy: Tensor, x: Tensor, opts: Pool2dOptions) =>
+    isImage(dy) && isImage(x) ? onImages(e, [dy, x], ([dy4, x4]) => maxPool2dGrad(e, dy4!, x4!, opts)) : maxPool2dGrad(e, dy, x, opts) },
+  avgPool2dGrad: { kind: 'plain', forward: (e, dy: Tensor, xShape: readonly number[], opts: Pool2dOptions) =>
+    isImage(dy) && xShape?.length === 3 ? onImages(e, [dy], ([dy4]) => avgPool2dGrad(e, dy4!, [1, ...xShape], opts)) : avgPool2dGrad(e, dy, xShape, opts) },
+};

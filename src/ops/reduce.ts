@@ -10,6 +10,8 @@ import type { Tensor } from '../tensor.js';
 import { Shader } from '../gpu/shader.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkTensor, grid1d } from './checks.js';
+import type { Definitions, Grads } from './op.js';
+import { expandTo, normalizeAxes } from './grad_shapes.js';
 import source from '../../shaders/reduce.wgsl';
 
 const shader = new Shader('reduce', source);
@@ -157,3 +159,37 @@ function chunkedPasses(outer: number, r: number, inner: number): Pass[] {
 function columns(outer: number, r: number, inner: number): Pass {
   return { entry: 'reduce_columns', outer, r, inner, chunks: 1, chunkLen: r };
 }
+
+type Axes = number | readonly number[] | undefined;
+
+export interface ReduceOps {
+  /** `tf.sum` over `axes` (all when omitted; an empty list copies). */
+  sum(x: Tensor, axes?: number | readonly number[]): Tensor;
+  /** `tf.mean` over `axes` (all when omitted). */
+  mean(x: Tensor, axes?: number | readonly number[]): Tensor;
+}
+
+export const reduceOps: Definitions<ReduceOps> = {
+  /** `tf.sum` over `axes` (all when omitted). */
+  sum: {
+    kind: 'differentiable',
+    forward: (e: Engine, x: Tensor, axes?: Axes) => reduce(e, 'sum', x, axes),
+    inputs: (x: Tensor) => [x],
+    gradient: ({ engine, g }, x: Tensor, axes?: Axes): Grads => [expandTo(engine, g, x.shape, normalizeAxes(x.rank, axes))],
+  },
+  /** `tf.mean` over `axes` (all when omitted). */
+  mean: {
+    kind: 'differentiable',
+    forward: (e: Engine, x: Tensor, axes?: Axes) => reduce(e, 'mean', x, axes),
+    inputs: (x: Tensor) => [x],
+    gradient: ({ engine, g }, x: Tensor, axes?: Axes): Grads => {
+      const dims = normalizeAxes(x.rank, axes);
+      const count = x.shape.reduce((p, d, i) => (dims.has(i) ? p * d : p), 1);
+      // Scale before spreading: g is the smaller tensor.
+      const gs = engine.mul(g, 1 / count);
+      const out = expandTo(engine, gs, x.shape, dims);
+      if (out !== gs) gs.dispose();
+      return [out];
+    },
+  },
+};

@@ -6,6 +6,7 @@ import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkTensor } from './checks.js';
+import type { Definitions, Grads } from './op.js';
 
 /**
  * x's values (row-major order unchanged) in a new tensor of `shape`; one dim may be -1 and is
@@ -40,3 +41,18 @@ export function inferShape(op: string, x: Tensor, shape: readonly number[]): num
   if (known !== x.size) fail(op, `x ${shapeStr(x.shape)} has ${x.size} values but shape ${given} needs ${known}`);
   return [...shape];
 }
+
+export interface ReshapeOps {
+  /** A new tensor (its own buffer) with x's values in `shape`; one dim may be −1. */
+  reshape(x: Tensor, shape: readonly number[]): Tensor;
+}
+
+export const reshapeOps: Definitions<ReshapeOps> = {
+  /** A new tensor (its own buffer) with x's values in `shape`; one dim may be −1. */
+  reshape: {
+    kind: 'differentiable',
+    forward: (e: Engine, x: Tensor, shape: readonly number[]) => reshape(e, x, shape),
+    inputs: (x: Tensor) => [x],
+    gradient: ({ engine, g }, x: Tensor): Grads => [engine.reshape(g, x.shape)],
+  },
+};

@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkTensor } from './checks.js';
 import { checkLayoutRank, windowCopy } from './layout.js';
+import type { Definitions, Grads } from './op.js';
 
 /**
  * The block of x starting at `begin` with extent `size` per dim; a size of -1 takes the rest of
@@ -38,3 +39,25 @@ export function slice(engine: Engine, x: Tensor, begin: readonly number[], size:
   });
   return windowCopy(engine, op, x, s, b, 0);
 }
+
+export interface SliceOps {
+  /** `tf.slice`: a size of −1 runs to the end of its dim. */
+  slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor;
+}
+
+export const sliceOps: Definitions<SliceOps> = {
+  /** `tf.slice`: a size of −1 runs to the end of its dim. */
+  slice: {
+    kind: 'differentiable',
+    forward: (e: Engine, x: Tensor, begin: readonly number[], size: readonly number[]) => slice(e, x, begin, size),
+    inputs: (x: Tensor) => [x],
+    /** The gradient of a slice is g padded with zeros back to x's shape. */
+    gradient: ({ engine, g }, x: Tensor, begin: readonly number[]): Grads => {
+      const paddings = x.shape.map((d, i): [number, number] => {
+        const b = begin[i] ?? 0;
+        return [b, d - b - g.shape[i]!];
+      });
+      return [engine.pad(g, paddings, 0)];
+    },
+  },
+};

@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { Shader } from '../gpu/shader.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkTensor, grid1d } from './checks.js';
+import type { Definitions, Grads } from './op.js';
 import source from '../../shaders/softmax.wgsl';
 
 const shader = new Shader('softmax', source);
@@ -102,3 +103,76 @@ function workgroupFor(len: number): number {
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
+
+/** `t` summed over its last axis, keeping that axis as a 1 so the result broadcasts against t. */
+function lastAxisSum(e: Engine, t: Tensor): Tensor {
+  const s = e.sum(t, t.rank - 1);
+  const k = e.reshape(s, [...t.shape.slice(0, -1), 1]);
+  s.dispose();
+  return k;
+}
+
+export interface SoftmaxOps {
+  /** `tf.softmax` along the last axis. */
+  softmax(x: Tensor): Tensor;
+  /** `tf.logSoftmax` along the last axis. */
+  logSoftmax(x: Tensor): Tensor;
+  /** The mean softmax cross-entropy (a scalar) and its gradient with respect to the logits. */
+  softmaxCrossEntropy(logits: Tensor, oneHotLabels: Tensor): { loss: Tensor; dLogits: Tensor };
+}
+
+export const softmaxOps: Definitions<SoftmaxOps> = {
+  /** `tf.softmax` along the last axis. */
+  softmax: {
+    kind: 'differentiable',
+    forward: (e: Engine, x: Tensor) => softmax(e, x),
+    inputs: (x: Tensor) => [x],
+    /** dx = y·(g − Σ g·y) along the last axis. */
+    gradient: ({ engine: e, g, y }): Grads => {
+      const gy = e.mul(g, y);
+      const s = lastAxisSum(e, gy);
+      const d = e.sub(g, s);
+      const out = e.mul(d, y);
+      [gy, s, d].forEach((t) => t.dispose());
+      return [out];
+    },
+  },
+  /** `tf.logSoftmax` along the last axis. */
+  logSoftmax: {
+    kind: 'differentiable',
+    forward: (e: Engine, x: Tensor) => logSoftmax(e, x),
+    inputs: (x: Tensor) => [x],
+    /** dx = g − softmax(x)·Σ g along the last axis, softmax(x) being exp(y). */
+    gradient: ({ engine: e, g, y }): Grads => {
+      const p = e.exp(y);
+      const s = lastAxisSum(e, g);
+      const ps = e.mul(p, s);
+      const out = e.sub(g, ps);
+      [p, s, ps].forEach((t) => t.dispose());
+      return [out];
+    },
+  },
+  /**
+   * The mean softmax cross-entropy and its gradient with respect to the logits. The loss is
+   * what the tape records; `dLogits` (also the tape's) is what its rule scales.
+   */
+  softmaxCrossEntropy: {
+    kind: 'differentiable',
+    forward: (e: Engine, logits: Tensor, oneHotLabels: Tensor) => softmaxCrossEntropy(e, logits, oneHotLabels),
+    inputs: (logits: Tensor, oneHotLabels: Tensor) => [logits, oneHotLabels],
+    outputs: (out: { loss: Tensor; dLogits: Tensor }) => ({ recorded: out.loss, others: [out.dLogits] }),
+    /** d loss / d labels = −logSoftmax(logits) / rows; the upstream gradient is a scalar. */
+    gradient: ({ engine: e, g, needs, y }, logits: Tensor): Grads => {
+      let dLabels: Tensor | null = null;
+      if (needs[1]) {
+        const rows = logits.size / logits.shape[logits.rank - 1]!;
+        const ls = e.logSoftmax(logits);
+        const c = e.mul(g, -1 / rows);
+        dLabels = e.mul(ls, c);
+        ls.dispose();
+        c.dispose();
+      }
+      return [needs[0] ? e.mul(y.dLogits, g) : null, dLabels];
+    },
+  },
+};

@@ -1,6 +1,6 @@
 /**
  * Shape plumbing for the gradient rules: summing a broadcast gradient back to an operand's shape,
- * spreading a reduced gradient back over the reduced dims, and small scalar constants.
+ * spreading a reduced gradient back over the reduced dims.
  * Each helper leaves its arguments alone and returns a new tensor, or the argument itself when
  * nothing had to change (callers compare before disposing).
  */
@@ -61,24 +61,5 @@ export function expandTo(e: Engine, g: Tensor, shape: readonly number[], axes: S
   const out = e.add(gk, zeros);
   zeros.dispose();
   if (gk !== g) gk.dispose();
-  return out;
-}
-
-/**
- * `t · value` for a scalar. The one-value constant is disposed at once: work recorded later, which
- * could reuse its buffer, also runs later.
- */
-export function scale(e: Engine, t: Tensor, value: number): Tensor {
-  const c = e.tensor([value], []);
-  const out = e.mul(t, c);
-  c.dispose();
-  return out;
-}
-
-/** `t + value` for a scalar. */
-export function offset(e: Engine, t: Tensor, value: number): Tensor {
-  const c = e.tensor([value], []);
-  const out = e.add(t, c);
-  c.dispose();
   return out;
 }
