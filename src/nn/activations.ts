@@ -4,6 +4,7 @@
  */
 import type { Tensor } from '../tensor.js';
 import type { Ops } from './ops_like.js';
+import type { EpilogueOptions } from '../ops/epilogue.js';
 
 export type ActivationName = 'linear' | 'relu' | 'relu6' | 'leaky_relu' | 'sigmoid' | 'tanh' | 'softmax';
 
@@ -48,3 +49,21 @@ export function applyActivation(ops: Ops, x: Tensor, name: ActivationName): Tens
       return ops.softmax(x);
   }
 }
+
+/**
+ * How a layer with a bias and this activation runs as one kernel: the part the conv or matMul
+ * kernel applies as it writes (`epilogue`), and what is left to apply after it (`rest`: softmax,
+ * which needs a whole row, or 'linear').
+ */
+export function splitActivation(name: ActivationName): { epilogue: Pick<EpilogueOptions, 'activation' | 'leakyreluAlpha'>; rest: ActivationName } {
+  switch (name) {
+    case 'softmax':
+    case 'linear':
+      return { epilogue: {}, rest: name };
+    case 'leaky_relu':
+      return { epilogue: { activation: 'leakyRelu', leakyreluAlpha: LEAKY_RELU_ACTIVATION_ALPHA }, rest: 'linear' };
+    default:
+      return { epilogue: { activation: name }, rest: 'linear' };
+  }
+}
+

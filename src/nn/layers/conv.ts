@@ -6,18 +6,20 @@ import type { Engine } from '../../engine.js';
 import type { Tensor } from '../../tensor.js';
 import { windowGeometry } from '../../ops/conv_geometry.js';
 import { Layer, release, type LayerConfig, type Shape, type WeightSpec } from '../layer.js';
-import { applyActivation, logitsActivation, type ActivationName } from '../activations.js';
+import { applyActivation, logitsActivation, splitActivation, type ActivationName } from '../activations.js';
+import type { EpilogueOptions } from '../../ops/epilogue.js';
 import type { Ops } from '../ops_like.js';
 
-/** Adds the bias (when there is one) and applies the activation, freeing what it replaces. */
-export function biasActivation(ops: Ops, y: Tensor, bias: Tensor | null, activation: ActivationName): Tensor {
-  let z = y;
-  if (bias) {
-    z = ops.add(y, bias);
-    release(ops, y);
-  }
-  const a = applyActivation(ops, z, activation);
-  if (a !== z) release(ops, z);
+/**
+ * A layer's bias and activation as a kernel epilogue: `run` gets the options to pass to the
+ * conv or matMul (so bias and activation happen in its dispatch); a softmax, which needs whole
+ * rows, is applied after it.
+ */
+export function withEpilogue(ops: Ops, bias: Tensor | null, activation: ActivationName, run: (epilogue: EpilogueOptions) => Tensor): Tensor {
+  const { epilogue, rest } = splitActivation(activation);
+  const y = run({ bias, ...epilogue });
+  const a = applyActivation(ops, y, rest);
+  if (a !== y) release(ops, y);
   return a;
 }
 
@@ -92,8 +94,8 @@ export class Conv2D extends ConvBase {
   }
 
   protected forward(ops: Ops, inputs: readonly Tensor[], _training: boolean, logits: boolean): Tensor {
-    const y = ops.conv2d(inputs[0]!, this.weight('kernel'), this.convOptions);
-    return biasActivation(ops, y, this.bias(), logitsActivation(this.activation, logits));
+    return withEpilogue(ops, this.bias(), logitsActivation(this.activation, logits), (epilogue) =>
+      ops.conv2d(inputs[0]!, this.weight('kernel'), { ...this.convOptions, ...epilogue }));
   }
 }
 
@@ -123,8 +125,8 @@ export class DepthwiseConv2D extends ConvBase {
   }
 
   protected forward(ops: Ops, inputs: readonly Tensor[], _training: boolean, logits: boolean): Tensor {
-    const y = ops.depthwiseConv2d(inputs[0]!, this.weight('depthwise_kernel'), this.convOptions);
-    return biasActivation(ops, y, this.bias(), logitsActivation(this.activation, logits));
+    return withEpilogue(ops, this.bias(), logitsActivation(this.activation, logits), (epilogue) =>
+      ops.depthwiseConv2d(inputs[0]!, this.weight('depthwise_kernel'), { ...this.convOptions, ...epilogue }));
   }
 }
 
@@ -169,8 +171,9 @@ export class SeparableConv2D extends ConvBase {
 
   protected forward(ops: Ops, inputs: readonly Tensor[], _training: boolean, logits: boolean): Tensor {
     const d = ops.depthwiseConv2d(inputs[0]!, this.weight('depthwise_kernel'), this.convOptions);
-    const y = ops.conv2d(d, this.weight('pointwise_kernel'), { pad: 'valid' });
+    const y = withEpilogue(ops, this.bias(), logitsActivation(this.activation, logits), (epilogue) =>
+      ops.conv2d(d, this.weight('pointwise_kernel'), { pad: 'valid', ...epilogue }));
     release(ops, d);
-    return biasActivation(ops, y, this.bias(), logitsActivation(this.activation, logits));
+    return y;
   }
 }

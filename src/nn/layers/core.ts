@@ -8,7 +8,7 @@ import { Layer, release, type LayerConfig, type Shape } from '../layer.js';
 import { logitsActivation, type ActivationName } from '../activations.js';
 import { SeededRandom } from '../random.js';
 import type { Ops } from '../ops_like.js';
-import { biasActivation } from './conv.js';
+import { withEpilogue } from './conv.js';
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -69,9 +69,9 @@ export class Dense extends Layer {
     const inner = x.shape[x.rank - 1]!;
     // Keras applies Dense to the last axis of any rank: fold the leading axes into rows.
     const rows = x.rank === 2 ? x : ops.reshape(x, [-1, inner]);
-    const y = ops.matMul(rows, this.weight('kernel'));
+    const a = withEpilogue(ops, this.useBias ? this.weight('bias') : null, logitsActivation(this.activation, logits), (epilogue) =>
+      ops.matMul(rows, this.weight('kernel'), epilogue));
     if (rows !== x) release(ops, rows);
-    const a = biasActivation(ops, y, this.useBias ? this.weight('bias') : null, logitsActivation(this.activation, logits));
     if (x.rank === 2) return a;
     const out = ops.reshape(a, [...x.shape.slice(0, -1), this.units]);
     release(ops, a);
