@@ -4,6 +4,7 @@ import { Rng } from '../helpers/random.js';
 import { expectClose } from '../helpers/compare.js';
 import { Engine } from '../../src/engine.js';
 import type { WinnerStore } from '../../src/gpu/autotuner.js';
+import { VERSION } from '../../src/version.js';
 
 class MemoryStore implements WinnerStore {
   readonly items = new Map<string, string>();
@@ -29,9 +30,9 @@ describe('autotuner', () => {
     const winners = Object.entries(tuner.entries());
     expect(winners.length, 'one shape class tuned').to.equal(1);
     const [key, winner] = winners[0]!;
-    expect(key).to.match(/^conv2d:3x3\/1x1:v4:/);
+    expect(key).to.match(/^conv2d:3x3\/1x1:v4:.*@[0-9a-f]{8}$/);
     expect(['vec4', 'block', 'tiled']).to.include(winner);
-    const saved = JSON.parse(store.getItem(`cnn-webgpu:autotune:${e.info.description}`)!) as Record<string, string>;
+    const saved = JSON.parse(store.getItem(`cnn-webgpu@${VERSION}:autotune:${e.info.description}`)!) as Record<string, string>;
     expect(saved[key]).to.equal(winner);
     // The winner computes the same convolution.
     expectClose(await e.conv2d(x, w, { pad: 'same' }).read(), first, `conv2d with the tuned '${winner}' kernel`);
@@ -49,6 +50,35 @@ describe('autotuner', () => {
     } finally {
       other.destroy();
     }
+  });
+
+  gpuIt('keys winners by the package version and the shader\'s hash, so a changed kernel or release is tuned again', async (e) => {
+    const store = new MemoryStore();
+    const x = e.zeros([1, 8, 8, 4]);
+    const w = e.zeros([3, 3, 4, 4]);
+    const tuner = e.enableAutotune(store);
+    e.conv2d(x, w).dispose();
+    await tuner.whenIdle();
+    const [key, winner] = Object.entries(tuner.entries())[0]!;
+    const stale = key.replace(/@[0-9a-f]{8}$/, '@00000000');
+    const staleWinner = winner === 'block' ? 'tiled' : 'block';
+    // A store written by another release, and one written for an older kernel of this release.
+    store.items.clear();
+    store.setItem(`cnn-webgpu@0.0.0-old:autotune:${e.info.description}`, JSON.stringify({ [key]: staleWinner }));
+    store.setItem(`cnn-webgpu@${VERSION}:autotune:${e.info.description}`, JSON.stringify({ [stale]: staleWinner }));
+    const { device, info } = await sharedGpu();
+    const other = new Engine(device, info);
+    try {
+      const tuner2 = other.enableAutotune(store);
+      expect(tuner2.winner(key), 'nothing stored for this version and kernel').to.equal(undefined);
+      const [x2, w2] = [other.zeros([1, 8, 8, 4]), other.zeros([3, 3, 4, 4])];
+      other.conv2d(x2, w2).dispose();
+      await tuner2.whenIdle();
+      expect(tuner2.winner(key), 'tuned again').to.be.a('string');
+    } finally {
+      other.destroy();
+    }
+    for (const t of [x, w]) t.dispose();
   });
 
   gpuIt('tunes matMul and depthwise shape classes too, and their winners compute the same results', async (e) => {
