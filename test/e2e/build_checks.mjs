@@ -20,6 +20,14 @@ function throwsNaming(fn, pattern) {
 
 export const buildTests = [
   {
+    name: 'src/version.ts holds package.json\'s version (autotuning results are stored under it)',
+    async run() {
+      const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+      const src = readFileSync('src/version.ts', 'utf8');
+      expect(src.includes(`export const VERSION = '${pkg.version}';`), `src/version.ts does not say ${pkg.version}: ${src}`);
+    },
+  },
+  {
     name: 'wgsl modules: every shader reflects at build time; bindings by name with read/read_write, uniform layouts by field',
     async run() {
       const files = readdirSync('shaders').filter((f) => f.endsWith('.wgsl'));
