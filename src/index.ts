@@ -1,7 +1,7 @@
 // The public API of cnn-webgpu: exports only.
 export { createEngine, Engine, type EngineOptions, type MemoryInfo } from './engine.js';
 export { Tensor } from './tensor.js';
-export { CnnError, NonFiniteLossError } from './errors.js';
+export { CnnError, CnnAbortError, NonFiniteLossError } from './errors.js';
 export { WebGpuUnavailableError, type GpuInfo } from './gpu/device.js';
 export type { Conv2dOptions, Padding } from './ops/conv_geometry.js';
 export type { Pool2dOptions } from './ops/pool.js';
@@ -13,10 +13,14 @@ export { Model, type Activations, type RunOptions } from './nn/model.js';
 export type { Layer } from './nn/layer.js';
 export { sequential, type LayerSpec, type SequentialOptions } from './nn/sequential.js';
 export { sgd, adam, type Optimizer, type SgdConfig, type AdamConfig } from './nn/optimizers.js';
-export { fit, evaluate, imageDataset, TrainingControl, type Dataset, type FitOptions, type BatchLog, type EpochLog, type History } from './nn/training.js';
+export { fit, evaluate, TrainingControl, type FitOptions, type BatchLog, type EpochLog, type History } from './nn/training.js';
+export { imageDataset, shuffledIndices, type Dataset, type ImageSet } from './nn/dataset.js';
 export { presets, lenet, deeper, tiny, type Preset } from './nn/presets.js';
-export { loadLayersModel, saveLayersModel, type ModelSource, type LoadOptions, type SavedModel, type ModelArtifacts } from './io/layers_format.js';
-export { loadMnist, parseIdxImages, parseIdxLabels, imageSet, shuffledIndices, batches, type ImageSet, type Batch } from './io/mnist.js';
+export { importModel, buildModel, matchWeights, type ModelImport, type ImportOptions, type LayerGraph, type LayerEntry, type WeightEntry } from './nn/model_import.js';
+export { openSource, SourceError, type Source, type SourceFile, type SourceInput, type SourceOptions, type ReadProgress } from './io/source.js';
+export { loadLayersModel, type ModelSource, type ModelFiles, type LoadOptions, type ModelArtifacts } from './io/tfjs_layers/reader.js';
+export { saveLayersModel, type SavedModel } from './io/tfjs_layers/writer.js';
+export { loadMnist, parseIdxImages, parseIdxLabels, imageSet, batches, type Batch, type MnistSource } from './io/mnist.js';
 export type { ColorMap, ColormapOptions, Normalize, TensorViewKind } from './ops/colormap.js';
 export { readValueRanges, rangesFrom, rangeAt, type Range, type ValueRanges } from './inspect/ranges.js';
 export { colorize, resolveMap, type ColorizeOptions, type RgbaTiles } from './inspect/colors.js';

@@ -5,7 +5,7 @@
  * cancelling the load for the others.
  */
 import { createEngine, type Engine } from '../../src/engine.js';
-import { loadLayersModel } from '../../src/io/layers_format.js';
+import { loadLayersModel } from '../../src/io/tfjs_layers/reader.js';
 import type { Model } from '../../src/nn/model.js';
 
 export type { Engine, Model };

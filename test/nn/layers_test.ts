@@ -3,7 +3,7 @@ import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose } from '../helpers/compare.js';
-import { loadLayersModel } from '../../src/io/layers_format.js';
+import { loadLayersModel } from '../../src/io/tfjs_layers/reader.js';
 import { sequential } from '../../src/nn/sequential.js';
 import type { Engine } from '../../src/engine.js';
 import { expectSameOutputs, randomizeWeights, saveTf } from './keras_helpers.js';

@@ -2,7 +2,10 @@ import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
 import { loadMnist, type ImageSet } from '../../src/io/mnist.js';
-import { imageDataset, TrainingControl, type Dataset } from '../../src/nn/training.js';
+import { TrainingControl } from '../../src/nn/training.js';
+import { imageDataset, type Dataset } from '../../src/nn/dataset.js';
+import { saveLayersModel } from '../../src/io/tfjs_layers/writer.js';
+import { CnnError, NonFiniteLossError } from '../../src/errors.js';
 import { sequential } from '../../src/nn/sequential.js';
 import { adam, sgd } from '../../src/nn/optimizers.js';
 import { tiny } from '../../src/nn/presets.js';
@@ -63,16 +66,40 @@ describe('training (fit, evaluate)', () => {
     a.values.forEach((v, i) => expect([...v], `param ${i} bit-identical`).to.deep.equal([...b.values[i]!]));
   });
 
-  gpuIt('a NaN in the loss stops training with a message naming the step', async (e) => {
+  gpuIt('a NaN in the loss stops training with a NonFiniteLossError naming the step', async (e) => {
     const model = build(e);
     const data = subset(train, 0, 256);
     // Sample 100 (batch 3 when not shuffled) gets an infinite pixel: relu and max-pool may pass over
     // a NaN, but an infinity reaches the loss.
     data.x[100 * 784 + 300] = Infinity;
     const optimizer = sgd({ learningRate: 0.01 });
-    let message = '';
-    await model.fit(data, { optimizer, batchSize: 32, shuffle: false, metricsEvery: 5 }).catch((err: Error) => (message = err.message));
-    expect(message).to.match(/fit: the loss became NaN or infinite at step 3 \(epoch 1\)/);
+    let error: unknown = null;
+    await model.fit(data, { optimizer, batchSize: 32, shuffle: false, metricsEvery: 5 }).catch((err: unknown) => (error = err));
+    expect(error).to.be.instanceOf(NonFiniteLossError);
+    const err = error as NonFiniteLossError;
+    expect(err.step).to.equal(3);
+    expect(err.epoch).to.equal(0);
+    expect(err.message).to.match(/fit: the loss became NaN or infinite at step 3 \(epoch 1\)/);
+    optimizer.dispose();
+    model.dispose();
+  });
+
+  gpuIt('a learning rate far too large makes the loss diverge, and fit rejects with a NonFiniteLossError at a step', async (e) => {
+    // A linear classifier: no ReLU can die and hide the blow-up, so the logits overflow float32
+    // within a few steps (softmax cross-entropy stays finite for any finite logits).
+    const model = sequential(e, { inputShape: [28, 28, 1], layers: [{ className: 'Flatten' }, { className: 'Dense', config: { units: 10, activation: 'softmax' } }], seed: 3 });
+    const optimizer = sgd({ learningRate: 1e38 });
+    const start = e.memory().buffers;
+    let error: unknown = null;
+    await model.fit(subset(train, 0, 512), { optimizer, epochs: 2, batchSize: 32, seed: 4, metricsEvery: 4 }).catch((err: unknown) => (error = err));
+    expect(error, 'fit rejects').to.be.instanceOf(NonFiniteLossError);
+    expect(error).to.be.instanceOf(CnnError);
+    const { step, epoch, name } = error as NonFiniteLossError;
+    expect(name).to.equal('NonFiniteLossError');
+    expect(step).to.be.a('number');
+    expect(Number.isInteger(step) && step >= 1 && step < 32, `step ${step} is after the first update and one of the 32 steps`).to.equal(true);
+    expect(epoch).to.equal(Math.floor(step / 16));
+    expect(e.memory().buffers, 'no buffers leaked by the stopped run').to.equal(start);
     optimizer.dispose();
     model.dispose();
   });
@@ -98,7 +125,8 @@ describe('training (fit, evaluate)', () => {
     control.resume();
     let error: unknown = null;
     await run.catch((err) => (error = err));
-    expect((error as DOMException).name).to.equal('AbortError');
+    expect(error).to.be.instanceOf(CnnError);
+    expect((error as CnnError).name).to.equal('AbortError');
     expect(steps).to.deep.equal([0, 1, 2, 3, 4, 5, 6]);
     expect(e.memory().buffers, 'no buffers leaked by the cancelled run').to.equal(start);
     for (const p of model.params()) expect((await p.read()).every(Number.isFinite)).to.equal(true);
@@ -112,7 +140,7 @@ describe('training (fit, evaluate)', () => {
     const model = build(e);
     const optimizer = adam({ learningRate: 3e-3 });
     await model.fit(subset(train, 0, 256), { optimizer, batchSize: 32, seed: 2 });
-    const saved = await model.save();
+    const saved = await saveLayersModel(model);
     const manifest = (saved.modelJson as { weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] }).weightsManifest;
     const theirs = await tf.loadLayersModel(
       tf.io.fromMemory({ modelTopology: (saved.modelJson as { modelTopology: object }).modelTopology, weightSpecs: manifest.flatMap((g) => g.weights), weightData: saved.weightData }),
@@ -131,9 +159,10 @@ describe('training (fit, evaluate)', () => {
   gpuIt('rejects data that does not fit the model, naming the shapes', async (e) => {
     const model = build(e);
     const bad: Dataset = { count: 2, xShape: [28, 28, 3], classes: 10, x: new Float32Array(2 * 28 * 28 * 3), y: new Float32Array(20) };
-    let message = '';
-    await model.fit(bad, { optimizer: sgd({ learningRate: 0.1 }) }).catch((err: Error) => (message = err.message));
-    expect(message).to.match(/fit: data samples of shape \[28, 28, 3\] do not fit the model input \[28, 28, 1\]/);
+    let error: unknown = null;
+    await model.fit(bad, { optimizer: sgd({ learningRate: 0.1 }) }).catch((err: unknown) => (error = err));
+    expect(error).to.be.instanceOf(CnnError);
+    expect((error as Error).message).to.match(/fit: data samples of shape \[28, 28, 3\] do not fit the model input \[28, 28, 1\]/);
     model.dispose();
   });
 });

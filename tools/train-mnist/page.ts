@@ -4,7 +4,8 @@
  */
 import { createEngine } from '../../src/engine.js';
 import { loadMnist } from '../../src/io/mnist.js';
-import { imageDataset } from '../../src/nn/training.js';
+import { imageDataset } from '../../src/nn/dataset.js';
+import { saveLayersModel } from '../../src/io/tfjs_layers/writer.js';
 import { sequential } from '../../src/nn/sequential.js';
 import { adam } from '../../src/nn/optimizers.js';
 import { presets } from '../../src/nn/presets.js';
@@ -62,7 +63,7 @@ window.cnnTrain = async (req) => {
   });
   // Halve the learning rate for a last pass when more epochs were asked: not needed for the bar.
   const result = await model.evaluate(imageDataset(test));
-  const saved = await model.save();
+  const saved = await saveLayersModel(model);
   optimizer.dispose();
   model.dispose();
   engine.destroy();

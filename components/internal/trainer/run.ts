@@ -9,7 +9,8 @@ import type { Model } from '../../../src/nn/model.js';
 import { sequential } from '../../../src/nn/sequential.js';
 import { presets, type Preset } from '../../../src/nn/presets.js';
 import { adam, sgd, type Optimizer } from '../../../src/nn/optimizers.js';
-import { TrainingControl, type BatchLog, type Dataset, type History } from '../../../src/nn/training.js';
+import { TrainingControl, type BatchLog, type History } from '../../../src/nn/training.js';
+import type { Dataset } from '../../../src/nn/dataset.js';
 
 export type OptimizerName = 'adam' | 'sgd';
 

@@ -1,6 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import type { SavedModel } from '../../../src/io/layers_format.js';
+import { saveLayersModel, type SavedModel } from '../../../src/io/tfjs_layers/writer.js';
 import type { History } from '../../../src/nn/training.js';
 import { tokens } from '../theme.js';
 import { abortable, sharedEngine, hasWebGpu, WebGpuUnavailableError, type Model } from '../shared-engine.js';
@@ -237,7 +237,7 @@ export class CnnTrainer extends LitElement {
     const held = this.state === 'training' ? this.run : null;
     held?.pause();
     try {
-      const saved = await model.save();
+      const saved = await saveLayersModel(model);
       if (opts.download ?? true) download(modelFiles(saved));
       this.status = `Saved ${model.name} as model.json and weights.bin (${count(saved.weightData.byteLength / 1024)} KB of weights).`;
       fire<SaveDetail>(this, 'cnn-save', { ...saved, model });

@@ -3,24 +3,10 @@
  * functional Model with inbound nodes, as TF.js and Keras 2 write them; Keras 3's node form too),
  * and written back from a model in the form `tf.loadLayersModel` reads.
  */
-import type { Engine } from '../engine.js';
-import { CnnError } from '../errors.js';
-import { Model, type ModelNode } from '../nn/model.js';
-import { createLayer } from '../nn/layers/registry.js';
-import type { Layer, LayerConfig } from '../nn/layer.js';
-
-export interface LayerEntry {
-  className: string;
-  config: LayerConfig;
-  inbound: string[];
-}
-
-export interface Topology {
-  name: string;
-  topology: 'sequential' | 'functional';
-  layers: LayerEntry[];
-  output: string;
-}
+import { CnnError } from '../../errors.js';
+import type { Model } from '../../nn/model.js';
+import type { Layer, LayerConfig } from '../../nn/layer.js';
+import type { LayerEntry, LayerGraph } from '../../nn/model_import.js';
 
 const OP = 'loadLayersModel';
 function fail(message: string): never {
@@ -29,7 +15,7 @@ function fail(message: string): never {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Reads `modelTopology` (or Keras's `{model_config}` wrapper around it). */
-export function parseTopology(modelTopology: unknown): Topology {
+export function parseTopology(modelTopology: unknown): LayerGraph {
   if (!isObject(modelTopology)) fail(`model.json has no modelTopology object (got ${JSON.stringify(modelTopology)?.slice(0, 60)}); is this a TF.js layers model?`);
   const top = isObject(modelTopology.model_config) ? modelTopology.model_config : modelTopology;
   const className = top.class_name;
@@ -47,7 +33,7 @@ function layerEntry(raw: unknown, where: string): { className: string; config: L
   return { className: r.class_name, config: { ...r.config, name }, name: name as string };
 }
 
-function parseSequential(config: unknown): Topology {
+function parseSequential(config: unknown): LayerGraph {
   // Keras before 2.2.3 wrote a Sequential config as the bare list of layers.
   const layersRaw = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
   if (!Array.isArray(layersRaw) || layersRaw.length === 0) fail('the Sequential model has no layers');
@@ -67,7 +53,7 @@ function parseSequential(config: unknown): Topology {
   return { name, topology: 'sequential', layers, output: layers[layers.length - 1]!.config.name as string };
 }
 
-function parseFunctional(config: unknown): Topology {
+function parseFunctional(config: unknown): LayerGraph {
   if (!isObject(config) || !Array.isArray(config.layers)) fail('the functional model has no layers list');
   const c = config as { name?: unknown; layers: unknown[]; input_layers?: unknown; output_layers?: unknown };
   const name = typeof c.name === 'string' ? c.name : 'model';
@@ -121,12 +107,6 @@ function endpoints(v: unknown, key: string): string[] {
     if (!Array.isArray(e) || typeof e[0] !== 'string') fail(`${key} has an unreadable entry ${JSON.stringify(e)}`);
     return e[0] as string;
   });
-}
-
-/** Creates the (unbuilt) layers and wires them into a Model; allocates no GPU memory. */
-export function buildModel(engine: Engine, t: Topology): Model {
-  const nodes: ModelNode[] = t.layers.map((l) => ({ layer: createLayer(engine, l.className, l.config), inbound: l.inbound }));
-  return new Model(engine, { name: t.name, topology: t.topology, nodes, output: t.output });
 }
 
 const KERAS_VERSION = 'cnn-webgpu';

@@ -4,7 +4,7 @@
  * converter writes (`quantization: {dtype: 'uint8' | 'uint16', scale, min}`: value = q·scale + min;
  * `{dtype: 'float16'}`: IEEE half floats). int32 and bool weights become floats.
  */
-import { CnnError, shapeStr } from '../errors.js';
+import { CnnError, shapeStr } from '../../errors.js';
 
 export interface Quantization {
   dtype: 'uint8' | 'uint16' | 'float16';
@@ -100,7 +100,7 @@ function checkEntry(w: unknown, gi: number): ManifestEntry {
  * Splits a group's shards (concatenated in path order, weights packed back to back across shard
  * boundaries) into float32 values per weight. A short shard fails naming the file.
  */
-export function decodeGroup(group: ManifestGroup, shards: readonly ArrayBuffer[]): Map<string, Float32Array> {
+export function decodeGroup(group: ManifestGroup, shards: readonly Uint8Array[]): Map<string, Float32Array> {
   const needed = group.weights.reduce((s, e) => s + storedBytes(e), 0);
   const have = shards.reduce((s, b) => s + b.byteLength, 0);
   if (have < needed) {
@@ -153,13 +153,13 @@ export function float16ToFloat32(bits: Uint16Array): Float32Array {
 }
 
 /** The first `length` bytes of the shards back to back (the shard itself when there is one). */
-function concat(shards: readonly ArrayBuffer[], length: number): Uint8Array {
-  if (shards.length === 1) return new Uint8Array(shards[0]!, 0, length);
+function concat(shards: readonly Uint8Array[], length: number): Uint8Array {
+  if (shards.length === 1) return shards[0]!.subarray(0, length);
   const out = new Uint8Array(length);
   let at = 0;
   for (const s of shards) {
     if (at >= length) break;
-    const part = new Uint8Array(s, 0, Math.min(s.byteLength, length - at));
+    const part = s.subarray(0, Math.min(s.byteLength, length - at));
     out.set(part, at);
     at += part.length;
   }
