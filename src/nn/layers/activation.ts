@@ -32,7 +32,6 @@ export class Activation extends Elementwise {
 export class ReLU extends Elementwise {
   readonly maxValue: number | null;
   readonly negativeSlope: number;
-  private cap: Tensor | null = null;
 
   constructor(engine: Engine, config: LayerConfig) {
     super(engine, 'ReLU', config);
@@ -52,20 +51,14 @@ export class ReLU extends Elementwise {
     if (this.maxValue === null) return ops.relu(x);
     if (this.maxValue === 6) return ops.unary('relu6', x);
     // min(relu(x), m) = relu(x) − relu(x − m): two kernels the tape already differentiates.
-    this.cap ??= this.engine.tensor([this.maxValue], []);
     const r = ops.relu(x);
-    const shifted = ops.sub(x, this.cap);
+    const shifted = ops.sub(x, this.maxValue);
     const over = ops.relu(shifted);
     const y = ops.sub(r, over);
     release(ops, r, shifted, over);
     return y;
   }
 
-  override dispose(): void {
-    super.dispose();
-    this.cap?.dispose();
-    this.cap = null;
-  }
 }
 
 /** Keras LeakyReLU: x below 0 times alpha (default 0.3; Keras 3 calls it negative_slope). */

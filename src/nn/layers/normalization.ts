@@ -13,7 +13,6 @@ export class BatchNormalization extends Layer {
   readonly momentum: number;
   readonly center: boolean;
   readonly scale: boolean;
-  private decay: Tensor | null = null;
 
   constructor(engine: Engine, config: LayerConfig) {
     super(engine, 'BatchNormalization', config);
@@ -70,20 +69,14 @@ export class BatchNormalization extends Layer {
    */
   private updateMovingAverages(mean: Tensor, variance: Tensor): void {
     const e = this.engine;
-    this.decay ??= e.tensor([1 - this.momentum], []);
     for (const [short, batch] of [['moving_mean', mean], ['moving_variance', variance]] as const) {
       const moving = this.weight(short);
       const diff = e.sub(moving, batch);
-      const step = e.mul(diff, this.decay);
+      const step = e.mul(diff, 1 - this.momentum);
       const next = e.sub(moving, step);
       e.scheduler.copy(next.buffer, moving.buffer, moving.size * 4);
       for (const t of [diff, step, next]) t.dispose();
     }
   }
 
-  override dispose(): void {
-    super.dispose();
-    this.decay?.dispose();
-    this.decay = null;
-  }
 }

@@ -7,7 +7,6 @@ import type { Ops } from '../ops_like.js';
 export class Rescaling extends Layer {
   readonly scale: number;
   readonly offset: number;
-  private constants: { scale: Tensor; offset: Tensor } | null = null;
 
   constructor(engine: Engine, config: LayerConfig) {
     super(engine, 'Rescaling', config);
@@ -21,19 +20,11 @@ export class Rescaling extends Layer {
   }
 
   protected forward(ops: Ops, inputs: readonly Tensor[]): Tensor {
-    // Scalars made once by the engine: passed to a tape they are inputs, never its temporaries.
-    this.constants ??= { scale: this.engine.tensor([this.scale], []), offset: this.engine.tensor([this.offset], []) };
-    const scaled = ops.mul(inputs[0]!, this.constants.scale);
+    const scaled = ops.mul(inputs[0]!, this.scale);
     if (this.offset === 0) return scaled;
-    const y = ops.add(scaled, this.constants.offset);
+    const y = ops.add(scaled, this.offset);
     release(ops, scaled);
     return y;
   }
 
-  override dispose(): void {
-    super.dispose();
-    this.constants?.scale.dispose();
-    this.constants?.offset.dispose();
-    this.constants = null;
-  }
 }
