@@ -142,8 +142,8 @@ export class Tape implements Ops {
     const out = def.forward(this.engine, ...saved);
     const { recorded, others } = def.outputs ? def.outputs(out) : { recorded: out as Tensor, others: [] };
     for (const t of others) this.own(t);
-    const inputs = def.inputs(...saved);
-    return this.push(name, inputs, this.own(recorded), (g, needs) => def.gradient({ engine: this.engine, g, needs, y: out }, ...saved)) && out;
+    this.push(name, def.inputs(...saved), this.own(recorded), (g, needs) => def.gradient({ engine: this.engine, g, needs, y: out }, ...saved));
+    return out;
   }
 
   private push(op: string, inputs: readonly (Tensor | null)[], output: Tensor, backward: Entry['backward']): Tensor {
