@@ -1,5 +1,5 @@
 // Index remapping: copies that move values to new positions without arithmetic on them
-// (pad, slice, concat). One thread per output vector of LANES values.
+// (pad, slice, concat, transpose). One thread per output vector of LANES values.
 //
 // window_copy - pad and slice are one operation: every output coordinate maps to the input
 //   coordinate out + off along each dim (off = −before for pad, off = begin for slice); outputs
@@ -7,6 +7,8 @@
 //   become a constant base offset, and a dim merges into its outer neighbour when it is copied
 //   whole, so padding H and W of NHWC runs with rank 3 (n, h, w·c) and a slice of rows with rank 1.
 //   Dims are stored innermost first: component k of lo/hi is the k-th innermost folded dim.
+//   Each dim carries its own stride in x, so a transpose is the same copy with x's strides
+//   permuted (off = 0); output dims that stay neighbours in x fold the same way.
 // concat_part - one input of a concat: viewed as [outer, in_inner], it lands in the output viewed as
 //   [outer, out_inner] at column `offset`. One dispatch per input, so any number of inputs works
 //   within the limit on storage bindings.

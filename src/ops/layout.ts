@@ -1,8 +1,9 @@
 /**
- * The index-remapping kernels of shaders/layout.wgsl shared by pad, slice and concat. pad and slice
- * are both a window copy: output coordinate `o` along each dim reads input coordinate `o + off`,
- * and outputs that land outside the input take a constant. This file plans that copy (folding dims
- * so the shader decodes as few as possible) and records it.
+ * The index-remapping kernels of shaders/layout.wgsl shared by pad, slice, concat and transpose.
+ * pad and slice are both a window copy: output coordinate `o` along each dim reads input
+ * coordinate `o + off`, and outputs that land outside the input take a constant; a transpose is
+ * the same copy with x's strides permuted. This file plans that copy (folding dims so the shader
+ * decodes as few as possible) and records it.
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
@@ -17,7 +18,8 @@ export const layoutShaders = laneShaders('layout', source);
 /** Dims the window kernel decodes (two vec4s per field); inputs of higher rank are refused. */
 export const MAX_LAYOUT_RANK = 8;
 
-interface FoldedDim {
+/** One dim of a strided copy: its output extent, the extent and stride of x it walks, and where it starts. */
+export interface FoldedDim {
   out: number;
   in: number;
   off: number;
@@ -25,7 +27,7 @@ interface FoldedDim {
 }
 
 /** Row-major strides of a shape. */
-function stridesOf(shape: readonly number[]): number[] {
+export function stridesOf(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
   for (let k = shape.length - 1; k >= 0; k--) {
@@ -46,15 +48,25 @@ export function checkLayoutRank(op: string, x: Tensor): void {
  * where that lies outside x. Arguments must already be valid.
  */
 export function windowCopy(engine: Engine, op: string, x: Tensor, outShape: readonly number[], offsets: readonly number[], value: number): Tensor {
+  const xStrides = stridesOf(x.shape);
+  return stridedCopy(engine, op, x, outShape.map((out, k) => ({ out, in: x.shape[k]!, off: offsets[k]!, stride: xStrides[k]! })), value);
+}
+
+/**
+ * The general form of windowCopy: output dim k (outermost first) walks `in` elements of x at
+ * `stride` from `off` (so a transpose is a copy whose strides are x's, permuted). Outputs outside
+ * `[0, in)` along some dim take `value`. Arguments must already be valid.
+ */
+export function stridedCopy(engine: Engine, op: string, x: Tensor, outDims: readonly FoldedDim[], value: number): Tensor {
+  const outShape = outDims.map((d) => d.out);
   const y = engine.empty(outShape, op);
   if (y.size === 0) return y;
-  const xStrides = stridesOf(x.shape);
   // Innermost first. A dim of size 1 that reads inside x is a constant offset; a dim copied whole
   // (same extent, no offset) merges into its outer neighbour when their strides chain.
   const dims: FoldedDim[] = [];
   let base = 0;
-  for (let k = x.rank - 1; k >= 0; k--) {
-    const d = { out: outShape[k]!, in: x.shape[k]!, off: offsets[k]!, stride: xStrides[k]! };
+  for (let k = outDims.length - 1; k >= 0; k--) {
+    const d = { ...outDims[k]! };
     if (d.out === 1 && d.off >= 0 && d.off < d.in) {
       base += d.off * d.stride;
       continue;

@@ -19,12 +19,14 @@ import { padOps, type PadOps } from './pad.js';
 import { sliceOps, type SliceOps } from './slice.js';
 import { concatOps, type ConcatOps } from './concat.js';
 import { reshapeOps, type ReshapeOps } from './reshape.js';
+import { transposeOps, type TransposeOps } from './transpose.js';
 import type { Definitions, DifferentiableOp } from './op.js';
 
 /** The ops the tape records and differentiates (each has a gradient rule). */
 export interface TapeOps
   extends UnaryOps, BinaryOps, Conv2dOps, DepthwiseConv2dOps, PoolOps, MatMulOps, SoftmaxOps,
-    ReduceOps, BatchNormOps, PadOps, SliceOps, ConcatOps, ReshapeOps {}
+    ReduceOps, BatchNormOps, PadOps, SliceOps, ConcatOps, ReshapeOps,
+    TransposeOps {}
 
 /** The gradient kernels: engine methods the tape does not record. */
 export interface KernelOps extends UnaryGradKernels, Conv2dGradKernels, DepthwiseConv2dGradKernels, PoolGradKernels {}
@@ -46,6 +48,7 @@ export const opTable: Definitions<TapeOps, KernelOps> = {
   ...sliceOps,
   ...concatOps,
   ...reshapeOps,
+  ...transposeOps,
 };
 
 export type OpName = keyof EngineOps;

@@ -89,6 +89,7 @@ const cases: Record<DifferentiableOpName, Case> = {
   slice: { inputs: { x: [[3, 4]] }, call: (ops, t) => ops.slice(t.x!, [1, 1], [2, -1]) },
   concat: { inputs: { a: [[2, 3]], b: [[2, 2]] }, call: (ops, t) => ops.concat([t.a!, t.b!], 1) },
   reshape: { inputs: { x: [[2, 6]] }, call: (ops, t) => ops.reshape(t.x!, [3, 4]) },
+  transpose: { inputs: { x: [[2, 3, 4]] }, call: (ops, t) => ops.transpose(t.x!, [2, 0, 1]) },
 };
 
 const EPS = 1e-2;
