@@ -5,6 +5,7 @@
 import type { Tensor } from '../tensor.js';
 import type { Ops } from './ops_like.js';
 import type { EpilogueOptions } from '../ops/epilogue.js';
+import { CnnError } from '../errors.js';
 
 export type ActivationName = 'linear' | 'relu' | 'relu6' | 'leaky_relu' | 'sigmoid' | 'tanh' | 'softmax';
 
@@ -16,12 +17,12 @@ const NAMES: Record<string, ActivationName> = {
 /** Keras's `leaky_relu` activation function slope (the LeakyReLU layer's default, 0.3, differs). */
 const LEAKY_RELU_ACTIVATION_ALPHA = 0.2;
 
-/** The canonical name, or an error naming what was asked and what exists. */
-export function parseActivation(value: unknown): ActivationName {
+/** The canonical name, or a CnnError of `op` (a layer passes its label) naming what was asked and what exists. */
+export function parseActivation(value: unknown, op = 'activation'): ActivationName {
   if (value === undefined || value === null) return 'linear';
   const name = typeof value === 'string' ? NAMES[value] : undefined;
   if (!name) {
-    throw new Error(`activation ${JSON.stringify(value)} is not supported (supported: ${Object.keys(NAMES).filter((n) => n !== 'leakyRelu').join(', ')})`);
+    throw new CnnError(op, `activation ${JSON.stringify(value)} is not supported (supported: ${Object.keys(NAMES).filter((n) => n !== 'leakyRelu').join(', ')})`);
   }
   return name;
 }

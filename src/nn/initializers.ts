@@ -4,6 +4,7 @@
  * config in the `{class_name, config}` form TensorFlow.js writes, so a saved model reads back there.
  */
 import { SeededRandom } from './random.js';
+import { CnnError } from '../errors.js';
 
 export interface InitializerSpec {
   class_name: string;
@@ -30,37 +31,46 @@ const ALIASES: Record<string, string> = {
   Zeros: 'zeros', Ones: 'ones', Constant: 'constant',
 };
 
-/**
- * The canonical `{class_name, config}` form of an initialiser given as a name ('he_normal'), a Keras
- * class name ('HeNormal') or an object.
- */
-export function parseInitializer(spec: unknown): InitializerSpec {
-  if (typeof spec === 'string') return canonical(ALIASES[spec] ?? spec, {});
-  if (spec && typeof spec === 'object' && typeof (spec as InitializerSpec).class_name === 'string') {
-    const s = spec as InitializerSpec;
-    return canonical(ALIASES[s.class_name] ?? s.class_name, s.config ?? {});
-  }
-  throw new Error(`an initializer must be a name such as 'glorot_uniform' or {class_name, config}, got ${JSON.stringify(spec)}`);
+/** Where an initialiser is configured, for errors: the layer's label and the config field. */
+export interface InitializerField {
+  op: string;
+  key: string;
 }
 
-function canonical(name: string, config: Record<string, unknown>): InitializerSpec {
+/**
+ * The canonical `{class_name, config}` form of an initialiser given as a name ('he_normal'), a Keras
+ * class name ('HeNormal') or an object. A bad one throws a CnnError naming `where` when given.
+ */
+export function parseInitializer(spec: unknown, where?: InitializerField): InitializerSpec {
+  const fail = (message: string): never => {
+    throw where ? new CnnError(where.op, `${where.key}: ${message}`) : new CnnError('initializer', message);
+  };
+  if (typeof spec === 'string') return canonical(ALIASES[spec] ?? spec, {}, fail);
+  if (spec && typeof spec === 'object' && typeof (spec as InitializerSpec).class_name === 'string') {
+    const s = spec as InitializerSpec;
+    return canonical(ALIASES[s.class_name] ?? s.class_name, s.config ?? {}, fail);
+  }
+  return fail(`an initializer must be a name such as 'glorot_uniform' or {class_name, config}, got ${JSON.stringify(spec)}`);
+}
+
+function canonical(name: string, config: Record<string, unknown>, fail: (message: string) => never): InitializerSpec {
   const vs = VARIANCE_SCALING[name];
   if (vs) return { class_name: 'VarianceScaling', config: { ...vs, seed: null } };
   if (name === 'VarianceScaling') {
     const scale = Number(config.scale ?? 1);
     const mode = String(config.mode ?? 'fan_in');
     const distribution = String(config.distribution ?? 'truncated_normal');
-    if (!(scale > 0)) throw new Error(`VarianceScaling scale must be positive, got ${String(config.scale)}`);
-    if (!['fan_in', 'fan_out', 'fan_avg'].includes(mode)) throw new Error(`VarianceScaling mode must be fan_in, fan_out or fan_avg, got '${mode}'`);
+    if (!(scale > 0)) fail(`VarianceScaling scale must be positive, got ${String(config.scale)}`);
+    if (!['fan_in', 'fan_out', 'fan_avg'].includes(mode)) fail(`VarianceScaling mode must be fan_in, fan_out or fan_avg, got '${mode}'`);
     if (!['normal', 'truncated_normal', 'untruncated_normal', 'uniform'].includes(distribution)) {
-      throw new Error(`VarianceScaling distribution '${distribution}' is not supported`);
+      fail(`VarianceScaling distribution '${distribution}' is not supported`);
     }
     return { class_name: 'VarianceScaling', config: { scale, mode, distribution, seed: null } };
   }
   if (name === 'zeros') return { class_name: 'Zeros', config: {} };
   if (name === 'ones') return { class_name: 'Ones', config: {} };
   if (name === 'constant') return { class_name: 'Constant', config: { value: Number(config.value ?? 0) } };
-  throw new Error(`the initializer '${name}' is not supported (supported: glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform, VarianceScaling, zeros, ones, constant)`);
+  return fail(`the initializer '${name}' is not supported (supported: glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform, VarianceScaling, zeros, ones, constant)`);
 }
 
 /** Keras's `_compute_fans`: a conv kernel's receptive field multiplies both fans. */
@@ -102,6 +112,6 @@ export function initialValues(spec: InitializerSpec, shape: readonly number[], r
       return out;
     }
     default:
-      throw new Error(`initializer ${spec.class_name} is not supported`);
+      throw new CnnError('initializer', `${spec.class_name} is not supported`);
   }
 }

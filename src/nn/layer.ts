@@ -129,12 +129,7 @@ export abstract class Layer {
    */
   initialValues(spec: WeightSpec, rng: SeededRandom): Float32Array {
     const { key, dflt } = spec.initializer;
-    let parsed;
-    try {
-      parsed = parseInitializer(this.config[key] ?? dflt);
-    } catch (e) {
-      this.fail(`${key}: ${(e as Error).message}`);
-    }
+    const parsed = parseInitializer(this.config[key] ?? dflt, { op: this.label, key });
     this.config[key] = parsed;
     return initialValues(parsed, spec.shape, rng);
   }
@@ -229,11 +224,7 @@ export abstract class Layer {
 
   /** The `activation` field (absent or null means linear). */
   protected activationField(): ActivationName {
-    try {
-      this.config.activation = parseActivation(this.config.activation);
-    } catch (e) {
-      this.fail((e as Error).message);
-    }
+    this.config.activation = parseActivation(this.config.activation, this.label);
     return this.config.activation as ActivationName;
   }
 
