@@ -1,4 +1,5 @@
 /** Parsing of the elements' list-valued attributes, kept apart so it is tested without a GPU. */
+import { ElementError, messageOf } from './errors.js';
 
 /**
  * `channels`: a count ("8": the first 8), or indices and ranges ("0, 3, 5-7"). Indices past the
@@ -50,8 +51,13 @@ export function parseLabels(spec: string | null | undefined): string[] | null {
   const text = String(spec ?? '').trim();
   if (text === '') return [];
   if (text.startsWith('[')) {
-    const parsed: unknown = JSON.parse(text);
-    if (!Array.isArray(parsed)) throw new Error('labels must be a JSON array of strings');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new ElementError('labels', `labels is not valid JSON: ${messageOf(err)}`, { cause: err });
+    }
+    if (!Array.isArray(parsed)) throw new ElementError('labels', 'labels must be a JSON array of strings');
     return parsed.map(String);
   }
   if (!text.includes(',') && (/\.json(\?|#|$)/i.test(text) || /^(https?:|blob:|data:|\.{0,2}\/)/i.test(text))) return null;

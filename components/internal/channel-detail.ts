@@ -1,14 +1,12 @@
 /**
  * The opened tile of <cnn-layer-viewer>: one channel large beside the input, with the value under
  * the pointer (or under a cursor the arrow keys move). A controller, so the viewer keeps the grid
- * and this file keeps the one channel: its values are read back alone (channelValues), not the layer.
+ * and this file keeps the one channel: its values are read back alone (readChannel), not the layer.
  */
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
-import type { Tensor } from '../../src/tensor.js';
-import { channelValues } from '../../src/ops/colormap.js';
+import { readChannel, type FeatureMaps, type Tensor } from '../../src/index.js';
 import { sharedEngine } from './shared-engine.js';
 import { fmt } from './attributes.js';
-import type { LayerSnapshot } from './feature-maps.js';
 
 export interface Opened {
   layer: number;
@@ -18,7 +16,7 @@ export interface Opened {
 }
 
 export interface DetailSource {
-  snapshots(): readonly LayerSnapshot[];
+  snapshots(): readonly FeatureMaps[];
   tensor(layer: string): Tensor | undefined;
   /** Called after Escape or Close, to give focus back to the tile. */
   closed(layer: number, tile: number): void;
@@ -53,14 +51,8 @@ export class ChannelDetail implements ReactiveController {
     const s = d ? this.source.snapshots()[d.layer] : undefined;
     const t = s ? this.source.tensor(s.name) : undefined;
     if (!d || !s || !t) return;
-    const engine = await sharedEngine();
-    const v = channelValues(engine, t, s.vector ? 0 : s.channels[d.tile]!);
-    try {
-      const values = await v.read();
-      if (this.opened && this.opened.layer === d.layer && this.opened.tile === d.tile) this.set({ ...this.opened, values });
-    } finally {
-      v.dispose();
-    }
+    const values = await readChannel(await sharedEngine(), t, s.vector ? 0 : s.channels[d.tile]!);
+    if (this.opened && this.opened.layer === d.layer && this.opened.tile === d.tile) this.set({ ...this.opened, values });
   }
 
   close(): void {

@@ -1,31 +1,13 @@
-import { LitElement, html, css, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, css, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import type { Tensor } from '../../src/tensor.js';
-import { colormap, readRgba, valueRanges } from '../../src/ops/colormap.js';
+import { drawFilters, filterLayer, layerKernel, WebGpuUnavailableError, type FilterImage } from '../../src/index.js';
 import { tokens } from './theme.js';
-import { sharedEngine, sharedModel, hasWebGpu, WebGpuUnavailableError, type Model } from './shared-engine.js';
-import { unsupportedNotice, errorNotice, messageOf, fire } from './notice.js';
+import { sharedEngine, type Model } from './shared-engine.js';
+import { CnnElement } from './cnn-element.js';
 import { fmt } from './attributes.js';
 import { legendGradient } from './describe.js';
 
 export type FilterViewerState = 'idle' | 'unsupported' | 'loading' | 'ready' | 'error';
-
-interface FilterImage {
-  layer: string;
-  className: string;
-  /** [kh, kw, ci, co] */
-  shape: number[];
-  filters: number;
-  rgb: boolean;
-  min: number;
-  max: number;
-  ranges: [number, number][];
-  rgba: Uint8ClampedArray<ArrayBuffer>;
-  width: number;
-  height: number;
-}
-
-const CONV_CLASSES = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D']);
 
 /**
  * A convolution layer's filters as images: with three input channels (a first layer on RGB
@@ -44,7 +26,7 @@ const CONV_CLASSES = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D']);
  * @cssprop --cnn-filter-size - Width of one filter (48px).
  * @cssprop --cnn-fg, --cnn-bg, --cnn-surface, --cnn-border, --cnn-muted, --cnn-accent - Colours.
  */
-export class CnnFilterViewer extends LitElement {
+export class CnnFilterViewer extends CnnElement {
   static override styles = [
     tokens,
     css`
@@ -109,24 +91,10 @@ export class CnnFilterViewer extends LitElement {
   @property({ reflect: true }) state: FilterViewerState = 'idle';
 
   @state() private image: FilterImage | null = null;
-  @state() private progress = 0;
-  @state() private problem: { title: string; message: string } | null = null;
-  @state() private unsupported = '';
 
   private net: Model | null = null;
   private netName = '';
-  private abort: AbortController | null = null;
   private painted: FilterImage | null = null;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    if (!hasWebGpu()) this.showUnsupported('This browser does not offer WebGPU (navigator.gpu is missing).');
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.abort?.abort();
-  }
 
   /** What is drawn: the layer, its kernel shape, the range of its weights and of each filter. */
   get shown(): Readonly<Omit<FilterImage, 'rgba'>> | null {
@@ -135,7 +103,7 @@ export class CnnFilterViewer extends LitElement {
 
   /** Shows the filters of `model` (not disposed by the viewer) instead of loading `model` by URL. */
   setModel(model: Model, name = model.name): void {
-    this.abort?.abort();
+    this.cancelModelLoad();
     this.net = model;
     this.netName = name;
     void this.draw();
@@ -151,16 +119,10 @@ export class CnnFilterViewer extends LitElement {
   }
 
   override render(): TemplateResult {
-    if (this.unsupported) return html`<div part="base">${unsupportedNotice(this.unsupported)}</div>`;
+    if (this.unsupported) return html`<div part="base">${this.renderUnsupported()}</div>`;
     const img = this.image;
     return html`<div part="base">
-      ${this.problem ? errorNotice(this.problem.title, this.problem.message) : nothing}
-      ${this.state === 'loading'
-        ? html`<div class="progress" part="progress" role="status">
-            <progress max="1" .value=${this.progress} aria-label="Loading the model"></progress>
-            <span>Loading the model… ${Math.round(this.progress * 100)}%</span>
-          </div>`
-        : nothing}
+      ${this.renderProblem()} ${this.state === 'loading' ? this.renderLoading() : nothing}
       ${img
         ? html`<header part="header">
               <h3>${img.layer}</h3>
@@ -194,21 +156,14 @@ export class CnnFilterViewer extends LitElement {
 
   private async load(): Promise<void> {
     if (this.unsupported) return;
-    this.abort?.abort();
-    const abort = new AbortController();
-    this.abort = abort;
-    this.problem = null;
-    this.state = 'loading';
     try {
-      const model = await sharedModel(this.model, { signal: abort.signal, onProgress: (f) => (this.progress = f) });
-      if (abort.signal.aborted) return;
+      const model = await this.loadSharedModel(this.model);
+      if (!model) return;
       this.net = model;
       this.netName = this.model;
       await this.draw();
     } catch (err) {
-      if (abort.signal.aborted) return;
-      if (err instanceof WebGpuUnavailableError) this.showUnsupported(err.message);
-      else this.fail(err, `The model ${this.model} could not be loaded`);
+      this.fail(err, `The model ${this.model} could not be loaded`);
     }
   }
 
@@ -217,54 +172,21 @@ export class CnnFilterViewer extends LitElement {
     if (!model) return;
     try {
       const engine = await sharedEngine();
-      const layer = this.layer ? model.layers.find((l) => l.name === this.layer) : model.layers.find((l) => CONV_CLASSES.has(l.className));
-      if (!layer) {
-        const convs = model.layers.filter((l) => CONV_CLASSES.has(l.className)).map((l) => l.name);
-        throw new Error(this.layer ? `no layer named '${this.layer}'; the convolution layers are: ${convs.join(', ') || 'none'}` : 'the model has no convolution layer');
-      }
-      const kernel: Tensor | undefined = layer.weights.find((w) => /\/(depthwise_)?kernel$/.test(w.name))?.tensor;
-      if (!kernel || kernel.rank !== 4) throw new Error(`layer '${layer.name}' (${layer.className}) has no 4-D kernel to draw`);
-      const shape = [...kernel.shape];
-      const rgb = shape[2] === 3;
-      const filters = Math.min(shape[3]!, Math.max(1, this.maxFilters));
-      const inChannel = Math.min(Math.max(0, this.inChannel), shape[2]! - 1);
-      const ranges = valueRanges(engine, kernel);
-      const img = colormap(engine, kernel, ranges, {
-        channels: Array.from({ length: filters }, (_, i) => i),
-        view: 'hwio',
-        map: rgb ? 'rgb' : 'diverging',
+      const layer = filterLayer(model, this.layer);
+      // An in-channel attribute past the kernel's input channels draws the last one.
+      const inputs = layerKernel(layer)?.shape[2] ?? 1;
+      this.image = await drawFilters(engine, layer, {
+        maxFilters: this.maxFilters,
+        inChannel: Math.min(Math.max(0, this.inChannel), inputs - 1),
         normalize: this.normalization === 'layer' ? 'layer' : 'channel',
-        inChannel: rgb ? 0 : inChannel,
       });
-      let r: Float32Array;
-      let rgba: Uint8ClampedArray<ArrayBuffer>;
-      try {
-        [r, rgba] = await Promise.all([ranges.read(), readRgba(img)]);
-      } finally {
-        ranges.dispose();
-        img.pixels.dispose();
-      }
-      const co = shape[3]!;
-      this.image = {
-        layer: layer.name,
-        className: layer.className,
-        shape,
-        filters,
-        rgb,
-        min: r[co * 2]!,
-        max: r[co * 2 + 1]!,
-        ranges: Array.from({ length: filters }, (_, o) => [r[o * 2]!, r[o * 2 + 1]!] as [number, number]),
-        rgba,
-        width: img.width,
-        height: img.height,
-      };
       this.problem = null;
       this.state = 'ready';
       await this.updateComplete;
-      fire(this, 'cnn-ready', { model: this.netName, layer: layer.name, className: layer.className, shape, min: this.image.min, max: this.image.max });
+      const { shape, min, max } = this.image;
+      this.emit('cnn-ready', { model: this.netName, layer: layer.name, className: layer.className, shape, min, max });
     } catch (err) {
-      if (err instanceof WebGpuUnavailableError) this.showUnsupported(err.message);
-      else this.fail(err, 'The filters could not be drawn');
+      this.fail(err, 'The filters could not be drawn');
     }
   }
 
@@ -280,15 +202,12 @@ export class CnnFilterViewer extends LitElement {
     this.painted = img;
   }
 
-  private showUnsupported(reason: string): void {
-    this.unsupported = reason;
-    this.state = 'unsupported';
-    fire(this, 'cnn-error', { message: reason, phase: 'webgpu', error: new WebGpuUnavailableError(reason) });
+  protected override setState(s: FilterViewerState): void {
+    this.state = s;
   }
 
   private fail(err: unknown, title: string): void {
-    this.problem = { title, message: messageOf(err) };
-    this.state = 'error';
-    fire(this, 'cnn-error', { message: messageOf(err), phase: 'model', error: err });
+    if (!(err instanceof WebGpuUnavailableError)) this.state = 'error';
+    this.handleFailure('model', err, title);
   }
 }

@@ -1,8 +1,9 @@
-import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { tokens } from './theme.js';
 import { imageInputStyles } from './image-input-styles.js';
-import { fire, messageOf } from './notice.js';
+import { CnnElement } from './cnn-element.js';
+import { ElementError, messageOf } from './errors.js';
 import { drawInput, loadImage, sourceSize, type InputSource } from './image-pixels.js';
 import { SAMPLE_DIGITS, clearPad, drawStrokes, mnistFrame, strokeStyle } from './draw-pad.js';
 
@@ -45,7 +46,10 @@ const CAMERA_INTERVAL_MS = 100;
  * @cssprop --cnn-pad-size - Width of the drawing pad (200px).
  * @cssprop --cnn-fg, --cnn-bg, --cnn-surface, --cnn-border, --cnn-muted, --cnn-accent - Colours.
  */
-export class CnnImageInput extends LitElement {
+export class CnnImageInput extends CnnElement {
+  /** Images and the camera need no GPU: the element works, and feeds whoever can use it. */
+  protected override readonly needsWebGpu = false;
+
   static override styles = [tokens, imageInputStyles];
 
   /** IDs of the viewers to feed, space separated; empty: the enclosing `<cnn-layer-viewer>`. */
@@ -101,7 +105,7 @@ export class CnnImageInput extends LitElement {
     const targets = this.targets;
     for (const t of targets) t.setInput(canvas);
     this.paintPreview();
-    fire<InputDetail>(this, 'cnn-input', { source: kind, canvas, targets });
+    this.emit<InputDetail>('cnn-input', { source: kind, canvas, targets });
   }
 
   /** Loads an image by URL and feeds it. */
@@ -112,14 +116,14 @@ export class CnnImageInput extends LitElement {
       this.message = null;
       this.feed(img, 'url');
     } catch (err) {
-      this.problem('image', err);
+      this.showMessage('image', err);
     }
   }
 
   /** Decodes an image file (from the picker or a drop) and feeds it. */
   async loadFile(file: File): Promise<void> {
     if (!file.type.startsWith('image/')) {
-      this.problem('image', new Error(`${file.name} is not an image (${file.type || 'unknown type'})`));
+      this.showMessage('image', new ElementError('cnn-image-input', `${file.name} is not an image (${file.type || 'unknown type'})`));
       return;
     }
     try {
@@ -128,7 +132,7 @@ export class CnnImageInput extends LitElement {
       this.feed(bitmap, 'file');
       bitmap.close();
     } catch (err) {
-      this.problem('image', new Error(`${file.name} could not be decoded: ${messageOf(err)}`));
+      this.showMessage('image', new ElementError('cnn-image-input', `${file.name} could not be decoded: ${messageOf(err)}`, { cause: err }));
     }
   }
 
@@ -347,7 +351,7 @@ export class CnnImageInput extends LitElement {
 
   private async startCamera(): Promise<void> {
     if (!navigator.mediaDevices?.getUserMedia) {
-      this.problem('camera', new Error('this browser offers no camera access here (it needs HTTPS or localhost)'));
+      this.showMessage('camera', new ElementError('cnn-image-input', 'this browser offers no camera access here (it needs HTTPS or localhost)'));
       return;
     }
     try {
@@ -363,7 +367,7 @@ export class CnnImageInput extends LitElement {
       }, CAMERA_INTERVAL_MS);
     } catch (err) {
       this.stopCamera();
-      this.problem('camera', new Error(`the camera could not be started: ${messageOf(err)}`));
+      this.showMessage('camera', new ElementError('cnn-image-input', `the camera could not be started: ${messageOf(err)}`, { cause: err }));
     }
   }
 
@@ -418,9 +422,9 @@ export class CnnImageInput extends LitElement {
     preview.getContext('2d')!.drawImage(img, 0, 0);
   }
 
-  private problem(phase: 'image' | 'camera', err: unknown): void {
-    const message = messageOf(err);
-    this.message = { text: message, error: true };
-    fire(this, 'cnn-error', { message, phase, error: err });
+  /** An error in the element's message line (not the shared error box: the pad and preview stay usable). */
+  private showMessage(phase: 'image' | 'camera', err: unknown): void {
+    this.message = { text: messageOf(err), error: true };
+    this.emitError(phase, err);
   }
 }

@@ -2,6 +2,7 @@
  * Anything a page can show (an image, a canvas, a video frame, ImageData) → the model's input: drawn
  * into a canvas of the model's height × width, then read as float pixels in NHWC order.
  */
+import { ElementError } from './errors.js';
 
 export type InputSource = CanvasImageSource | ImageData;
 export type Fit = 'cover' | 'contain' | 'fill';
@@ -58,7 +59,7 @@ export function drawInput(source: InputSource, width: number, height: number, fi
  * 1 (white = 1 before scaling), black → lo and white → hi.
  */
 export function canvasPixels(canvas: HTMLCanvasElement, channels: number, [lo, hi]: [number, number]): Float32Array {
-  if (channels !== 1 && channels !== 3) throw new Error(`the viewer feeds images to models with 1 or 3 input channels; this model has ${channels}`);
+  if (channels !== 1 && channels !== 3) throw new ElementError('cnn-layer-viewer', `the viewer feeds images to models with 1 or 3 input channels; this model has ${channels}`);
   const { width, height } = canvas;
   const rgba = canvas.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, width, height).data;
   const out = new Float32Array(width * height * channels);
@@ -92,7 +93,7 @@ export function loadImage(url: string, signal?: AbortSignal): Promise<HTMLImageE
     };
     img.onerror = () => {
       signal?.removeEventListener('abort', abort);
-      reject(new Error(`could not load the image ${url} (missing, not an image, or another site that does not allow reading its pixels)`));
+      reject(new ElementError('loadImage', `could not load the image ${url} (missing, not an image, or another site that does not allow reading its pixels)`));
     };
     img.src = url;
   });

@@ -1,16 +1,25 @@
-import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import type { Tensor } from '../../src/tensor.js';
-import type { Activations } from '../../src/nn/model.js';
+import {
+  drawFeatureMaps,
+  endsInSoftmax,
+  topK,
+  WebGpuUnavailableError,
+  type Activations,
+  type FeatureMapColors,
+  type FeatureMapNormalize,
+  type FeatureMaps,
+  type Prediction,
+  type Tensor,
+} from '../../src/index.js';
 import { tokens } from './theme.js';
 import { layerViewerStyles } from './layer-viewer-styles.js';
-import { sharedEngine, sharedModel, hasWebGpu, WebGpuUnavailableError, type Model } from './shared-engine.js';
-import { unsupportedNotice, errorNotice, messageOf, fire } from './notice.js';
+import { sharedEngine, type Model } from './shared-engine.js';
+import { CnnElement, type CnnErrorDetail } from './cnn-element.js';
+import { ElementError } from './errors.js';
 import { defaultLayer, fmt, parseLabels, parseNames, parseRange, pickChannels, shapeText } from './attributes.js';
 import { drawInput, canvasPixels, loadImage, sourceSize, type Fit, type InputSource } from './image-pixels.js';
-import { snapshotLayers, type LayerSnapshot, type MapChoice, type NormalizeMode } from './feature-maps.js';
 import { describeLayer, describeTile, legendGradient } from './describe.js';
-import { endsInSoftmax, topK, type Prediction } from './predictions.js';
 import { ChannelDetail } from './channel-detail.js';
 import { nextTile } from './tile-keys.js';
 
@@ -24,11 +33,7 @@ export interface ReadyDetail {
   /** Milliseconds from input to drawn tiles. */
   ms: number;
 }
-export interface ErrorDetail {
-  message: string;
-  phase: 'webgpu' | 'model' | 'image' | 'run' | 'labels';
-  error: unknown;
-}
+export type ErrorDetail = CnnErrorDetail<'webgpu' | 'model' | 'image' | 'run' | 'labels'>;
 export interface LayerSelectDetail {
   layer: string;
   className: string;
@@ -63,7 +68,7 @@ export interface LayerSelectDetail {
  * @cssprop --cnn-fg, --cnn-bg, --cnn-surface, --cnn-border, --cnn-muted, --cnn-accent, --cnn-error - Colours.
  * @cssprop --cnn-font, --cnn-mono, --cnn-radius - Type and corners.
  */
-export class CnnLayerViewer extends LitElement {
+export class CnnLayerViewer extends CnnElement {
   static override styles = [tokens, layerViewerStyles];
 
   /** URL of a TensorFlow.js layers model.json (weights beside it). */
@@ -75,9 +80,9 @@ export class CnnLayerViewer extends LitElement {
   /** Channels per layer: a count ("8": the first 8), "all", or a list ("0, 3, 5-7"). */
   @property() channels = '8';
   /** 'auto' (diverging for layers with negative values, else sequential), 'sequential' or 'diverging'. */
-  @property() colormap: MapChoice = 'auto';
+  @property() colormap: FeatureMapColors = 'auto';
   /** Colour scale: each channel its own range ('channel'), one per layer ('layer'), or one over all shown layers ('global'). */
-  @property({ attribute: 'normalize' }) normalization: NormalizeMode = 'channel';
+  @property({ attribute: 'normalize' }) normalization: FeatureMapNormalize = 'channel';
   /** Class names for a classifier's outputs: a JSON array, a comma-separated list, or a URL of a JSON array. */
   @property() labels = '';
   /** How many classes to list for a classifier (0: none). */
@@ -89,11 +94,8 @@ export class CnnLayerViewer extends LitElement {
   /** What the element is doing; reflected so pages and tests can wait on it. Read-only. */
   @property({ reflect: true }) state: ViewerState = 'idle';
 
-  @state() private progress = 0;
-  @state() private snapshots: LayerSnapshot[] = [];
+  @state() private snapshots: FeatureMaps[] = [];
   @state() private predictions: Prediction[] | null = null;
-  @state() private problem: { title: string; message: string } | null = null;
-  @state() private unsupported = '';
   @state() private warning = '';
   @state() private focusAt = { layer: 0, tile: 0 };
 
@@ -112,16 +114,14 @@ export class CnnLayerViewer extends LitElement {
   private lastSource: HTMLCanvasElement | null = null;
   private running = false;
   private drawSeq = 0;
-  private painted: LayerSnapshot[] | null = null;
-  private loadAbort: AbortController | null = null;
+  private painted: FeatureMaps[] | null = null;
   private srcAbort: AbortController | null = null;
   private labelList: string[] = [];
   private outputValues: Float32Array | null = null;
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (!hasWebGpu()) this.showUnsupported('This browser does not offer WebGPU (navigator.gpu is missing).');
-    else if (!this.activations && this.lastSource && this.net) {
+    if (!this.unsupported && !this.activations && this.lastSource && this.net) {
       this.pending ??= this.lastSource;
       void this.pump();
     }
@@ -130,7 +130,6 @@ export class CnnLayerViewer extends LitElement {
   /** Frees the activations this element holds on the GPU; they are recomputed if it comes back. */
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.loadAbort?.abort();
     this.srcAbort?.abort();
     this.releaseActivations();
   }
@@ -165,7 +164,7 @@ export class CnnLayerViewer extends LitElement {
   }
 
   /** What each shown layer's tiles are: shapes, channels, ranges and the colour scale of each tile. */
-  get shownLayers(): readonly Readonly<LayerSnapshot>[] {
+  get shownLayers(): readonly Readonly<FeatureMaps>[] {
     return this.snapshots;
   }
 
@@ -184,7 +183,7 @@ export class CnnLayerViewer extends LitElement {
    * not dispose it.
    */
   setModel(model: Model, name = model.name): void {
-    this.loadAbort?.abort();
+    this.cancelModelLoad();
     this.useModel(model, name);
   }
 
@@ -203,7 +202,7 @@ export class CnnLayerViewer extends LitElement {
   /** The values of a layer's output as the engine computed them (a fresh read-back of the whole tensor). */
   async readLayer(name: string): Promise<{ shape: number[]; values: Float32Array }> {
     const t = this.activations?.outputs.get(name);
-    if (!t) throw new Error(`cnn-layer-viewer: no output for layer '${name}' (shown: ${this.snapshots.map((s) => s.name).join(', ') || 'none'})`);
+    if (!t) throw new ElementError('cnn-layer-viewer', `no output for layer '${name}' (shown: ${this.snapshots.map((s) => s.name).join(', ') || 'none'})`);
     return { shape: [...t.shape], values: await t.read() };
   }
 
@@ -222,15 +221,9 @@ export class CnnLayerViewer extends LitElement {
   }
 
   override render(): TemplateResult {
-    if (this.unsupported) return html`<div part="base">${unsupportedNotice(this.unsupported)}</div>`;
+    if (this.unsupported) return html`<div part="base">${this.renderUnsupported()}</div>`;
     return html`<div part="base">
-      ${this.problem ? errorNotice(this.problem.title, this.problem.message) : nothing}
-      ${this.state === 'loading'
-        ? html`<div class="progress" part="progress" role="status">
-            <progress max="1" .value=${this.progress} aria-label="Loading the model"></progress>
-            <span>Loading the model… ${Math.round(this.progress * 100)}%</span>
-          </div>`
-        : nothing}
+      ${this.renderProblem()} ${this.state === 'loading' ? this.renderLoading() : nothing}
       <div class="top">
         <figure class="input" part="input" ?hidden=${!this.inputCanvas}>
           <canvas class="input-canvas pixels" role="img" aria-label="The input as the model sees it"></canvas>
@@ -269,7 +262,7 @@ export class CnnLayerViewer extends LitElement {
     </figure>`;
   }
 
-  private renderLayer(s: LayerSnapshot, li: number): TemplateResult {
+  private renderLayer(s: FeatureMaps, li: number): TemplateResult {
     const total = this.snapshots.length;
     const opened = this.detail.current;
     const selected = opened && opened.layer === li ? opened.tile : -1;
@@ -308,20 +301,11 @@ export class CnnLayerViewer extends LitElement {
 
   private async loadModel(): Promise<void> {
     if (this.unsupported) return;
-    this.loadAbort?.abort();
-    const abort = new AbortController();
-    this.loadAbort = abort;
     const url = this.model;
-    this.problem = null;
-    this.progress = 0;
-    this.setState('loading');
     try {
-      const model = await sharedModel(url, { signal: abort.signal, onProgress: (f) => (this.progress = f) });
-      if (abort.signal.aborted) return;
-      this.useModel(model, url);
+      const model = await this.loadSharedModel(url);
+      if (model) this.useModel(model, url);
     } catch (err) {
-      if (abort.signal.aborted) return;
-      if (err instanceof WebGpuUnavailableError) return this.showUnsupported(err.message);
       this.fail('model', err, `The model ${url} could not be loaded`);
     }
   }
@@ -346,9 +330,9 @@ export class CnnLayerViewer extends LitElement {
         this.labelList = parsed;
       } else {
         const res = await fetch(new URL(this.labels, document.baseURI));
-        if (!res.ok) throw new Error(`${this.labels}: HTTP ${res.status}`);
+        if (!res.ok) throw new ElementError('cnn-layer-viewer', `${this.labels}: HTTP ${res.status}`);
         const json: unknown = await res.json();
-        if (!Array.isArray(json)) throw new Error(`${this.labels} is not a JSON array`);
+        if (!Array.isArray(json)) throw new ElementError('cnn-layer-viewer', `${this.labels} is not a JSON array`);
         this.labelList = json.map(String);
       }
       this.updatePredictions();
@@ -369,8 +353,7 @@ export class CnnLayerViewer extends LitElement {
         await this.runOnce(this.net, source);
       }
     } catch (err) {
-      if (err instanceof WebGpuUnavailableError) this.showUnsupported(err.message);
-      else this.fail('run', err, 'The model could not be run');
+      this.fail('run', err, 'The model could not be run');
     } finally {
       this.running = false;
     }
@@ -380,7 +363,7 @@ export class CnnLayerViewer extends LitElement {
     const t0 = performance.now();
     const engine = await sharedEngine();
     const [h, w, c] = model.inputShape as [number, number, number];
-    if (model.inputShape.length !== 3) throw new Error(`the viewer runs image models (input [height, width, channels]); this model's input is [${model.inputShape.join(', ')}]`);
+    if (model.inputShape.length !== 3) throw new ElementError('cnn-layer-viewer', `the viewer runs image models (input [height, width, channels]); this model's input is [${model.inputShape.join(', ')}]`);
     this.setState('running');
     const canvas = drawInput(source, w, h, this.fit);
     const pixels = canvasPixels(canvas, c, parseRange(this.inputRange));
@@ -417,7 +400,7 @@ export class CnnLayerViewer extends LitElement {
     this.problem = null;
     this.setState('ready');
     await this.updateComplete;
-    fire<ReadyDetail>(this, 'cnn-ready', {
+    this.emit<ReadyDetail>('cnn-ready', {
       model: this.netName,
       inputShape: [...model.inputShape],
       layers: this.snapshots.map((s) => ({ name: s.name, className: s.className, shape: s.shape, min: s.min, max: s.max })),
@@ -444,7 +427,7 @@ export class CnnLayerViewer extends LitElement {
       const available = vector ? 1 : tensor.shape[tensor.rank - 1]!;
       return { name: l.name, className: l.className, tensor, channels: pickChannels(this.channels, available) };
     });
-    const snaps = await snapshotLayers(engine, requests, this.colormap, this.normalization);
+    const snaps = await drawFeatureMaps(engine, requests, { map: this.colormap, normalize: this.normalization });
     if (seq !== this.drawSeq) return;
     this.snapshots = snaps;
     const f = this.focusAt;
@@ -490,7 +473,7 @@ export class CnnLayerViewer extends LitElement {
     if (!s) return;
     this.focusAt = { layer, tile };
     const [min, max] = s.channelRanges[tile] ?? [s.min, s.max];
-    fire<LayerSelectDetail>(this, 'cnn-layer-select', { layer: s.name, className: s.className, channel: s.channels[tile]!, shape: s.shape, min, max });
+    this.emit<LayerSelectDetail>('cnn-layer-select', { layer: s.name, className: s.className, channel: s.channels[tile]!, shape: s.shape, min, max });
     try {
       await this.detail.open(layer, tile);
     } catch (err) {
@@ -520,20 +503,13 @@ export class CnnLayerViewer extends LitElement {
 
   // ---- state ----
 
-  private setState(s: ViewerState): void {
+  protected override setState(s: ViewerState): void {
     this.state = s;
   }
 
-  private showUnsupported(reason: string): void {
-    this.unsupported = reason;
-    this.setState('unsupported');
-    fire<ErrorDetail>(this, 'cnn-error', { message: reason, phase: 'webgpu', error: new WebGpuUnavailableError(reason) });
-  }
-
+  /** Shows the error in place (the no-WebGPU notice for a WebGpuUnavailableError); a labels error leaves the drawing up. */
   private fail(phase: ErrorDetail['phase'], err: unknown, title = 'Something went wrong'): void {
-    const message = messageOf(err);
-    this.problem = { title, message };
-    if (phase !== 'labels') this.setState('error');
-    fire<ErrorDetail>(this, 'cnn-error', { message, phase, error: err });
+    if (phase !== 'labels' && !(err instanceof WebGpuUnavailableError)) this.setState('error');
+    this.handleFailure(phase, err, title);
   }
 }

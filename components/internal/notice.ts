@@ -20,13 +20,3 @@ export function errorNotice(title: string, message: string): TemplateResult {
     <pre>${message}</pre>
   </div>`;
 }
-
-export function messageOf(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err ?? 'unknown error');
-}
-
-/** Fires a cnn-* event the way all elements do: bubbling out of shadow roots, with a detail. */
-export function fire<T>(target: EventTarget, type: string, detail: T): boolean {
-  return target.dispatchEvent(new CustomEvent<T>(type, { bubbles: true, composed: true, detail }));
-}

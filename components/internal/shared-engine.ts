@@ -4,9 +4,8 @@
  * callbacks all hear the one download, and an element that goes away stops waiting without
  * cancelling the load for the others.
  */
-import { createEngine, type Engine } from '../../src/engine.js';
-import { loadLayersModel } from '../../src/io/tfjs_layers/reader.js';
-import type { Model } from '../../src/nn/model.js';
+import { createEngine, loadLayersModel, WebGpuUnavailableError, type Engine, type Model } from '../../src/index.js';
+import { messageOf } from './errors.js';
 
 export type { Engine, Model };
 
@@ -14,13 +13,8 @@ export type { Engine, Model };
 export const BROWSERS_THAT_WORK =
   'Chrome and Edge 113 or newer (Windows, macOS, ChromeOS, Android), Safari 26 or newer (macOS, iOS), and Firefox 141 or newer on Windows; on Linux, Chrome or Chromium started with --enable-unsafe-webgpu.';
 
-/** Raised when the browser has no usable WebGPU, so elements can show the notice instead of an error. */
-export class WebGpuUnavailableError extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'WebGpuUnavailableError';
-  }
-}
+/** Why an element shows the notice where `navigator.gpu` is missing: the one text all elements use. */
+export const NO_WEBGPU = 'This browser does not offer WebGPU (navigator.gpu is missing).';
 
 let engine: Promise<Engine> | null = null;
 
@@ -36,11 +30,10 @@ export function hasWebGpu(): boolean {
  * const engine = await sharedEngine();
  */
 export function sharedEngine(): Promise<Engine> {
-  if (!hasWebGpu()) return Promise.reject(new WebGpuUnavailableError('This browser does not offer WebGPU (navigator.gpu is missing).'));
+  if (!hasWebGpu()) return Promise.reject(new WebGpuUnavailableError(NO_WEBGPU));
   engine ??= createEngine().catch((err: unknown) => {
     engine = null;
-    const message = err instanceof Error ? err.message : String(err);
-    throw new WebGpuUnavailableError(`WebGPU is present, but no GPU device could be obtained from it: ${message}`);
+    throw new WebGpuUnavailableError(`WebGPU is present, but no GPU device could be obtained from it: ${messageOf(err)}`);
   });
   return engine;
 }

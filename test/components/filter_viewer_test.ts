@@ -3,7 +3,7 @@ import { fixture, html, oneEvent } from '@open-wc/testing';
 import '../../components/cnn-filter-viewer.js';
 import type { CnnFilterViewer } from '../../components/cnn-filter-viewer.js';
 import { sharedEngine } from '../../components/internal/shared-engine.js';
-import { loadLayersModel } from '../../src/io/tfjs_layers/reader.js';
+import { loadLayersModel } from '../../src/index.js';
 import { tinyClassifier, blobModel, pixelsOf, type SavedModel } from './tiny_model.js';
 import { refColour, countOff } from './colour_ref.js';
 

@@ -6,7 +6,7 @@ import '../../components/cnn-layer-viewer.js';
 import type { CnnImageInput, InputDetail } from '../../components/cnn-image-input.js';
 import type { CnnLayerViewer } from '../../components/cnn-layer-viewer.js';
 import { sharedEngine } from '../../components/internal/shared-engine.js';
-import { loadLayersModel } from '../../src/io/tfjs_layers/reader.js';
+import { loadLayersModel } from '../../src/index.js';
 import { tinyClassifier, picture, pixelsOf } from './tiny_model.js';
 
 /** A stand-in viewer: anything with setInput() can be fed. */

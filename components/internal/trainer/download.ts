@@ -1,5 +1,5 @@
 /** Saving a trained model as the two files TensorFlow.js reads: model.json and weights.bin. */
-import type { SavedModel } from '../../../src/io/tfjs_layers/writer.js';
+import type { SavedModel } from '../../../src/index.js';
 
 /** The file names the saved model.json's weightsManifest refers to. */
 export const MODEL_FILES = ['model.json', 'weights.bin'] as const;

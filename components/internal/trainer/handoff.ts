@@ -3,7 +3,7 @@
  * that offer `setModel` (cnn-layer-viewer, cnn-filter-viewer). A viewer with nothing to run the
  * model on gets the trainer's test digit as its input.
  */
-import type { Model } from '../../../src/nn/model.js';
+import type { Model } from '../../../src/index.js';
 
 /** What an element must offer to be handed a model. */
 export interface ModelTarget extends HTMLElement {

@@ -4,13 +4,8 @@
  * read back every few steps by fit, test evaluated a dozen times per run), and the throughput and
  * time left. No DOM here: the element renders what this reports.
  */
-import type { Engine } from '../../../src/engine.js';
-import type { Model } from '../../../src/nn/model.js';
-import { sequential } from '../../../src/nn/sequential.js';
-import { presets, type Preset } from '../../../src/nn/presets.js';
-import { adam, sgd, type Optimizer } from '../../../src/nn/optimizers.js';
-import { TrainingControl, type BatchLog, type History } from '../../../src/nn/training.js';
-import type { Dataset } from '../../../src/nn/dataset.js';
+import { adam, presets, sequential, sgd, TrainingControl, type BatchLog, type Dataset, type Engine, type History, type Model, type Optimizer, type Preset } from '../../../src/index.js';
+import { ElementError } from '../errors.js';
 
 export type OptimizerName = 'adam' | 'sgd';
 
@@ -64,15 +59,15 @@ export interface Progress {
 /** Settings a person typed, checked with messages that say what is wrong. */
 export function checkSettings(s: RunSettings): Preset {
   const preset = presets[s.preset];
-  if (!preset) throw new Error(`there is no preset '${s.preset}'; the presets are ${Object.keys(presets).join(', ')}`);
+  if (!preset) throw new ElementError('cnn-trainer', `there is no preset '${s.preset}'; the presets are ${Object.keys(presets).join(', ')}`);
   const positive = (name: string, v: number) => {
-    if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
+    if (!Number.isFinite(v) || v <= 0) throw new ElementError('cnn-trainer', `${name} must be a positive number, got ${v}`);
   };
   positive('the learning rate', s.learningRate);
-  if (!Number.isInteger(s.batchSize) || s.batchSize < 1 || s.batchSize > 4096) throw new Error(`the batch size must be a whole number from 1 to 4096, got ${s.batchSize}`);
-  if (!Number.isInteger(s.epochs) || s.epochs < 1 || s.epochs > 1000) throw new Error(`the number of epochs must be a whole number from 1 to 1000, got ${s.epochs}`);
-  if (s.optimizer !== 'adam' && s.optimizer !== 'sgd') throw new Error(`the optimizer must be 'adam' or 'sgd', got '${String(s.optimizer)}'`);
-  if (s.optimizer === 'sgd' && (!Number.isFinite(s.momentum) || s.momentum < 0 || s.momentum >= 1)) throw new Error(`momentum must be in [0, 1), got ${s.momentum}`);
+  if (!Number.isInteger(s.batchSize) || s.batchSize < 1 || s.batchSize > 4096) throw new ElementError('cnn-trainer', `the batch size must be a whole number from 1 to 4096, got ${s.batchSize}`);
+  if (!Number.isInteger(s.epochs) || s.epochs < 1 || s.epochs > 1000) throw new ElementError('cnn-trainer', `the number of epochs must be a whole number from 1 to 1000, got ${s.epochs}`);
+  if (s.optimizer !== 'adam' && s.optimizer !== 'sgd') throw new ElementError('cnn-trainer', `the optimizer must be 'adam' or 'sgd', got '${String(s.optimizer)}'`);
+  if (s.optimizer === 'sgd' && (!Number.isFinite(s.momentum) || s.momentum < 0 || s.momentum >= 1)) throw new ElementError('cnn-trainer', `momentum must be in [0, 1), got ${s.momentum}`);
   return preset;
 }
 

@@ -3,65 +3,23 @@
  * and one test digit's feature maps in the first convolution layers with the digit's prediction.
  * Everything is coloured on the GPU (the colormap kernel) and read back as the exact pixels drawn.
  */
-import type { Engine } from '../../../src/engine.js';
-import type { Model } from '../../../src/nn/model.js';
-import type { Tensor } from '../../../src/tensor.js';
-import { colormap, readRgba, valueRanges } from '../../../src/ops/colormap.js';
-import { snapshotLayers, type LayerSnapshot } from '../feature-maps.js';
+import { convLayers, drawFeatureMaps, drawFilters, type Engine, type FeatureMaps, type FilterImage, type Model } from '../../../src/index.js';
 
-const CONV = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D']);
-
-export interface FilterSnapshot {
-  layer: string;
-  /** [kh, kw, ci, co] */
-  shape: number[];
-  /** How many filters are drawn (at most `maxFilters`). */
-  filters: number;
-  min: number;
-  max: number;
-  /** All drawn filters side by side, kw pixels each. */
-  rgba: Uint8ClampedArray<ArrayBuffer>;
-  width: number;
-  height: number;
-}
+/** The first convolution layer's filters as the trainer draws them. */
+export type FilterSnapshot = FilterImage;
 
 export interface DigitSnapshot {
   /** The digit's label in the test set. */
   label: number;
   /** The model's class probabilities for it. */
   probabilities: Float32Array;
-  maps: LayerSnapshot[];
+  maps: FeatureMaps[];
 }
 
-/** The convolution layers of a model, in order. */
-export function convLayers(model: Model): string[] {
-  return model.layers.filter((l) => CONV.has(l.className)).map((l) => l.name);
-}
-
-/** The first convolution layer's filters on a diverging scale (each filter on its own), input channel 0. */
+/** The first convolution layer's filters on a diverging scale (each filter on its own), input channel 0; null without one. */
 export async function snapshotFilters(engine: Engine, model: Model, maxFilters: number): Promise<FilterSnapshot | null> {
-  const name = convLayers(model)[0];
-  if (!name) return null;
-  const kernel: Tensor | undefined = model.layer(name).weights.find((w) => /\/(depthwise_)?kernel$/.test(w.name))?.tensor;
-  if (!kernel || kernel.rank !== 4) return null;
-  const shape = [...kernel.shape];
-  const filters = Math.min(shape[3]!, Math.max(1, maxFilters));
-  const ranges = valueRanges(engine, kernel);
-  let img;
-  try {
-    img = colormap(engine, kernel, ranges, { channels: Array.from({ length: filters }, (_, i) => i), view: 'hwio', map: 'diverging', normalize: 'channel' });
-  } catch (err) {
-    ranges.dispose();
-    throw err;
-  }
-  try {
-    const [r, rgba] = await Promise.all([ranges.read(), readRgba(img)]);
-    const co = shape[3]!;
-    return { layer: name, shape, filters, min: r[co * 2]!, max: r[co * 2 + 1]!, rgba, width: img.width, height: img.height };
-  } finally {
-    ranges.dispose();
-    img.pixels.dispose();
-  }
+  const first = convLayers(model)[0];
+  return first ? drawFilters(engine, first, { maxFilters, rgb: false }) : null;
 }
 
 /**
@@ -81,24 +39,17 @@ export async function snapshotDigit(engine: Engine, model: Model, pixels: Float3
   try {
     const requests = convLayers(model)
       .slice(0, opts.layers)
-      .map((name) => {
+      .map(({ name, className }) => {
         const tensor = acts.outputs.get(name)!;
         const available = tensor.shape[tensor.rank - 1]!;
-        return { name, className: model.layer(name).className, tensor, channels: Array.from({ length: Math.min(opts.channels, available) }, (_, i) => i) };
+        return { name, className, tensor, channels: Array.from({ length: Math.min(opts.channels, available) }, (_, i) => i) };
       });
-    const [maps, probabilities] = await Promise.all([snapshotLayers(engine, requests, 'auto', 'channel'), acts.output.read()]);
+    const [maps, probabilities] = await Promise.all([drawFeatureMaps(engine, requests), acts.output.read()]);
     return { label, probabilities, maps };
   } finally {
     acts.dispose();
     x.dispose();
   }
-}
-
-/** The class with the highest probability. */
-export function argMax(values: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
 }
 
 /** Puts tile `index` (of `tileWidth` × `height` pixels) of a strip of tiles into a canvas of that size. */

@@ -1,14 +1,14 @@
-import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { saveLayersModel, type SavedModel } from '../../../src/io/tfjs_layers/writer.js';
-import type { History } from '../../../src/nn/training.js';
+import { argMax, NonFiniteLossError, saveLayersModel, WebGpuUnavailableError, type History, type SavedModel } from '../../../src/index.js';
 import { tokens } from '../theme.js';
-import { abortable, sharedEngine, hasWebGpu, WebGpuUnavailableError, type Model } from '../shared-engine.js';
-import { unsupportedNotice, errorNotice, messageOf, fire } from '../notice.js';
+import { abortable, sharedEngine, type Model } from '../shared-engine.js';
+import { CnnElement, type CnnErrorDetail } from '../cnn-element.js';
+import { ElementError, messageOf } from '../errors.js';
 import { trainerStyles } from './styles.js';
 import { DataError, DEFAULT_DATA_URL, DEFAULT_SUBSET_URL, loadTrainingData, testDigit, type TrainingData } from './data.js';
 import { checkSettings, createModel, TrainingRun, type CurvePoint, type Curves, type OptimizerName, type Progress, type RunSettings } from './run.js';
-import { argMax, digitCanvas, digitImage, paintTile, snapshotDigit, snapshotFilters, type DigitSnapshot, type FilterSnapshot } from './snapshots.js';
+import { digitCanvas, digitImage, paintTile, snapshotDigit, snapshotFilters, type DigitSnapshot, type FilterSnapshot } from './snapshots.js';
 import { drawPlot, type Metric, type PlotColors } from './plot.js';
 import { download, modelFiles } from './download.js';
 import { count, duration, percent, plural } from './format.js';
@@ -44,11 +44,7 @@ export interface TrainEndDetail {
   test: CurvePoint | null;
   curves: Curves;
 }
-export interface TrainErrorDetail {
-  message: string;
-  phase: 'webgpu' | 'settings' | 'data' | 'train' | 'draw' | 'save';
-  error: unknown;
-}
+export type TrainErrorDetail = CnnErrorDetail<'webgpu' | 'settings' | 'data' | 'train' | 'draw' | 'save'>;
 export interface SaveDetail extends SavedModel {
   model: Model;
 }
@@ -91,7 +87,7 @@ const BUSY: ReadonlySet<TrainerState> = new Set(['loading', 'training', 'paused'
  * @cssprop --cnn-fg, --cnn-bg, --cnn-surface, --cnn-border, --cnn-muted, --cnn-accent, --cnn-error - Colours.
  * @cssprop --cnn-font, --cnn-mono, --cnn-radius, --cnn-gap - Type, corners and spacing.
  */
-export class CnnTrainer extends LitElement {
+export class CnnTrainer extends CnnElement {
   static override styles = [tokens, trainerStyles];
 
   /** The network: 'lenet' (LeNet-style), 'deeper' (VGG-style) or 'tiny' (for quick demos and tests). */
@@ -128,8 +124,6 @@ export class CnnTrainer extends LitElement {
   /** What the element is doing; reflected so pages and tests can wait on it. Read-only. */
   @property({ reflect: true }) state: TrainerState = 'idle';
 
-  @state() private problem: { title: string; message: string } | null = null;
-  @state() private unsupported = '';
   @state() private status = 'Choose a network and press Start.';
   @state() private progress: Progress | null = null;
   @state() private filters: FilterSnapshot | null = null;
@@ -154,7 +148,6 @@ export class CnnTrainer extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (!hasWebGpu()) this.showUnsupported('This browser does not offer WebGPU (navigator.gpu is missing).');
     this.resizer ??= new ResizeObserver(() => this.drawPlots());
   }
 
@@ -232,7 +225,7 @@ export class CnnTrainer extends LitElement {
    */
   async save(opts: { download?: boolean } = {}): Promise<SavedModel> {
     const model = this.net;
-    if (!model) throw new Error('cnn-trainer: there is no model to save yet; train one first');
+    if (!model) throw new ElementError('cnn-trainer', 'there is no model to save yet; train one first');
     // Between two steps every weight is that of one step: hold the run there while reading back.
     const held = this.state === 'training' ? this.run : null;
     held?.pause();
@@ -240,10 +233,10 @@ export class CnnTrainer extends LitElement {
       const saved = await saveLayersModel(model);
       if (opts.download ?? true) download(modelFiles(saved));
       this.status = `Saved ${model.name} as model.json and weights.bin (${count(saved.weightData.byteLength / 1024)} KB of weights).`;
-      fire<SaveDetail>(this, 'cnn-save', { ...saved, model });
+      this.emit<SaveDetail>('cnn-save', { ...saved, model });
       return saved;
     } catch (err) {
-      this.fail('save', err, 'The model could not be saved');
+      this.showProblem('save', err, 'The model could not be saved');
       throw err;
     } finally {
       // Unless the reader pressed Pause meanwhile.
@@ -264,11 +257,11 @@ export class CnnTrainer extends LitElement {
   }
 
   override render(): TemplateResult {
-    if (this.unsupported) return html`<div part="base">${unsupportedNotice(this.unsupported)}</div>`;
+    if (this.unsupported) return html`<div part="base">${this.renderUnsupported()}</div>`;
     const busy = BUSY.has(this.state);
     const idle = !busy;
     return html`<div part="base">
-      ${this.problem ? errorNotice(this.problem.title, this.problem.message) : nothing}
+      ${this.renderProblem()}
       ${controlsView(this, busy, { choose: this.onChoose, number: this.onNumber })}
       <p class="data" part="data">${this.dataText()}</p>
       <div class="buttons" part="buttons">
@@ -340,7 +333,7 @@ export class CnnTrainer extends LitElement {
       run = new TrainingRun(model, data.train, data.test, settings);
       this.run = run;
       this.revision++;
-      fire<TrainStartDetail>(this, 'cnn-train-start', {
+      this.emit<TrainStartDetail>('cnn-train-start', {
         preset: preset.name,
         optimizer: settings.optimizer,
         learningRate: settings.learningRate,
@@ -367,14 +360,14 @@ export class CnnTrainer extends LitElement {
         reason = 'stopped';
         this.status = 'Stopped before training began.';
       } else if (err instanceof WebGpuUnavailableError) {
-        this.showUnsupported(err.message);
+        this.showUnsupported(err);
       } else {
         const titles: Record<string, string> = {
           settings: 'These settings cannot train',
           data: 'The MNIST digits could not be loaded',
-          train: /NaN or infinite/.test(messageOf(err)) ? 'Training stopped: the loss is no longer a number' : 'Training failed',
+          train: err instanceof NonFiniteLossError ? 'Training stopped: the loss is no longer a number' : 'Training failed',
         };
-        this.fail(err instanceof DataError ? 'data' : phase, err, titles[phase] ?? 'Training failed');
+        this.showProblem(err instanceof DataError ? 'data' : phase, err, titles[phase] ?? 'Training failed');
         this.status = `Training stopped: ${messageOf(err).split('\n')[0]}`;
       }
     } finally {
@@ -402,7 +395,7 @@ export class CnnTrainer extends LitElement {
       curves: run?.curves ?? { train: [], test: [] },
     };
     await this.updateComplete;
-    fire<TrainEndDetail>(this, 'cnn-train-end', detail);
+    this.emit<TrainEndDetail>('cnn-train-end', detail);
     return detail;
   }
 
@@ -425,7 +418,7 @@ export class CnnTrainer extends LitElement {
       const test = this.run?.curves.test[this.run.curves.test.length - 1];
       if (test && p.step < p.steps) this.status = `Epoch ${p.epoch} of ${p.epochs} done: test accuracy ${percent(test.accuracy)} (loss ${test.loss.toFixed(3)}).`;
     }
-    fire<TrainProgressDetail>(this, 'cnn-train-progress', p);
+    this.emit<TrainProgressDetail>('cnn-train-progress', p);
     if (performance.now() - this.lastDraw >= this.redrawInterval) await this.drawLive(false);
   }
 
@@ -456,7 +449,7 @@ export class CnnTrainer extends LitElement {
         this.digitView = digit;
       } catch (err) {
         // A drawing that fails says so, but training goes on.
-        this.fail('draw', err, 'The filters and feature maps could not be drawn');
+        this.showProblem('draw', err, 'The filters and feature maps could not be drawn');
       }
     })();
     this.drawing = job;
@@ -558,19 +551,8 @@ export class CnnTrainer extends LitElement {
 
   // ---- state ----
 
-  private setState(s: TrainerState): void {
+  protected override setState(s: TrainerState): void {
     this.state = s;
   }
 
-  private showUnsupported(reason: string): void {
-    this.unsupported = reason;
-    this.setState('unsupported');
-    fire<TrainErrorDetail>(this, 'cnn-error', { message: reason, phase: 'webgpu', error: new WebGpuUnavailableError(reason) });
-  }
-
-  private fail(phase: TrainErrorDetail['phase'], err: unknown, title: string): void {
-    const message = messageOf(err);
-    this.problem = { title, message };
-    fire<TrainErrorDetail>(this, 'cnn-error', { message, phase, error: err });
-  }
 }

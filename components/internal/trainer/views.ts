@@ -3,10 +3,9 @@
  * plots, the filters and the test digit. The element wires them to its state and handlers.
  */
 import { html, type TemplateResult } from 'lit';
-import { presets } from '../../../src/nn/presets.js';
+import { argMax, presets } from '../../../src/index.js';
 import type { Curves, OptimizerName, Progress } from './run.js';
 import type { DigitSnapshot, FilterSnapshot } from './snapshots.js';
-import { argMax } from './snapshots.js';
 import { describePlot, type Metric } from './plot.js';
 import { count, duration, percent, rate } from './format.js';
 

@@ -1,0 +1,124 @@
+/**
+ * What every cnn-* element shares, so that each says things the same way: the no-WebGPU notice
+ * (one text, shown instead of the element's content), errors shown in place and fired as
+ * `cnn-error`, events that bubble out of shadow roots, and loading a model with a progress bar.
+ */
+import { LitElement, html, nothing, type TemplateResult } from 'lit';
+import { state } from 'lit/decorators.js';
+import { WebGpuUnavailableError } from '../../src/index.js';
+import { hasWebGpu, sharedModel, NO_WEBGPU, type Model } from './shared-engine.js';
+import { errorNotice, unsupportedNotice } from './notice.js';
+import { messageOf } from './errors.js';
+
+/** The detail of every `cnn-error`: what failed in words, in which phase, and the error itself. */
+export interface CnnErrorDetail<Phase extends string = string> {
+  message: string;
+  phase: Phase;
+  error: unknown;
+}
+
+/** An error shown in place: a heading saying what failed, and the reason. */
+export interface Problem {
+  title: string;
+  message: string;
+}
+
+export class CnnElement extends LitElement {
+  /** False for an element that works without WebGPU (cnn-image-input): it never shows the notice. */
+  protected readonly needsWebGpu: boolean = true;
+
+  /** Why WebGPU cannot be used here, once known; the element then renders `renderUnsupported()` alone. */
+  @state() protected unsupported = '';
+  /** The error shown in place above the content (`renderProblem()`), or null. */
+  @state() protected problem: Problem | null = null;
+  /** How much of the model has loaded, in [0, 1], while `loadSharedModel` waits. */
+  @state() protected loadProgress = 0;
+
+  private modelLoad: AbortController | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.needsWebGpu && !hasWebGpu()) this.showUnsupported(new WebGpuUnavailableError(NO_WEBGPU));
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.modelLoad?.abort();
+  }
+
+  /**
+   * Elements with a reflected `state` set it here; the base calls it with 'loading' (a model load
+   * begins) and 'unsupported' (before cnn-error fires, so listeners already see it).
+   */
+  protected setState(_next: string): void {}
+
+  /** Fires `type` the way every element does: bubbling out of shadow roots, with a detail. */
+  protected emit<T>(type: string, detail: T): boolean {
+    return this.dispatchEvent(new CustomEvent<T>(type, { bubbles: true, composed: true, detail }));
+  }
+
+  /** Fires `cnn-error` for `error` in `phase`, its message in words. */
+  protected emitError(phase: string, error: unknown): void {
+    this.emit<CnnErrorDetail>('cnn-error', { message: messageOf(error), phase, error });
+  }
+
+  /** Shows `error` in place under `title` and fires `cnn-error`. */
+  protected showProblem(phase: string, error: unknown, title: string): void {
+    this.problem = { title, message: messageOf(error) };
+    this.emitError(phase, error);
+  }
+
+  /** From now on the element shows the no-WebGPU notice; fires `cnn-error` with phase 'webgpu'. */
+  protected showUnsupported(error: WebGpuUnavailableError): void {
+    this.unsupported = error.reason;
+    this.setState('unsupported');
+    this.emitError('webgpu', error);
+  }
+
+  /** The notice when WebGPU is missing, else `showProblem`. */
+  protected handleFailure(phase: string, error: unknown, title: string): void {
+    if (error instanceof WebGpuUnavailableError) this.showUnsupported(error);
+    else this.showProblem(phase, error, title);
+  }
+
+  /**
+   * The page's shared copy of the model at `url`, with `loadProgress` following the download and the
+   * state 'loading'. Resolves null when a newer load, `cancelModelLoad()` or leaving the page
+   * ended this element's wait (the download goes on for the others).
+   */
+  protected async loadSharedModel(url: string): Promise<Model | null> {
+    this.modelLoad?.abort();
+    const abort = new AbortController();
+    this.modelLoad = abort;
+    this.problem = null;
+    this.loadProgress = 0;
+    this.setState('loading');
+    try {
+      const model = await sharedModel(url, { signal: abort.signal, onProgress: (f) => (this.loadProgress = f) });
+      return abort.signal.aborted ? null : model;
+    } catch (err) {
+      if (abort.signal.aborted) return null;
+      throw err;
+    }
+  }
+
+  /** Stops waiting for a model `loadSharedModel` asked for (a model given directly replaces it). */
+  protected cancelModelLoad(): void {
+    this.modelLoad?.abort();
+  }
+
+  protected renderUnsupported(): TemplateResult {
+    return unsupportedNotice(this.unsupported);
+  }
+
+  protected renderProblem(): TemplateResult | typeof nothing {
+    return this.problem ? errorNotice(this.problem.title, this.problem.message) : nothing;
+  }
+
+  protected renderLoading(): TemplateResult {
+    return html`<div class="progress" part="progress" role="status">
+      <progress max="1" .value=${this.loadProgress} aria-label="Loading the model"></progress>
+      <span>Loading the model… ${Math.round(this.loadProgress * 100)}%</span>
+    </div>`;
+  }
+}
