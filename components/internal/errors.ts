@@ -16,9 +16,8 @@ export class ElementError extends CnnError {
     readonly reason: string,
     options: { cause?: unknown } = {},
   ) {
-    super(op, reason);
+    super(op, reason, options);
     this.name = 'ElementError';
-    if ('cause' in options) this.cause = options.cause;
   }
 }
 

