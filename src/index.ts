@@ -13,6 +13,7 @@ export type { UnaryOp } from './ops/elementwise.js';
 export type { Operand } from './ops/binary.js';
 export type { EngineOps, TapeOps, OpName, DifferentiableOpName } from './ops/table.js';
 export type { DispatchRecord, DispatchObserver } from './gpu/scheduler.js';
+export { DispatchTrace, traceDispatches, chromeTrace, type Traceable, type TraceOptions, type TracedDispatch, type TraceSummaryRow, type ChromeTrace, type ChromeTraceEvent } from './gpu/trace.js';
 export { Tape } from './autograd/tape.js';
 export type { Ops } from './autograd/ops.js';
 export { Model, type Activations, type RunOptions } from './nn/model.js';
