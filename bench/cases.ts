@@ -2,15 +2,19 @@
  * The layer shapes of the suite, from real networks, and the rows made from them: every conv layer
  * gets a forward, an input-gradient and a filter-gradient row; every pooling layer a max and an
  * average row, forward and backward; every dense layer a matMul row; LeNet-5 a training-step row.
+ * The small networks (LeNet, Tiny VGG, the face network), where a dispatch costs as much as the
+ * work, also get whole-layer rows (conv or matMul, + bias, relu: what a layer runs in inference),
+ * and the demo's models a whole forward pass.
  */
 import { windowGeometry } from '../src/ops/conv_geometry.js';
-import type { BenchCase, ConvSpec, MatMulSpec, OpFamily, Pad, PoolSpec, TrainSpec } from './types.js';
+import type { BenchCase, ConvSpec, MatMulSpec, ModelSpec, OpFamily, Pad, PoolSpec, TrainSpec } from './types.js';
 
 type Shape4 = [number, number, number, number];
 
 interface ConvLayer { name: string; x: Shape4; w: Shape4; stride?: number; pad: Pad; depthwise?: boolean }
 interface PoolLayer { name: string; x: Shape4; size: number; stride: number }
 interface DenseLayer { name: string; m: number; k: number; n: number }
+interface ModelRow { name: string; spec: ModelSpec; about: string }
 
 interface Network {
   name: string;
@@ -20,7 +24,18 @@ interface Network {
   pools: PoolLayer[];
   dense: DenseLayer[];
   train?: TrainSpec;
+  /** Also a `convLayer` row per conv and a `denseLayer` row per dense layer. */
+  layerRows?: boolean;
+  /** Whole-model forward rows. */
+  models?: ModelRow[];
 }
+
+const MNIST_MODEL = 'demo/models/mnist/model.json';
+const FACE_MODEL = 'demo/models/face-recognition/model.json';
+const mnistModel = (batch: number): ModelRow => ({
+  name: `model-b${batch}`, about: `demo/models/mnist, batch ${batch}`,
+  spec: { kind: 'model', url: MNIST_MODEL, x: [batch, 28, 28, 1], range: [0, 1] },
+});
 
 /** LeNet-5 on MNIST in its modern form (ReLU, max pooling), batch 32. */
 export const LENET_BATCH = 32;
@@ -67,6 +82,7 @@ export const NETWORKS: readonly Network[] = [
       { name: 'fc3', m: 32, k: 84, n: 10 },
     ],
     train: { kind: 'train', batch: LENET_BATCH, learningRate: 0.05 },
+    layerRows: true,
   },
   {
     name: 'tinyvgg',
@@ -82,6 +98,7 @@ export const NETWORKS: readonly Network[] = [
       { name: 'pool2', x: [1, 26, 26, 10], size: 2, stride: 2 },
     ],
     dense: [{ name: 'fc', m: 1, k: 1690, n: 10 }],
+    layerRows: true,
   },
   alexnet(1),
   alexnet(8),
@@ -127,6 +144,19 @@ export const NETWORKS: readonly Network[] = [
       { name: 'avgpool', x: [1, 35, 35, 32], size: 2, stride: 2 },
     ],
     dense: [{ name: 'fc', m: 1, k: 256, n: 128 }],
+    layerRows: true,
+    models: [{
+      name: 'model', about: 'demo/models/face-recognition (29 convs, batch norm, residual adds), batch 1',
+      spec: { kind: 'model', url: FACE_MODEL, x: [1, 150, 150, 3], range: [0, 255] },
+    }],
+  },
+  {
+    name: 'mnist',
+    source: "the demo's MNIST model (demo/models/mnist: conv 5×5×16, pool, conv 5×5×32, pool, dense 128, dense 10 + softmax)",
+    convs: [],
+    pools: [],
+    dense: [],
+    models: [mnistModel(1), mnistModel(32)],
   },
 ];
 
@@ -160,10 +190,17 @@ function convCases(net: Network, l: ConvLayer): BenchCase[] {
     : ['conv2d', 'conv2dGradInput', 'conv2dGradFilter'];
   const sizes = [prod(l.x) + prod(l.w) + prod(y), prod(y) + prod(l.w) + prod(l.x), prod(l.x) + prod(y) + prod(l.w)];
   // Depthwise convs do so little arithmetic per byte that bandwidth is their measure.
-  return fams.map((family, i) => ({
+  const rows: BenchCase[] = fams.map((family, i) => ({
     id: `${shape}/${family}`, shape, network: net.name, family, spec, flops, bytes: 4 * sizes[i]!,
     unit: l.depthwise ? 'GB/s' : 'GFLOP/s', dims,
   }));
+  if (net.layerRows && !l.depthwise) {
+    rows.push({
+      id: `${shape}/convLayer`, shape, network: net.name, family: 'convLayer', spec, flops,
+      bytes: 4 * (sizes[0]! + l.w[3]), unit: 'GFLOP/s', dims: `${dims}, + bias, relu`,
+    });
+  }
+  return rows;
 }
 
 function poolCases(net: Network, l: PoolLayer): BenchCase[] {
@@ -182,13 +219,23 @@ function poolCases(net: Network, l: PoolLayer): BenchCase[] {
   }));
 }
 
-function denseCase(net: Network, l: DenseLayer): BenchCase {
+function denseCases(net: Network, l: DenseLayer): BenchCase[] {
   const spec: MatMulSpec = { kind: 'matmul', m: l.m, k: l.k, n: l.n };
   const shape = `${net.name}.${l.name}`;
-  return {
+  const row: BenchCase = {
     id: `${shape}/matMul`, shape, network: net.name, family: 'matMul', spec,
     flops: 2 * l.m * l.k * l.n, bytes: 4 * (l.m * l.k + l.k * l.n + l.m * l.n), unit: 'GFLOP/s',
     dims: `${l.m}×${l.k} · ${l.k}×${l.n}`,
+  };
+  if (!net.layerRows) return [row];
+  return [row, { ...row, id: `${shape}/denseLayer`, family: 'denseLayer', bytes: row.bytes + 4 * l.n, dims: `${row.dims}, + bias, relu` }];
+}
+
+function modelCase(net: Network, m: ModelRow): BenchCase {
+  const shape = `${net.name}.${m.name}`;
+  return {
+    id: `${shape}/modelForward`, shape, network: net.name, family: 'modelForward', spec: m.spec, flops: 0,
+    bytes: 4 * prod(m.spec.x), unit: 'images/s', dims: `${m.about}, x ${dimStr(m.spec.x)}`,
   };
 }
 
@@ -198,7 +245,7 @@ export function allCases(): BenchCase[] {
   for (const net of NETWORKS) {
     for (const l of net.convs) rows.push(...convCases(net, l));
     for (const l of net.pools) rows.push(...poolCases(net, l));
-    for (const l of net.dense) rows.push(denseCase(net, l));
+    for (const l of net.dense) rows.push(...denseCases(net, l));
     if (net.train) {
       const shape = `${net.name}.train`;
       rows.push({
@@ -206,6 +253,7 @@ export function allCases(): BenchCase[] {
         unit: 'images/s', dims: `batch ${net.train.batch}, SGD`,
       });
     }
+    for (const m of net.models ?? []) rows.push(modelCase(net, m));
   }
   return rows;
 }

@@ -22,7 +22,9 @@ const HELP = `npm run bench -- [options]
   --warmup N       untimed calls first (default 3)
   --min-sample-ms T  repeat calls within a sample until it lasts about T ms (default 25): amortises the wait for the GPU
   --max-seconds S  fewer samples (not under 5) where samples × a call would pass S seconds (default: no cap)
-  --variant V      our conv2d forward kernel: block, vec4, tiled; or autotune (time the conv2d, matMul and depthwise variants per shape class first; default: the engine's rules)
+  --variant V      our conv2d forward kernel (conv2d and convLayer rows): block, vec4, tiled; or autotune (time the conv2d, matMul and depthwise variants per shape class first; default: the engine's rules)
+  --unfused        our layer rows and training step with bias add and relu as dispatches of their own (as before the fused epilogues)
+  --trace FILE     also write a Chrome trace (chrome://tracing, ui.perfetto.dev) of one call of each of our rows, every dispatch submitted and timed alone
   --no-gpu-timer   no timestamp queries
   --out DIR        where to write the results (default bench/results)
   --no-write       print the table only (quick checks)
@@ -33,7 +35,7 @@ const { values: a } = parseArgs({
   options: {
     op: { type: 'string' }, shape: { type: 'string' }, engines: { type: 'string', default: ALL_ENGINES },
     samples: { type: 'string', default: '30' }, rounds: { type: 'string', default: '3' }, warmup: { type: 'string', default: '3' }, 'min-sample-ms': { type: 'string', default: '25' }, 'max-seconds': { type: 'string', default: '0' },
-    variant: { type: 'string' }, 'no-gpu-timer': { type: 'boolean', default: false }, out: { type: 'string', default: 'bench/results' }, 'no-write': { type: 'boolean', default: false },
+    variant: { type: 'string' }, unfused: { type: 'boolean', default: false }, trace: { type: 'string' }, 'no-gpu-timer': { type: 'boolean', default: false }, out: { type: 'string', default: 'bench/results' }, 'no-write': { type: 'boolean', default: false },
     list: { type: 'boolean', default: false }, timeout: { type: 'string', default: '3600' }, help: { type: 'boolean', default: false },
   },
 });
@@ -87,13 +89,17 @@ try {
     const options = {
       ops: a.op, shapes: a.shape, engines: a.engines.split(',').map((s) => s.trim()).filter(Boolean),
       samples: Number(a.samples), rounds: Number(a.rounds), warmup: Number(a.warmup), minSampleMs: Number(a['min-sample-ms']), maxSecondsPerMeasurement: Number(a['max-seconds']),
-      gpuTimer: !a['no-gpu-timer'], conv2dVariant: a.variant, ortWasmPaths: '/dist/bench/ort/',
+      gpuTimer: !a['no-gpu-timer'], conv2dVariant: a.variant, unfused: a.unfused, trace: !!a.trace, ortWasmPaths: '/dist/bench/ort/',
       browser: `Chromium ${browser.version()} (headless, Playwright)`,
     };
     page.setDefaultTimeout(Number(a.timeout) * 1000);
-    const { result, markdown } = await page.evaluate((o) => window.cnnBench.run(o), options);
+    const { result, markdown, trace } = await page.evaluate((o) => window.cnnBench.run(o), options);
     if (tty) process.stdout.write(`\r${' '.repeat(lastLen)}\r`);
     console.log(markdown);
+    if (a.trace && trace) {
+      writeFileSync(a.trace, `${JSON.stringify(trace)}\n`);
+      console.log(`wrote ${a.trace} (${trace.traceEvents.filter((e) => e.ph !== 'M').length} dispatches; open it in ui.perfetto.dev or chrome://tracing)`);
+    }
     if (!a['no-write']) {
       mkdirSync(a.out, { recursive: true });
       const slug = result.meta.adapter.description.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'adapter';

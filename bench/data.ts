@@ -53,7 +53,8 @@ export function caseInputs(c: BenchCase, seed: number): CaseInputs {
       const y = windowOutShape(s);
       if (c.family.endsWith('GradInput')) return { dy: rng.uniform(y), w: rng.uniform(s.w) };
       if (c.family.endsWith('GradFilter')) return { x: rng.uniform(s.x), dy: rng.uniform(y) };
-      return { x: rng.uniform(s.x), w: rng.uniform(s.w) };
+      const xw = { x: rng.uniform(s.x), w: rng.uniform(s.w) };
+      return c.family === 'convLayer' ? { ...xw, bias: rng.uniform([s.w[3]]) } : xw;
     }
     case 'pool': {
       const y = windowOutShape(s);
@@ -61,10 +62,14 @@ export function caseInputs(c: BenchCase, seed: number): CaseInputs {
       if (c.family === 'avgPoolGrad') return { dy: rng.uniform(y) };
       return { x: rng.uniform(s.x) };
     }
-    case 'matmul':
-      return { a: rng.uniform([s.m, s.k]), b: rng.uniform([s.k, s.n]) };
+    case 'matmul': {
+      const ab = { a: rng.uniform([s.m, s.k]), b: rng.uniform([s.k, s.n]) };
+      return c.family === 'denseLayer' ? { ...ab, bias: rng.uniform([s.n]) } : ab;
+    }
     case 'train':
       return trainInputs(s, rng);
+    case 'model':
+      return { x: rng.uniform(s.x, s.range[0], s.range[1]) };
   }
 }
 

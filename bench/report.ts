@@ -14,6 +14,9 @@ const FAMILY_LABEL: Record<string, string> = {
   avgPoolGrad: 'avg pool gradient',
   matMul: 'matMul (dense)',
   trainStep: 'LeNet training step',
+  convLayer: 'conv layer (conv2d + bias + relu)',
+  denseLayer: 'dense layer (matMul + bias + relu)',
+  modelForward: 'whole-model forward pass',
   pooling: 'pooling (all four)',
   depthwise: 'depthwise (all three)',
   convForward: 'every conv forward (with depthwise)',
@@ -128,7 +131,10 @@ export function markdownReport(r: SuiteResult): string {
     }
   }
   const notes = [...byReason].map(([k, ids]) => `- ${esc(k)}${k.includes(': n/a: ') ? ` (${ids.length} row${ids.length > 1 ? 's' : ''})` : ''}`);
-  const variants = r.rows.filter((row) => row.results[ours.id]?.variant).map((row) => `${row.case.id}: ${row.results[ours.id]!.variant}`);
+  const variants = r.rows.filter((row) => row.results[ours.id]?.variant).map((row) => {
+    const m = row.results[ours.id]!;
+    return `${row.case.id}: ${m.variant}${m.dispatches != null && m.dispatches > 1 ? ` (${m.dispatches} dispatches)` : ''}`;
+  });
   if (notes.length) lines.push('', '## Not timed', '', ...notes);
   if (variants.length) lines.push('', '## Our kernel variants', '', variants.join(' · '));
   lines.push('');

@@ -8,8 +8,9 @@ import { loadEngines, type LoadOptions } from './engines/load.js';
 import { allCases, selectCases, runSuite } from './suite.js';
 import { markdownReport } from './report.js';
 import { browserName } from './browser.js';
+import { chromeTrace, type ChromeTrace } from '../src/gpu/trace.js';
+import type { OursEngine } from './engines/ours.js';
 import type { Progress, SuiteOptions, SuiteResult } from './types.js';
-import type { Engine } from '../src/engine.js';
 
 export interface RunnerOptions extends Partial<SuiteOptions>, LoadOptions {
   engines?: string[];
@@ -22,7 +23,8 @@ export interface RunnerOptions extends Partial<SuiteOptions>, LoadOptions {
 declare global {
   interface Window {
     cnnBench: {
-      run(o: RunnerOptions): Promise<{ result: SuiteResult; markdown: string }>;
+      /** With `trace`, also the Chrome trace of one timed call of each of our rows. */
+      run(o: RunnerOptions): Promise<{ result: SuiteResult; markdown: string; trace?: ChromeTrace }>;
       cases(o: { ops?: string; shapes?: string }): string[];
     };
     cnnBenchProgress?: (p: Progress) => void;
@@ -37,14 +39,15 @@ window.cnnBench = {
     const cases = selectCases(allCases(), { ops: o.ops, shapes: o.shapes });
     if (cases.length === 0) throw new Error(`no case matches --op '${o.ops ?? ''}' --shape '${o.shapes ?? ''}'`);
     const engines = await loadEngines(o.engines ?? [], o);
-    const ours = (engines[0] as unknown as { engine: Engine }).engine;
+    const ours = engines[0] as OursEngine;
     try {
       const result = await runSuite(engines, cases, o, {
-        adapter: { ...ours.info },
+        adapter: { ...ours.engine.info },
         browser: o.browser ?? (await browserName()),
         onProgress: (p) => window.cnnBenchProgress?.(p),
       });
-      return { result, markdown: markdownReport(result) };
+      const trace = o.trace ? chromeTrace([...ours.traces].map(([name, t]) => ({ name, trace: t }))) : undefined;
+      return { result, markdown: markdownReport(result), trace };
     } finally {
       for (const e of engines) await e.dispose();
     }

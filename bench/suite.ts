@@ -32,7 +32,10 @@ export interface SuiteHooks {
 
 /** The case's rate at `ms` per call, in its unit. */
 export function rateOf(c: BenchCase, ms: number): number {
-  if (c.unit === 'images/s') return c.spec.kind === 'train' ? c.spec.batch / (ms / 1000) : NaN;
+  if (c.unit === 'images/s') {
+    const images = c.spec.kind === 'train' ? c.spec.batch : c.spec.kind === 'model' ? c.spec.x[0] : NaN;
+    return images / (ms / 1000);
+  }
   return (c.unit === 'GB/s' ? c.bytes : c.flops) / (ms * 1e6);
 }
 
@@ -76,11 +79,11 @@ async function check(
       if (!(relError <= o.tolerance)) {
         const what = out.length !== ref.out.length ? `${out.length} values where ${ref.id} gives ${ref.out.length}` : `‖out − ${ref.id}‖/‖${ref.id}‖ = ${relError.toExponential(2)}`;
         p.dispose();
-        return { status: 'mismatch', note: `wrong numbers: ${what}`, relError, coldMs, variant: p.variant };
+        return { status: 'mismatch', note: `wrong numbers: ${what}`, relError, coldMs, variant: p.variant, dispatches: p.dispatches };
       }
     }
     const plan = await warmUp(p, o, coldMs);
-    return { engine: e, prepared: p, plan, wall: [], gpu: e.gpu ? [] : null, m: { status: 'ok', coldMs, relError, variant: p.variant, inner: plan.inner } };
+    return { engine: e, prepared: p, plan, wall: [], gpu: e.gpu ? [] : null, m: { status: 'ok', coldMs, relError, variant: p.variant, dispatches: p.dispatches, inner: plan.inner } };
   } catch (err) {
     p?.dispose();
     return { status: 'error', note: message(err) };

@@ -16,12 +16,16 @@ export type OpFamily =
   | 'avgPool'
   | 'avgPoolGrad'
   | 'matMul'
-  | 'trainStep';
+  | 'trainStep'
+  | 'convLayer'
+  | 'denseLayer'
+  | 'modelForward';
 
 export const OP_FAMILIES: readonly OpFamily[] = [
   'conv2d', 'conv2dGradInput', 'conv2dGradFilter',
   'depthwiseConv2d', 'depthwiseConv2dGradInput', 'depthwiseConv2dGradFilter',
   'maxPool', 'maxPoolGrad', 'avgPool', 'avgPoolGrad', 'matMul', 'trainStep',
+  'convLayer', 'denseLayer', 'modelForward',
 ];
 
 /** Families pooled into one more geometric mean, as the issue's targets name them. */
@@ -77,7 +81,21 @@ export interface TrainSpec {
   learningRate: number;
 }
 
-export type CaseSpec = ConvSpec | PoolSpec | MatMulSpec | TrainSpec;
+/**
+ * A whole model's forward pass (inference), loaded from a TF.js layers model.json that the page
+ * serves; the `convLayer` and `denseLayer` rows are a ConvSpec or MatMulSpec plus a bias and relu.
+ */
+export interface ModelSpec {
+  kind: 'model';
+  /** The model.json, relative to the repository root (where the bench page is served). */
+  url: string;
+  /** The input batch, NHWC. */
+  x: [number, number, number, number];
+  /** The input values are drawn uniformly from this range (the range the model was trained on). */
+  range: [number, number];
+}
+
+export type CaseSpec = ConvSpec | PoolSpec | MatMulSpec | TrainSpec | ModelSpec;
 
 export type RateUnit = 'GFLOP/s' | 'GB/s' | 'images/s';
 
@@ -113,8 +131,10 @@ export interface PreparedCase {
   sync(): Promise<void>;
   /** One call, read back in the canonical layout (used for the correctness check, never timed). */
   output(): Promise<Float32Array>;
-  /** Which kernel variant ran, where the engine can say. */
+  /** Which kernel variants ran, where the engine can say. */
   variant?: string;
+  /** How many dispatches one call made, where the engine can say. */
+  dispatches?: number;
   dispose(): void;
 }
 
@@ -159,7 +179,10 @@ export interface Measurement {
   rate?: number;
   /** Rate at the median GPU time. */
   gpuRate?: number | null;
+  /** Our kernels in one call, by entry point (observed as the case first ran). */
   variant?: string;
+  /** Our dispatches in one call (observed as the case first ran). */
+  dispatches?: number;
 }
 
 export interface RowResult {

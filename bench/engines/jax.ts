@@ -25,7 +25,11 @@ export async function createJaxEngine(jax: Jax): Promise<BenchEngine> {
     id: 'jax-webgpu',
     label: 'jax-js WebGPU',
     gpu: true,
-    unsupported: (c) => (c.spec.kind === 'pool' && c.spec.pad !== 'valid' ? 'jax-js reduceWindow pools without padding only' : null),
+    unsupported: (c) => {
+      if (c.spec.kind === 'pool' && c.spec.pad !== 'valid') return 'jax-js reduceWindow pools without padding only';
+      if (c.spec.kind === 'model') return 'jax-js has no loader for TF.js layers models';
+      return null;
+    },
     prepare: async (c, inputs) => prepare(jax, c, inputs),
     dispose: () => undefined,
   };
@@ -51,6 +55,7 @@ async function prepare(jax: Jax, c: BenchCase, inputs: CaseInputs): Promise<Prep
   };
   const s = c.spec;
   if (s.kind === 'train') return prepareTrain(jax, s.learningRate, inputs);
+  if (s.kind === 'model') throw new Error('jax-js: no model rows');
   const fns: { dispose(): void }[] = [];
   const J = <F extends (...args: Arr[]) => Arr>(f: F) => {
     const g = jit(f);
@@ -84,6 +89,12 @@ async function prepare(jax: Jax, c: BenchCase, inputs: CaseInputs): Promise<Prep
       const f = J((xx: Arr, d: Arr, ww: Arr) => grad1((wv) => conv(xx, wv))(ww, d));
       call = () => f(x.ref, dy.ref, w0.ref);
       toCanonical = (o) => oihwToHwio(o, s.w, s.depthwise);
+    } else if (c.family === 'convLayer') {
+      // Bias and relu in the same jit as the conv, so jax-js may fuse them as it sees fit.
+      const [x, wt, bias] = [nchw('x'), w(), arr(inputs.bias!.data, [s.w[3], 1, 1])];
+      const f = J((xx: Arr, ww: Arr, b: Arr) => jax.nn.relu(conv(xx, ww).add(b)));
+      call = () => f(x.ref, wt.ref, bias.ref);
+      toCanonical = (o) => nchwToNhwc(o, y);
     } else {
       const [x, wt] = [nchw('x'), w()];
       const f = J(conv);
@@ -108,8 +119,14 @@ async function prepare(jax: Jax, c: BenchCase, inputs: CaseInputs): Promise<Prep
   } else {
     const a = arr(inputs.a!.data, inputs.a!.shape);
     const b = arr(inputs.b!.data, inputs.b!.shape);
-    const f = J((x: Arr, y: Arr) => np.matmul(x, y));
-    call = () => f(a.ref, b.ref);
+    if (c.family === 'denseLayer') {
+      const bias = arr(inputs.bias!.data, inputs.bias!.shape);
+      const f = J((x: Arr, y: Arr, z: Arr) => jax.nn.relu(np.matmul(x, y).add(z)));
+      call = () => f(a.ref, b.ref, bias.ref);
+    } else {
+      const f = J((x: Arr, y: Arr) => np.matmul(x, y));
+      call = () => f(a.ref, b.ref);
+    }
   }
   await jax.blockUntilReady(held);
   let pending: Arr[] = [];

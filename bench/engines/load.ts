@@ -3,7 +3,7 @@
  * splits them into chunks), so a page that benchmarks only our engine never downloads them. An
  * engine that fails to start stays in the table with the reason on each of its rows.
  */
-import { createOursEngine, OURS, type OursOptions } from './ours.js';
+import { createOursEngine, OURS, type OursEngine, type OursOptions } from './ours.js';
 import type { BenchEngine } from '../types.js';
 
 export const ENGINE_IDS = [OURS, 'tfjs-webgpu', 'jax-webgpu', 'ort-webgpu', 'tfjs-cpu'] as const;
@@ -34,7 +34,7 @@ async function start(id: string, o: LoadOptions): Promise<BenchEngine> {
     case 'tfjs-webgpu':
     case 'tfjs-cpu': {
       const { createTfjsEngine } = await import('./tfjs.js');
-      return createTfjsEngine(await tfjs(), id === 'tfjs-webgpu' ? 'webgpu' : 'cpu');
+      return createTfjsEngine(await tfjs(), id === 'tfjs-webgpu' ? 'webgpu' : 'cpu', () => import('@tensorflow/tfjs-layers'), o.modelBase);
     }
     case 'jax-webgpu': {
       const { createJaxEngine } = await import('./jax.js');
@@ -62,7 +62,7 @@ function failed(id: string, err: unknown): BenchEngine {
 
 /** Our engine first (the ratios are of it), then the baselines in the order given. */
 export async function loadEngines(ids: readonly string[], o: LoadOptions = {}): Promise<BenchEngine[]> {
-  const ours = await createOursEngine(o);
+  const ours: OursEngine = await createOursEngine(o);
   const engines: BenchEngine[] = [ours];
   for (const id of ids) {
     if (id === OURS || engines.some((e) => e.id === id)) continue;

@@ -13,7 +13,7 @@ import type { BenchCase, BenchEngine, CaseInputs, PreparedCase } from '../types.
 
 type Ort = typeof ORT;
 
-const FORWARD = new Set(['conv2d', 'depthwiseConv2d', 'maxPool', 'avgPool', 'matMul']);
+const FORWARD = new Set(['conv2d', 'depthwiseConv2d', 'maxPool', 'avgPool', 'matMul', 'convLayer', 'denseLayer']);
 
 export async function createOrtEngine(ort: Ort, wasmPaths?: string): Promise<BenchEngine> {
   if (wasmPaths) ort.env.wasm.wasmPaths = wasmPaths;
@@ -24,7 +24,10 @@ export async function createOrtEngine(ort: Ort, wasmPaths?: string): Promise<Ben
     id: 'ort-webgpu',
     label: 'ORT Web WebGPU',
     gpu: true,
-    unsupported: (c) => (FORWARD.has(c.family) ? null : 'ONNX Runtime Web runs inference only (no gradients or training on WebGPU)'),
+    unsupported: (c) => {
+      if (c.spec.kind === 'model') return 'the models are TF.js layers models; there is no ONNX export of them here';
+      return FORWARD.has(c.family) ? null : 'ONNX Runtime Web runs inference only (no gradients or training on WebGPU)';
+    },
     prepare: (c, inputs) => prepare(ort, c, inputs),
     dispose: () => undefined,
   };
@@ -39,13 +42,19 @@ function describe(c: BenchCase, inputs: CaseInputs): { model: OneNodeModel; x: F
     const [t, b, l, r] = explicitPads(s);
     const y = windowOutShape(s);
     const wShape = s.depthwise ? [s.w[2] * s.w[3], 1, s.w[0], s.w[1]] : [s.w[3], s.w[2], s.w[0], s.w[1]];
+    // A conv layer: Conv's own bias input B, then a Relu node.
+    const layer = c.family === 'convLayer';
     return {
       model: {
         op: 'Conv',
         attrs: { kernel_shape: [s.w[0], s.w[1]], strides: s.strides, pads: [t, l, b, r], dilations: [1, 1], group: s.depthwise ? s.x[3] : 1 },
         input: { name: 'x', shape: nchwShape(s.x) },
-        initializers: [{ name: 'w', shape: wShape, data: hwioToOihw(inputs.w!.data, s.w, s.depthwise) }],
+        initializers: [
+          { name: 'w', shape: wShape, data: hwioToOihw(inputs.w!.data, s.w, s.depthwise) },
+          ...(layer ? [{ name: 'b', shape: [s.w[3]], data: inputs.bias!.data }] : []),
+        ],
         output: { name: 'y', shape: nchwShape(y) },
+        relu: layer,
       },
       x: nhwcToNchw(inputs.x!.data, s.x),
       back: (o) => nchwToNhwc(o, y),
@@ -62,6 +71,19 @@ function describe(c: BenchCase, inputs: CaseInputs): { model: OneNodeModel; x: F
       back: (o) => nchwToNhwc(o, y),
     };
   }
+  if (s.kind === 'matmul' && c.family === 'denseLayer') {
+    // A dense layer: Gemm with its bias input C, then a Relu node.
+    return {
+      model: {
+        op: 'Gemm', attrs: {}, input: { name: 'x', shape: [s.m, s.k] },
+        initializers: [{ name: 'w', shape: [s.k, s.n], data: inputs.b!.data }, { name: 'b', shape: [s.n], data: inputs.bias!.data }],
+        output: { name: 'y', shape: [s.m, s.n] },
+        relu: true,
+      },
+      x: inputs.a!.data,
+      back: (o) => o,
+    };
+  }
   if (s.kind === 'matmul') {
     return {
       model: {
@@ -72,7 +94,7 @@ function describe(c: BenchCase, inputs: CaseInputs): { model: OneNodeModel; x: F
       back: (o) => o,
     };
   }
-  throw new Error('ONNX Runtime Web: no training step');
+  throw new Error('ONNX Runtime Web: no training step or model rows');
 }
 
 async function prepare(ort: Ort, c: BenchCase, inputs: CaseInputs): Promise<PreparedCase> {

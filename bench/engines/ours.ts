@@ -1,68 +1,126 @@
-/** Our engine as a benchmark adapter: every op straight from the Engine's methods. */
+/**
+ * Our engine as a benchmark adapter: every op straight from the Engine's methods, a forced conv2d
+ * kernel through `launchConv2d`. Which kernels a row ran is not derived from the variant rules but
+ * observed: the first call of each row runs under a dispatch trace (src/gpu/trace.ts).
+ */
 import { createEngine, type Engine } from '../../src/engine.js';
 import type { Tensor } from '../../src/tensor.js';
-import { chooseConv2dVariant, type Conv2dVariant } from '../../src/ops/conv2d.js';
-import { windowGeometry } from '../../src/ops/conv_geometry.js';
-import { chooseMatMulVariant } from '../../src/ops/matmul.js';
-import { chooseDepthwiseVariant } from '../../src/ops/depthwise_conv2d.js';
+import { launchConv2d, type Conv2dVariant, type FusedConv2dOptions } from '../../src/ops/conv2d.js';
+import { DispatchTrace } from '../../src/gpu/trace.js';
 import { lenetStep, type LenetState } from './ours_lenet.js';
+import { prepareModel } from './ours_model.js';
 import { trainOutput } from './train_output.js';
-import type { BenchCase, BenchEngine, CaseInputs, ConvSpec, PoolSpec, PreparedCase } from '../types.js';
+import type { BenchCase, BenchEngine, CaseInputs, PoolSpec, PreparedCase } from '../types.js';
 
 export const OURS = 'cnn-webgpu';
 
-/** The depthwise ops arrive with a later change; until then their rows say n/a. */
-interface DepthwiseOps {
-  depthwiseConv2d(x: Tensor, w: Tensor, opts: object): Tensor;
-  depthwiseConv2dGradInput(dy: Tensor, w: Tensor, xShape: readonly number[], opts: object): Tensor;
-  depthwiseConv2dGradFilter(x: Tensor, dy: Tensor, wShape: readonly number[], opts: object): Tensor;
-}
-
-function hasDepthwise(e: Engine): e is Engine & DepthwiseOps {
-  const d = e as unknown as Partial<DepthwiseOps>;
-  return typeof d.depthwiseConv2d === 'function' && typeof d.depthwiseConv2dGradInput === 'function' && typeof d.depthwiseConv2dGradFilter === 'function';
-}
-
 export interface OursOptions {
-  /** Forces a conv2d forward kernel instead of the per-adapter choice; 'autotune' times them first. */
+  /** Forces a conv2d forward kernel (conv2d and conv-layer rows) instead of the engine's choice; 'autotune' times them first. */
   conv2dVariant?: 'auto' | 'autotune' | Conv2dVariant;
+  /**
+   * Runs the layer rows and the training step's forward as separate dispatches (conv or matMul,
+   * bias add, relu), as the layers did before the kernels took a fused epilogue.
+   */
+  unfused?: boolean;
+  /** Keeps a timed dispatch trace of one call per row in the adapter's `traces` (for `--trace`). */
+  trace?: boolean;
+  /** Where the model rows' files are fetched from (default: the page's origin). */
+  modelBase?: string;
   /** Use this device (the element shares one); else the engine requests its own. */
   device?: GPUDevice;
 }
 
-export async function createOursEngine(options: OursOptions = {}): Promise<BenchEngine & { engine: Engine }> {
+export type OursEngine = BenchEngine & {
+  engine: Engine;
+  /** With `trace`: a timed trace of one call, by case id. */
+  traces: Map<string, DispatchTrace>;
+};
+
+export async function createOursEngine(options: OursOptions = {}): Promise<OursEngine> {
   const engine = await createEngine(options.device ? { device: options.device } : {});
   if (options.conv2dVariant === 'autotune') engine.enableAutotune(null);
-  else if (options.conv2dVariant) engine.tuning.conv2d = options.conv2dVariant;
-  return oursAdapter(engine, true);
+  return oursAdapter(engine, options, true);
+}
+
+interface Setup {
+  forced: Conv2dVariant | null;
+  unfused: boolean;
+  modelBase: string | null;
 }
 
 /** The adapter over an existing engine; `owned`: destroy the engine with the adapter. */
-export function oursAdapter(engine: Engine, owned = false): BenchEngine & { engine: Engine } {
+export function oursAdapter(engine: Engine, options: OursOptions = {}, owned = false): OursEngine {
+  const v = options.conv2dVariant;
+  const setup: Setup = {
+    forced: v && v !== 'auto' && v !== 'autotune' ? v : null,
+    unfused: options.unfused ?? false,
+    modelBase: options.modelBase ?? (typeof location === 'undefined' ? null : location.origin + '/'),
+  };
+  const traces = new Map<string, DispatchTrace>();
   return {
     id: OURS,
     label: 'cnn-webgpu',
     gpu: true,
     engine,
+    traces,
     unsupported(c) {
-      if (c.family.startsWith('depthwise') && !hasDepthwise(engine)) return 'engine.depthwiseConv2d is not in the engine yet';
+      if (c.spec.kind === 'model' && !setup.modelBase) return 'the model rows fetch model files from the page that serves the bench';
       return null;
     },
     prepare: async (c, inputs) => {
       if (engine.autotuner) {
         // One call queues the tuning of whatever shape classes the case touches; finish it before
         // timing, so the kernels timed (and reported) are the winners.
-        const trial = prepare(engine, c, inputs);
+        const trial = await prepare(engine, setup, c, inputs);
         await trial.run();
         trial.dispose();
         await engine.sync();
         await engine.autotuner.whenIdle();
       }
-      return prepare(engine, c, inputs);
+      return observed(engine, await prepare(engine, setup, c, inputs), options.trace ? (t) => traces.set(c.id, t) : null);
     },
     dispose: () => {
       if (owned) engine.destroy();
     },
+  };
+}
+
+/**
+ * The case with its kernels observed: its first call (the suite's cold call) runs under a dispatch
+ * trace, which names the kernels and counts the dispatches the suite reports; with `keep`, one
+ * call of `output` (warm, never timed) is traced again with per-dispatch timing.
+ */
+function observed(e: Engine, p: PreparedCase, keep: ((t: DispatchTrace) => void) | null): PreparedCase {
+  let first: DispatchTrace | null = null;
+  return {
+    run: () => {
+      if (first) return p.run();
+      const trace = DispatchTrace.start(e);
+      try {
+        return p.run();
+      } finally {
+        // Our calls record synchronously; stopping unsubscribes at once.
+        void trace.stop();
+        first = trace;
+      }
+    },
+    sync: () => p.sync(),
+    output: async () => {
+      if (!keep) return p.output();
+      const trace = DispatchTrace.start(e, { timing: true });
+      try {
+        return await p.output();
+      } finally {
+        keep(await trace.stop());
+      }
+    },
+    get variant() {
+      return first?.kernels();
+    },
+    get dispatches() {
+      return first?.count;
+    },
+    dispose: () => p.dispose(),
   };
 }
 
@@ -71,7 +129,16 @@ function upload(e: Engine, inputs: CaseInputs, name: string): Tensor {
   return e.tensor(v.data, v.shape);
 }
 
-function prepare(e: Engine, c: BenchCase, inputs: CaseInputs): PreparedCase {
+/** Bias add and relu as dispatches of their own, freeing what each replaces. */
+function biasRelu(e: Engine, y: Tensor, bias: Tensor): Tensor {
+  const z = e.add(y, bias);
+  y.dispose();
+  const r = e.relu(z);
+  z.dispose();
+  return r;
+}
+
+async function prepare(e: Engine, s: Setup, c: BenchCase, inputs: CaseInputs): Promise<PreparedCase> {
   const held: Tensor[] = [];
   const t = (name: string) => {
     const x = upload(e, inputs, name);
@@ -86,9 +153,8 @@ function prepare(e: Engine, c: BenchCase, inputs: CaseInputs): PreparedCase {
   };
   const spec = c.spec;
   // Ops that return one tensor: time `call`, dispose its output inside the loop (the pool reuses it).
-  const single = (call: () => Tensor, variant?: string): PreparedCase => ({
+  const single = (call: () => Tensor): PreparedCase => ({
     ...base,
-    variant,
     run: () => call().dispose(),
     output: async () => {
       const y = call();
@@ -99,33 +165,36 @@ function prepare(e: Engine, c: BenchCase, inputs: CaseInputs): PreparedCase {
       }
     },
   });
+  const conv = (x: Tensor, w: Tensor, opts: FusedConv2dOptions) => (s.forced ? launchConv2d(e, s.forced, x, w, opts) : e.conv2d(x, w, opts));
   switch (spec.kind) {
     case 'conv': {
       const opts = { strides: spec.strides, pad: spec.pad };
       if (spec.depthwise) {
-        if (!hasDepthwise(e)) throw new Error('no depthwiseConv2d');
-        const d = e;
         if (c.family === 'depthwiseConv2d') {
           const [x, w] = [t('x'), t('w')];
-          return single(() => d.depthwiseConv2d(x, w, opts), depthwiseVariant(e, 'forward', spec));
+          return single(() => e.depthwiseConv2d(x, w, opts));
         }
         if (c.family === 'depthwiseConv2dGradInput') {
           const [dy, w] = [t('dy'), t('w')];
-          return single(() => d.depthwiseConv2dGradInput(dy, w, spec.x, opts), depthwiseVariant(e, 'gradInput', spec));
+          return single(() => e.depthwiseConv2dGradInput(dy, w, spec.x, opts));
         }
         const [x, dy] = [t('x'), t('dy')];
-        return single(() => d.depthwiseConv2dGradFilter(x, dy, spec.w, opts));
+        return single(() => e.depthwiseConv2dGradFilter(x, dy, spec.w, opts));
       }
       if (c.family === 'conv2d') {
         const [x, w] = [t('x'), t('w')];
-        return single(() => e.conv2d(x, w, opts), convVariant(e, spec));
+        return single(() => conv(x, w, opts));
+      }
+      if (c.family === 'convLayer') {
+        const [x, w, bias] = [t('x'), t('w'), t('bias')];
+        return single(s.unfused ? () => biasRelu(e, conv(x, w, opts), bias) : () => conv(x, w, { ...opts, bias, activation: 'relu' }));
       }
       if (c.family === 'conv2dGradInput') {
         const [dy, w] = [t('dy'), t('w')];
-        return single(() => e.conv2dGradInput(dy, w, spec.x, opts), 'conv2d_grad_input');
+        return single(() => e.conv2dGradInput(dy, w, spec.x, opts));
       }
       const [x, dy] = [t('x'), t('dy')];
-      return single(() => e.conv2dGradFilter(x, dy, spec.w, opts), 'conv2d_grad_filter');
+      return single(() => e.conv2dGradFilter(x, dy, spec.w, opts));
     }
     case 'pool': {
       const opts = poolOpts(spec);
@@ -146,28 +215,40 @@ function prepare(e: Engine, c: BenchCase, inputs: CaseInputs): PreparedCase {
     }
     case 'matmul': {
       const [a, b] = [t('a'), t('b')];
-      const [m, k] = a.shape as [number, number];
-      const variant = { tiled: 'matmul', regs: 'matmul_regs', wide: 'matmul_wide_b4' }[chooseMatMulVariant(e, m, b.shape[1]!, k, false, false)];
-      return single(() => e.matMul(a, b), variant);
+      if (c.family === 'denseLayer') {
+        const bias = t('bias');
+        return single(s.unfused ? () => biasRelu(e, e.matMul(a, b), bias) : () => e.matMul(a, b, { bias, activation: 'relu' }));
+      }
+      return single(() => e.matMul(a, b));
+    }
+    case 'model': {
+      const x = t('x');
+      try {
+        return { ...base, ...(await prepareModel(e, spec, x, s.modelBase!)), dispose: () => base.dispose() };
+      } catch (err) {
+        base.dispose();
+        throw err;
+      }
     }
     case 'train': {
+      const fused = !s.unfused;
       const fresh = (): LenetState => ({ x: t('x'), labels: t('labels'), params: lenetParams(e, inputs) });
       const state = fresh();
       const lr = e.tensor([spec.learningRate], [1]);
       held.push(lr);
       return {
         ...base,
-        run: () => lenetStep(e, state, lr).dispose(),
+        run: () => lenetStep(e, state, lr, fused).dispose(),
         output: async () => {
-          const s = fresh();
-          const loss = lenetStep(e, s, lr);
+          const st = fresh();
+          const loss = lenetStep(e, st, lr, fused);
           try {
             const after: Record<string, Float32Array> = {};
-            for (const [name, p] of Object.entries(s.params)) after[name] = await p.read();
+            for (const [name, p] of Object.entries(st.params)) after[name] = await p.read();
             return trainOutput((await loss.read())[0]!, inputs, after, spec.learningRate);
           } finally {
             loss.dispose();
-            for (const p of Object.values(s.params)) p.dispose();
+            for (const p of Object.values(st.params)) p.dispose();
           }
         },
         dispose: () => {
@@ -188,16 +269,3 @@ function lenetParams(e: Engine, inputs: CaseInputs): Record<string, Tensor> {
 function poolOpts(spec: PoolSpec) {
   return { filterSize: spec.filterSize, strides: spec.strides, pad: spec.pad };
 }
-
-function depthwiseVariant(e: Engine, op: 'forward' | 'gradInput', spec: ConvSpec): string {
-  const g = windowGeometry('depthwiseConv2d', spec.x, spec.w[0], spec.w[1], { strides: spec.strides, pad: spec.pad });
-  const name = op === 'forward' ? 'depthwise_conv2d' : 'depthwise_conv2d_grad_input';
-  return chooseDepthwiseVariant(e, op, g, spec.w[3]) === 'wide' ? `${name}_wide` : name === 'depthwise_conv2d' ? 'depthwise_conv2d_block' : name;
-}
-
-function convVariant(e: Engine, spec: ConvSpec): string {
-  const g = windowGeometry('conv2d', spec.x, spec.w[0], spec.w[1], { strides: spec.strides, pad: spec.pad });
-  const v = chooseConv2dVariant(e, g, spec.w[3]);
-  return { block: 'conv2d_block', vec4: 'conv2d_block_vec4', tiled: 'conv2d_tiled' }[v];
-}
-

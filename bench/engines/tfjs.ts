@@ -5,11 +5,14 @@
  * passed in, so the page (bundled) and the smoke test (the test oracle's TF.js) share this code.
  */
 import type * as TF from '@tensorflow/tfjs-core';
+import type * as TFL from '@tensorflow/tfjs-layers';
 import { LENET_PARAMS } from '../data.js';
 import { trainOutput } from './train_output.js';
 import type { BenchCase, BenchEngine, CaseInputs, PreparedCase } from '../types.js';
 
 type Tf = typeof TF;
+/** What the model rows need of @tensorflow/tfjs-layers. */
+export type TfLayers = Pick<typeof TFL, 'loadLayersModel'>;
 
 /** The parts of tfjs-backend-webgpu's backend the adapter drives (flush and wait). */
 interface WebGpuBackendish {
@@ -19,17 +22,30 @@ interface WebGpuBackendish {
   submitQueue(): void;
 }
 
-export async function createTfjsEngine(tf: Tf, backend: 'webgpu' | 'cpu'): Promise<BenchEngine> {
+/**
+ * `layers` loads @tensorflow/tfjs-layers for the model rows (`tf.loadLayersModel` on the same
+ * model.json our loader reads); without it those rows are n/a. `modelBase`: where the model files
+ * are served (default: the page's origin).
+ */
+export async function createTfjsEngine(
+  tf: Tf, backend: 'webgpu' | 'cpu', layers?: () => Promise<TfLayers>, modelBase?: string,
+): Promise<BenchEngine> {
   if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js could not start its ${backend} backend`);
   await tf.ready();
   const id = `tfjs-${backend}`;
+  const base = modelBase ?? (typeof location === 'undefined' ? null : location.origin + '/');
   return {
     id,
     label: backend === 'webgpu' ? 'TF.js WebGPU' : 'TF.js CPU',
     gpu: backend === 'webgpu',
-    unsupported: () => null,
+    unsupported: (c) => {
+      if (c.spec.kind !== 'model') return null;
+      if (!layers) return 'TF.js layers (tfjs-layers) was not loaded';
+      return base ? null : 'the model rows fetch model files from the page that serves the bench';
+    },
     async prepare(c, inputs) {
       if (tf.getBackend() !== backend) await tf.setBackend(backend);
+      if (c.spec.kind === 'model') return prepareModel(tf, backend, await layers!(), new URL(c.spec.url, base!).href, inputs);
       return prepare(tf, backend, c, inputs);
     },
     dispose: () => undefined,
@@ -109,6 +125,11 @@ function prepare(tf: Tf, backend: string, c: BenchCase, inputs: CaseInputs): Pre
         const [x, w] = [t('x'), t('w')];
         return single(() => tf.conv2d(x as TF.Tensor4D, w as TF.Tensor4D, strides, pad));
       }
+      if (c.family === 'convLayer') {
+        // TF.js's own fused conv (bias and activation in its conv program), as its layers use.
+        const [x, w, bias] = [t('x'), t('w'), t('bias')];
+        return single(() => tf.fused.conv2d({ x: x as TF.Tensor4D, filter: w as TF.Tensor4D, strides, pad, bias, activation: 'relu' }));
+      }
       const attrs = { strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
       if (c.family === 'conv2dGradInput') {
         const [dy, w] = [t('dy'), t('w')];
@@ -141,11 +162,48 @@ function prepare(tf: Tf, backend: string, c: BenchCase, inputs: CaseInputs): Pre
     }
     case 'matmul': {
       const [a, b] = [t('a'), t('b')];
+      if (c.family === 'denseLayer') {
+        const bias = t('bias');
+        return single(() => tf.fused.matMul({ a, b, bias, activation: 'relu' }));
+      }
       return single(() => tf.matMul(a, b));
     }
     case 'train':
       return prepareTrain(tf, backend, s.learningRate, inputs, held, base);
+    case 'model':
+      throw new Error('model rows go through prepareModel');
   }
+}
+
+/** The same model.json through tf.loadLayersModel and `model.predict`, the way a TF.js page runs it. */
+async function prepareModel(tf: Tf, backend: string, layers: TfLayers, url: string, inputs: CaseInputs): Promise<PreparedCase> {
+  use(tf, backend);
+  const model = await layers.loadLayersModel(url);
+  const v = inputs.x!;
+  const x = tf.tensor(v.data, v.shape);
+  const call = () => model.predict(x) as TF.Tensor;
+  return {
+    run: () => {
+      use(tf, backend);
+      tf.tidy(() => {
+        call();
+      });
+    },
+    sync: () => sync(tf, backend),
+    output: async () => {
+      use(tf, backend);
+      const y = tf.tidy(call);
+      try {
+        return Float32Array.from(await y.data());
+      } finally {
+        y.dispose();
+      }
+    },
+    dispose: () => {
+      x.dispose();
+      model.dispose();
+    },
+  };
 }
 
 /** LeNet-5 with tf ops and tf.train.sgd, the way a TF.js user trains it (optimizer.minimize). */

@@ -1,7 +1,8 @@
 /**
- * One-node ONNX models (Conv, MaxPool, AveragePool, MatMul) for ONNX Runtime Web: one float input
- * `x`, constant weights as initializers (as in any exported model, so the runtime may pre-pack
- * them), one output `y`. Written with bench/onnx/protobuf.ts against onnx.proto's field numbers.
+ * One-node ONNX models (Conv, MaxPool, AveragePool, MatMul, Gemm) for ONNX Runtime Web: one float
+ * input `x`, constant weights as initializers (as in any exported model, so the runtime may
+ * pre-pack them), one output `y`; optionally a Relu node after it (a layer's activation, which the
+ * runtime may fuse). Written with bench/onnx/protobuf.ts against onnx.proto's field numbers.
  */
 import { ProtoWriter } from './protobuf.js';
 
@@ -14,12 +15,14 @@ const OPSET = 17;
 export type Attr = number | number[];
 
 export interface OneNodeModel {
-  op: 'Conv' | 'MaxPool' | 'AveragePool' | 'MatMul';
+  op: 'Conv' | 'MaxPool' | 'AveragePool' | 'MatMul' | 'Gemm';
   attrs: Record<string, Attr>;
   input: { name: string; shape: number[] };
   /** Constant inputs after the first, in the node's input order. */
   initializers: { name: string; shape: number[]; data: Float32Array }[];
   output: { name: string; shape: number[] };
+  /** A Relu node between the op and the output. */
+  relu?: boolean;
 }
 
 function valueInfo(name: string, shape: number[]): ProtoWriter {
@@ -51,9 +54,12 @@ export function oneNodeModel(m: OneNodeModel): Uint8Array {
   const node = new ProtoWriter();
   node.string(1, m.input.name);
   for (const i of m.initializers) node.string(1, i.name);
-  node.string(2, m.output.name).string(3, `${m.op.toLowerCase()}_0`).string(4, m.op);
+  const opOut = m.relu ? `${m.output.name}_pre` : m.output.name;
+  node.string(2, opOut).string(3, `${m.op.toLowerCase()}_0`).string(4, m.op);
   for (const [k, v] of Object.entries(m.attrs)) node.message(5, attribute(k, v));
-  const graph = new ProtoWriter().message(1, node).string(2, 'bench');
+  const graph = new ProtoWriter().message(1, node);
+  if (m.relu) graph.message(1, new ProtoWriter().string(1, opOut).string(2, m.output.name).string(3, 'relu_0').string(4, 'Relu'));
+  graph.string(2, 'bench');
   for (const i of m.initializers) graph.message(5, tensor(i.name, i.shape, i.data));
   graph.message(11, valueInfo(m.input.name, m.input.shape)).message(12, valueInfo(m.output.name, m.output.shape));
   return new ProtoWriter()

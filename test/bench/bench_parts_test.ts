@@ -43,6 +43,21 @@ describe('benchmark parts', () => {
     expect(selectCases(all, { ops: 'trainStep' })).to.have.length(1);
   });
 
+  it('gives the small networks whole-layer rows and the demo models a forward-pass row', () => {
+    const all = allCases();
+    const layers = selectCases(all, { ops: 'convLayer,denseLayer' });
+    expect(new Set(layers.map((c) => c.network))).to.deep.equal(new Set(['lenet', 'tinyvgg', 'face']));
+    // Every conv and dense layer of those networks, the same shapes as their op rows.
+    expect(layers.filter((c) => c.family === 'convLayer')).to.have.length(2 + 4 + 8);
+    const conv1 = selectCases(all, { shapes: 'lenet.conv1' });
+    expect(conv1.map((c) => c.family)).to.deep.equal(['conv2d', 'conv2dGradInput', 'conv2dGradFilter', 'convLayer']);
+    expect(conv1[3]!.spec).to.equal(conv1[0]!.spec);
+    expect(selectCases(all, { ops: 'conv2d*', shapes: 'lenet' }).map((c) => c.family)).to.not.include('convLayer');
+    const models = selectCases(all, { ops: 'modelForward' });
+    expect(models.map((c) => c.id)).to.deep.equal(['face.model/modelForward', 'mnist.model-b1/modelForward', 'mnist.model-b32/modelForward']);
+    expect(models.every((c) => c.unit === 'images/s' && c.spec.kind === 'model')).to.equal(true);
+  });
+
   it("groups families as the issue's targets do: every conv by direction with depthwise, pooling all four", () => {
     const row = (family: string, ratio: number) => ({ case: { family }, ratios: { b: ratio }, gpuRatios: { b: null } }) as unknown as RowResult;
     const g = geomeans([row('conv2d', 4), row('depthwiseConv2d', 0.25), row('maxPool', 2), row('avgPoolGrad', 8), row('trainStep', 3)], ['b'], 'ratios');

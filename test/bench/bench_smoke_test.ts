@@ -6,6 +6,7 @@ import { oursAdapter } from '../../bench/engines/ours.js';
 import { createTfjsEngine } from '../../bench/engines/tfjs.js';
 import { markdownReport } from '../../bench/report.js';
 import type { BenchEngine } from '../../bench/types.js';
+import type { Engine } from '../../src/engine.js';
 
 /** A baseline that gives wrong numbers: the suite must report it, not time it. */
 function wrongEngine(inner: BenchEngine): BenchEngine {
@@ -62,12 +63,61 @@ describe('benchmark suite (smoke)', () => {
       expect(result.geomeanAll.wrong).to.equal(null);
       const json = JSON.parse(JSON.stringify(result));
       expect(json.rows[0].results['cnn-webgpu'].wallMs.median).to.be.a('number');
+      // Our kernel, as observed while the case ran (one dispatch of a pooling entry point).
+      expect(row!.results['cnn-webgpu']!.variant).to.match(/^max_pool\w*$/);
+      expect(row!.results['cnn-webgpu']!.dispatches).to.equal(1);
       const md = markdownReport(result);
       expect(md).to.include('| tinyvgg.pool2 | maxPool |');
+      expect(md).to.include(`tinyvgg.pool2/maxPool: ${row!.results['cnn-webgpu']!.variant}`);
       expect(md).to.include('mismatch');
       // The first-target verdict names the pooling group, its lowest ratio and that baseline.
       const ratio = result.geomeanByFamily.pooling!['tfjs-cpu']!;
       expect(md).to.match(new RegExp(`- pooling \\(all four\\): (holds|\\*\\*misses\\*\\*) \\(lowest [0-9.]+×, vs TF.js CPU\\)`));
       expect(md.includes('pooling (all four): holds')).to.equal(ratio >= 1);
+    }));
+
+  const quick = { samples: 2, rounds: 1, warmup: 0, maxInner: 1 };
+  const hooks = (e: Engine) => ({ adapter: { ...e.info }, browser: 'test' });
+
+  it('runs a conv layer in one dispatch (three unfused), a forced kernel through its launch, checked against TF.js', () =>
+    withEngine(async (e) => {
+      const cpu = await createTfjsEngine(tf, 'cpu');
+      const cases = selectCases(allCases(), { ops: 'conv2d,convLayer', shapes: 'tinyvgg.conv2_2' });
+      expect(cases.map((c) => c.family)).to.deep.equal(['conv2d', 'convLayer']);
+      const fused = await runSuite([oursAdapter(e, { conv2dVariant: 'tiled' }), cpu], cases, quick, hooks(e));
+      const unfused = await runSuite([oursAdapter(e, { unfused: true }), cpu], cases.slice(1), quick, hooks(e));
+      expect(e.tuning.conv2d, 'the forced kernel leaves the tuning alone').to.equal('auto');
+      const [conv, layer] = fused.rows.map((r) => r.results['cnn-webgpu']!);
+      expect(conv!.variant).to.equal('conv2d_tiled');
+      expect(layer!.variant).to.equal('conv2d_tiled');
+      expect(layer!.dispatches).to.equal(1);
+      const apart = unfused.rows[0]!.results['cnn-webgpu']!;
+      expect(apart.dispatches).to.equal(3);
+      expect(apart.variant).to.match(/^conv2d_block(_vec4)? \+ \w+ \+ \w+$/);
+      for (const r of [...fused.rows, ...unfused.rows]) {
+        const m = r.results['tfjs-cpu']!;
+        expect(m.status, `${r.case.id}: ${m.note}`).to.equal('ok');
+        expect(m.relError).to.be.at.most(1e-5);
+      }
+    }));
+
+  it("runs the demo's MNIST model forward through Model.predict, counting its dispatches, and keeps a timed trace", () =>
+    withEngine(async (e) => {
+      const cpu = await createTfjsEngine(tf, 'cpu', async () => tf);
+      const cases = selectCases(allCases(), { ops: 'modelForward', shapes: 'mnist.model-b1' });
+      const ours = oursAdapter(e, { trace: true });
+      const result = await runSuite([ours, cpu], cases, quick, hooks(e));
+      const [row] = result.rows;
+      const m = row!.results['cnn-webgpu']!;
+      expect(m.status, m.note).to.equal('ok');
+      expect(row!.results['tfjs-cpu']!.status, row!.results['tfjs-cpu']!.note).to.equal('ok');
+      expect(row!.results['tfjs-cpu']!.relError).to.be.at.most(1e-4);
+      // conv–pool–conv–pool–flatten–dense–dense(softmax): at least one dispatch per conv, pool and dense.
+      expect(m.dispatches).to.be.at.least(6);
+      expect(m.variant).to.include('conv2d_');
+      expect(m.rate).to.be.above(0);
+      const trace = ours.traces.get('mnist.model-b1/modelForward')!;
+      expect(trace.count).to.equal(m.dispatches);
+      expect(trace.records.every((r) => r.durationMs !== undefined)).to.equal(true);
     }));
 });
