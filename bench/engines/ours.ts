@@ -224,7 +224,15 @@ async function prepare(e: Engine, s: Setup, c: BenchCase, inputs: CaseInputs): P
     case 'model': {
       const x = t('x');
       try {
-        return { ...base, ...(await prepareModel(e, spec, x, s.modelBase!)), dispose: () => base.dispose() };
+        const m = await prepareModel(e, spec, x, s.modelBase!);
+        return {
+          ...base,
+          ...m,
+          dispose: () => {
+            m.dispose();
+            base.dispose();
+          },
+        };
       } catch (err) {
         base.dispose();
         throw err;
