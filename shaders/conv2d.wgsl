@@ -16,6 +16,13 @@
 // Out-of-range pixels (padding) read x[0] and select 0 in its place instead of branching per element;
 // a select, not a multiply by 0, so that an infinite x[0] cannot turn padding into NaN.
 // Every store goes through the fused epilogue (include/epilogue.wgsl): + bias[co], activation.
+//
+// Grouped convolution (ONNX Conv's `group`): the channels split into `groups` equal groups, output
+// channel co of group g = co / (co/groups) sees only input channels g·(ci/groups) … + ci/groups,
+// and w is [kh, kw, ci/groups, co]. Each group is its own GEMM with K = kh·kw·ci/groups. Every
+// entry point lays its threads out group by group (a thread's 4 output channels, or a tile's 64,
+// never straddle two groups) and offsets its x reads by the group's first input channel; with
+// groups = 1 that is the plain convolution, the contiguous-row fast path included.
 
 struct Params {
   batch: u32, in_h: u32, in_w: u32, in_c: u32,
@@ -24,6 +31,8 @@ struct Params {
   dil_w: u32, pad_top: u32, pad_left: u32, ow_blocks: u32,
   // The leaky relu slope of the epilogue.
   alpha: f32,
+  // Channel groups: in_c and out_c are multiples of it; w holds in_c / groups input channels.
+  groups: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -42,26 +51,33 @@ override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
-fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let co0 = gid.x * 4u;
-  let pblock = gid.y + gid.z * groups.y * WG_Y;
-  if (co0 >= params.out_c || pblock >= params.batch * params.out_h * params.ow_blocks) { return; }
+fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  // gid.x: the 4-channel blocks of each group in turn, ceil(group_co / 4) of them per group.
+  let group_co = params.out_c / params.groups;
+  let group_blocks = (group_co + 3u) / 4u;
+  let grp = gid.x / group_blocks;
+  let co_in_group = (gid.x % group_blocks) * 4u;
+  let co0 = grp * group_co + co_in_group;
+  let pblock = gid.y + gid.z * nwg.y * WG_Y;
+  if (grp >= params.groups || pblock >= params.batch * params.out_h * params.ow_blocks) { return; }
   let ox0 = (pblock % params.ow_blocks) * 4u;
   let oy = (pblock / params.ow_blocks) % params.out_h;
   let n = pblock / (params.ow_blocks * params.out_h);
 
-  // Offsets of the 4 channels in w; the last group of a co that is not a multiple of 4 repeats its
-  // last channel instead of reading past the row.
-  let last = params.out_c - 1u - co0;
+  // Offsets of the 4 channels in w; the last block of a group whose channels are not a multiple of
+  // 4 repeats its last channel instead of reading past the group.
+  let last = group_co - 1u - co_in_group;
   let d = vec4<u32>(0u, min(1u, last), min(2u, last), min(3u, last));
 
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
-  let ci = params.in_c;
+  // The group's input channels: ci of them from channel c_first of each x pixel (in_c wide).
+  let ci = params.in_c / params.groups;
+  let c_first = grp * ci;
   let ix_first = i32(ox0) - i32(params.pad_left);
-  let whole_rows = params.stride_w == 1u && params.dil_w == 1u && ox0 + 3u < params.out_w &&
+  let whole_rows = params.groups == 1u && params.stride_w == 1u && params.dil_w == 1u && ox0 + 3u < params.out_w &&
     ix_first >= 0 && ix_first + 3 + i32(params.k_w) <= i32(params.in_w);
   for (var ky = 0u; ky < params.k_h; ky++) {
     let iy = i32(oy * params.stride_h + ky * params.dil_h) - i32(params.pad_top);
@@ -88,7 +104,7 @@ fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
       let ixs = vec4<i32>(ix0, ix0 + sx, ix0 + 2 * sx, ix0 + 3 * sx);
       let oxs = vec4<u32>(ox0, ox0 + 1u, ox0 + 2u, ox0 + 3u);
       let valid = (ixs >= vec4<i32>(0)) & (ixs < vec4<i32>(i32(params.in_w))) & (oxs < vec4<u32>(params.out_w));
-      let xb = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(ixs)) * ci, valid);
+      let xb = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(ixs)) * params.in_c + c_first, valid);
       var wi = (ky * params.k_w + kx) * ci * params.out_c + co0;
       for (var c = 0u; c < ci; c++) {
         let wv = vec4<f32>(w[wi + d.x], w[wi + d.y], w[wi + d.z], w[wi + d.w]);
@@ -101,7 +117,7 @@ fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     }
   }
   let base = ((n * params.out_h + oy) * params.out_w + ox0) * params.out_c + co0;
-  let nc = min(4u, params.out_c - co0);
+  let nc = min(4u, group_co - co_in_group);
   let np = min(4u, params.out_w - ox0);
   let y0 = epilogue4(acc0, co0, params.alpha);
   let y1 = epilogue4(acc1, co0, params.alpha);
@@ -116,14 +132,18 @@ fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 }
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
-fn conv2d_block_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+fn conv2d_block_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let co0 = gid.x * 4u;
-  let pblock = gid.y + gid.z * groups.y * WG_Y;
+  let pblock = gid.y + gid.z * nwg.y * WG_Y;
   if (co0 >= params.out_c || pblock >= params.batch * params.out_h * params.ow_blocks) { return; }
   let ox0 = (pblock % params.ow_blocks) * 4u;
   let oy = (pblock / params.ow_blocks) % params.out_h;
   let n = pblock / (params.ow_blocks * params.out_h);
-  let ci4 = params.in_c / 4u;
+  // Each group's channels come in fours here (src/ops/conv2d.ts), so a block never straddles two.
+  let ci = params.in_c / params.groups;
+  let ci4 = ci / 4u;
+  let x_c4 = params.in_c / 4u;
+  let c4_first = (co0 / (params.out_c / params.groups)) * ci4;
   let co4 = params.out_c / 4u;
 
   var acc0 = vec4<f32>(0.0);
@@ -131,7 +151,7 @@ fn conv2d_block_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   let ix_first = i32(ox0) - i32(params.pad_left);
-  let whole_rows = params.stride_w == 1u && params.dil_w == 1u && ox0 + 3u < params.out_w &&
+  let whole_rows = params.groups == 1u && params.stride_w == 1u && params.dil_w == 1u && ox0 + 3u < params.out_w &&
     ix_first >= 0 && ix_first + 3 + i32(params.k_w) <= i32(params.in_w);
   for (var ky = 0u; ky < params.k_h; ky++) {
     let iy = i32(oy * params.stride_h + ky * params.dil_h) - i32(params.pad_top);
@@ -141,7 +161,7 @@ fn conv2d_block_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
       // Stride 1, no dilation, all 4 pixels and every tap inside the row: a kernel row's taps and
       // channels are one contiguous run of x per pixel and of w, walked without per-tap bounds.
       let xb = (row + u32(ix_first)) * ci4;
-      var wi = ky * params.k_w * params.in_c * co4 + gid.x;
+      var wi = ky * params.k_w * ci * co4 + gid.x;
       for (var t = 0u; t < params.k_w * ci4; t++) {
         let w0 = w4[wi];
         let w1 = w4[wi + co4];
@@ -165,9 +185,9 @@ fn conv2d_block_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
       let ixs = vec4<i32>(ix0, ix0 + sx, ix0 + 2 * sx, ix0 + 3 * sx);
       let oxs = vec4<u32>(ox0, ox0 + 1u, ox0 + 2u, ox0 + 3u);
       let valid = (ixs >= vec4<i32>(0)) & (ixs < vec4<i32>(i32(params.in_w))) & (oxs < vec4<u32>(params.out_w));
-      let xb = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(ixs)) * ci4, valid);
-      // w4 index of (ky, kx, c, co0): rows of co4 vec4s, one row per input channel.
-      var wi = (ky * params.k_w + kx) * params.in_c * co4 + gid.x;
+      let xb = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(ixs)) * x_c4 + c4_first, valid);
+      // w4 index of (ky, kx, c, co0): rows of co4 vec4s, one row per input channel of the group.
+      var wi = (ky * params.k_w + kx) * ci * co4 + gid.x;
       for (var c = 0u; c < ci4; c++) {
         let w0 = w4[wi];
         let w1 = w4[wi + co4];
@@ -206,13 +226,19 @@ var<workgroup> a_tile: array<array<f32, 64>, 16>;  // [k][m]
 var<workgroup> b_tile: array<array<f32, 64>, 16>;  // [k][n]
 
 @compute @workgroup_size(16, 16, 1)
-fn conv2d_tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+fn conv2d_tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let tid = lid.y * 16u + lid.x;
-  let m0 = (wid.y + wid.z * groups.y) * TILE_M;
-  let n0 = wid.x * TILE_N;
+  let m0 = (wid.y + wid.z * nwg.y) * TILE_M;
+  // wid.x: the 64-channel tiles of each group in turn; a tile's columns end with its group's.
+  let group_co = params.out_c / params.groups;
+  let group_tiles = (group_co + TILE_N - 1u) / TILE_N;
+  let grp = wid.x / group_tiles;
+  let n0 = grp * group_co + (wid.x % group_tiles) * TILE_N;
+  let n_end = (grp + 1u) * group_co;
   let big_m = params.batch * params.out_h * params.out_w;
-  let big_k = params.k_h * params.k_w * params.in_c;
-  let ci = params.in_c;
+  let ci = params.in_c / params.groups;
+  let c_first = grp * ci;
+  let big_k = params.k_h * params.k_w * ci;
 
   // This thread always stages the same 4 im2col rows and the same k column; decode the rows once.
   let kk = tid % TILE_K;
@@ -241,14 +267,14 @@ fn conv2d_tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup
       let iy = row_iy[i] + dy;
       let ix = row_ix[i] + dx;
       let inside = row_ok[i] && k < big_k && iy >= 0 && iy < i32(params.in_h) && ix >= 0 && ix < i32(params.in_w);
-      let idx = select(0u, ((row_n[i] * params.in_h + u32(iy)) * params.in_w + u32(ix)) * ci + c, inside);
+      let idx = select(0u, ((row_n[i] * params.in_h + u32(iy)) * params.in_w + u32(ix)) * params.in_c + c_first + c, inside);
       a_tile[kk][tid / TILE_K + 16u * i] = select(0.0, x[idx], inside);
     }
     for (var i = 0u; i < 4u; i++) {
       let e = tid + 256u * i;
       let bn = n0 + e % TILE_N;
       let bk = k0 + e / TILE_N;
-      let inside = bn < params.out_c && bk < big_k;
+      let inside = bn < n_end && bk < big_k;
       b_tile[e / TILE_N][e % TILE_N] = select(0.0, w[select(0u, bk * params.out_c + bn, inside)], inside);
     }
     workgroupBarrier();
@@ -266,7 +292,7 @@ fn conv2d_tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup
     if (m >= big_m) { continue; }
     for (var j = 0u; j < 4u; j++) {
       let n = n0 + lid.x + 16u * j;
-      if (n < params.out_c) { y[m * params.out_c + n] = epilogue(acc[i][j], n, params.alpha); }
+      if (n < n_end) { y[m * params.out_c + n] = epilogue(acc[i][j], n, params.alpha); }
     }
   }
 }

@@ -8,13 +8,21 @@
 // fixed order. No float atomics, so the result is bit-identical from run to run. With one slice
 // the partial pass writes dw directly. When ci and co are multiples of 4, the _vec4 entry reads the
 // 4 x values and the 4 dy values of each pixel as one vec4 each (2 loads for 16 FMAs, not 8).
+// Grouped (see conv2d.wgsl): dw is [kh, kw, in_c / groups, out_c], and output channel co's filter
+// meets only its group's input channels; threads are laid out group by group, so a block's 4 output
+// channels share one group, whose first input channel offsets the x reads.
 
 struct Params {
   batch: u32, in_h: u32, in_w: u32, in_c: u32,
   out_h: u32, out_w: u32, out_c: u32, k_h: u32,
   k_w: u32, stride_h: u32, stride_w: u32, dil_h: u32,
   dil_w: u32, pad_top: u32, pad_left: u32, splits: u32,
-  chunk: u32, ci_groups: u32, dw_size: u32,
+  chunk: u32,
+  // Blocks of 4 input channels per group (ceil(in_c / groups / 4)).
+  ci_groups: u32,
+  dw_size: u32,
+  // Channel groups.
+  groups: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -32,18 +40,25 @@ override WG_Y: u32 = 8u;
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn conv2d_grad_filter_partial(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let co0 = gid.x * 4u;
+  // gid.x: the 4-channel output blocks of each group in turn.
+  let group_co = params.out_c / params.groups;
+  let group_ci = params.in_c / params.groups;
+  let group_blocks = (group_co + 3u) / 4u;
+  let grp = gid.x / group_blocks;
+  let co_in_group = (gid.x % group_blocks) * 4u;
+  let co0 = grp * group_co + co_in_group;
   let t = gid.y;
   let s = gid.z;
-  if (co0 >= params.out_c || t >= params.k_h * params.k_w * params.ci_groups) { return; }
+  if (grp >= params.groups || t >= params.k_h * params.k_w * params.ci_groups) { return; }
+  // ci0 counts within the group (dw's third dim); x reads add the group's first channel.
   let ci0 = (t % params.ci_groups) * 4u;
   let tap = t / params.ci_groups;
   let kx = tap % params.k_w;
   let ky = tap / params.k_w;
 
-  let last_co = params.out_c - 1u - co0;
+  let last_co = group_co - 1u - co_in_group;
   let dco = vec4<u32>(0u, min(1u, last_co), min(2u, last_co), min(3u, last_co));
-  let last_ci = params.in_c - 1u - ci0;
+  let last_ci = group_ci - 1u - ci0;
   let dci = vec4<u32>(0u, min(1u, last_ci), min(2u, last_ci), min(3u, last_ci));
 
   let pixels = params.batch * params.out_h * params.out_w;
@@ -63,7 +78,7 @@ fn conv2d_grad_filter_partial(@builtin(global_invocation_id) gid: vec3<u32>) {
     let iy = i32(oy * params.stride_h) + off_y;
     let ix = i32(ox * params.stride_w) + off_x;
     if (iy >= 0 && iy < i32(params.in_h) && ix >= 0 && ix < i32(params.in_w)) {
-      let xb = ((n * params.in_h + u32(iy)) * params.in_w + u32(ix)) * params.in_c + ci0;
+      let xb = ((n * params.in_h + u32(iy)) * params.in_w + u32(ix)) * params.in_c + grp * group_ci + ci0;
       let db = p * params.out_c + co0;
       let g = vec4<f32>(dy[db + dco.x], dy[db + dco.y], dy[db + dco.z], dy[db + dco.w]);
       acc0 += x[xb + dci.x] * g;
@@ -78,9 +93,9 @@ fn conv2d_grad_filter_partial(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (oy == params.out_h) { oy = 0u; n++; }
     }
   }
-  let base = s * params.dw_size + (tap * params.in_c + ci0) * params.out_c + co0;
-  let nco = min(4u, params.out_c - co0);
-  let nci = min(4u, params.in_c - ci0);
+  let base = s * params.dw_size + (tap * group_ci + ci0) * params.out_c + co0;
+  let nco = min(4u, group_co - co_in_group);
+  let nci = min(4u, group_ci - ci0);
   for (var j = 0u; j < nco; j++) {
     partial[base + j] = acc0[j];
     if (nci > 1u) { partial[base + params.out_c + j] = acc1[j]; }
@@ -99,7 +114,10 @@ fn conv2d_grad_filter_partial_vec4(@builtin(global_invocation_id) gid: vec3<u32>
   let tap = t / params.ci_groups;
   let kx = tap % params.k_w;
   let ky = tap / params.k_w;
-  let ci4 = params.in_c / 4u;
+  // Each group's channels come in fours here (src/ops/conv2d.ts).
+  let group_ci = params.in_c / params.groups;
+  let x_c4 = params.in_c / 4u;
+  let c4 = (co0 / (params.out_c / params.groups)) * (group_ci / 4u) + t % params.ci_groups;
   let co4 = params.out_c / 4u;
 
   let pixels = params.batch * params.out_h * params.out_w;
@@ -119,7 +137,7 @@ fn conv2d_grad_filter_partial_vec4(@builtin(global_invocation_id) gid: vec3<u32>
     let iy = i32(oy * params.stride_h) + off_y;
     let ix = i32(ox * params.stride_w) + off_x;
     if (iy >= 0 && iy < i32(params.in_h) && ix >= 0 && ix < i32(params.in_w)) {
-      let xv = x4[((n * params.in_h + u32(iy)) * params.in_w + u32(ix)) * ci4 + gid.y % params.ci_groups];
+      let xv = x4[((n * params.in_h + u32(iy)) * params.in_w + u32(ix)) * x_c4 + c4];
       let g = dy4[p * co4 + gid.x];
       acc0 += xv.x * g;
       acc1 += xv.y * g;
@@ -133,7 +151,7 @@ fn conv2d_grad_filter_partial_vec4(@builtin(global_invocation_id) gid: vec3<u32>
       if (oy == params.out_h) { oy = 0u; n++; }
     }
   }
-  let base = s * params.dw_size + (tap * params.in_c + ci0) * params.out_c + co0;
+  let base = s * params.dw_size + (tap * group_ci + ci0) * params.out_c + co0;
   for (var j = 0u; j < 4u; j++) {
     partial[base + j] = acc0[j];
     partial[base + params.out_c + j] = acc1[j];

@@ -10,12 +10,17 @@
 // no lane is masked, where neighbouring pixels would leave half of them idle. Taps whose division
 // is not exact are skipped whole. A lane whose dy column is outside dy reads dy[0] and selects 0
 // in its place (a select, not a multiply by 0, so an infinite value there cannot become NaN).
+// Grouped (see conv2d.wgsl): input channel ci of group g takes its gradient from that group's
+// output channels only, through w[ky, kx, ci − g·(ci/groups), co]; threads are laid out group by
+// group so a block's 4 input channels never straddle two groups.
 
 struct Params {
   batch: u32, in_h: u32, in_w: u32, in_c: u32,
   out_h: u32, out_w: u32, out_c: u32, k_h: u32,
   k_w: u32, stride_h: u32, stride_w: u32, dil_h: u32,
   dil_w: u32, pad_top: u32, pad_left: u32, iw_blocks: u32,
+  // Channel groups: w is [kh, kw, in_c / groups, out_c].
+  groups: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -28,15 +33,22 @@ struct Params {
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
-// Set when ci and co are multiples of 4: the co loop then reads a vec4 of dy per pixel and a vec4 of
+// Set when each group's ci and co are multiples of 4: the co loop then reads a vec4 of dy per pixel and a vec4 of
 // w per input channel, 8 loads for 64 FMAs instead of 8 for 16.
 override VEC4: bool = false;
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
-fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let ci0 = gid.x * 4u;
-  let pblock = gid.y + gid.z * groups.y * WG_Y;
-  if (ci0 >= params.in_c || pblock >= params.batch * params.in_h * params.iw_blocks) { return; }
+fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  // gid.x: the 4-channel blocks of each group in turn.
+  let group_ci = params.in_c / params.groups;
+  let group_co = params.out_c / params.groups;
+  let group_blocks = (group_ci + 3u) / 4u;
+  let grp = gid.x / group_blocks;
+  let ci_in_group = (gid.x % group_blocks) * 4u;
+  let ci0 = grp * group_ci + ci_in_group;
+  let co_first = grp * group_co;
+  let pblock = gid.y + gid.z * nwg.y * WG_Y;
+  if (grp >= params.groups || pblock >= params.batch * params.in_h * params.iw_blocks) { return; }
   // iw_blocks = stride_w · (blocks per phase); block b holds ix = phase + stride_w·(4q + j).
   let b = pblock % params.iw_blocks;
   let sw = params.stride_w;
@@ -47,8 +59,8 @@ fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
   let n = pblock / (params.iw_blocks * params.in_h);
   let co_n = params.out_c;
 
-  // Row offsets in w of the 4 input channels; a last partial group repeats its last channel.
-  let last = params.in_c - 1u - ci0;
+  // Row offsets in w of the 4 input channels; a last partial block repeats its last channel.
+  let last = group_ci - 1u - ci_in_group;
   let d = vec4<u32>(0u, min(1u, last), min(2u, last), min(3u, last)) * co_n;
 
   var acc0 = vec4<f32>(0.0);
@@ -71,17 +83,17 @@ fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
       let valid = (oxs >= vec4<i32>(0)) & (oxs < vec4<i32>(i32(params.out_w))) & in_row;
       if (!any(valid)) { continue; }
       let row = (n * params.out_h + oy) * params.out_w;
-      let db = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(max(oxs, vec4<i32>(0)))) * co_n, valid);
-      let wb = ((ky * params.k_w + kx) * params.in_c + ci0) * co_n;
+      let db = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(max(oxs, vec4<i32>(0)))) * co_n + co_first, valid);
+      let wb = ((ky * params.k_w + kx) * group_ci + ci_in_group) * co_n + co_first;
       if (VEC4) {
-        let co4 = co_n / 4u;
+        let row4 = co_n / 4u;
         let wb4 = wb / 4u;
         let db4 = db / 4u;
-        for (var c4 = 0u; c4 < co4; c4++) {
+        for (var c4 = 0u; c4 < group_co / 4u; c4++) {
           let w0 = w4[wb4 + c4];
-          let w1 = w4[wb4 + co4 + c4];
-          let w2 = w4[wb4 + 2u * co4 + c4];
-          let w3 = w4[wb4 + 3u * co4 + c4];
+          let w1 = w4[wb4 + row4 + c4];
+          let w2 = w4[wb4 + 2u * row4 + c4];
+          let w3 = w4[wb4 + 3u * row4 + c4];
           let g0 = select(vec4<f32>(0.0), dy4[db4.x + c4], valid.x);
           let g1 = select(vec4<f32>(0.0), dy4[db4.y + c4], valid.y);
           let g2 = select(vec4<f32>(0.0), dy4[db4.z + c4], valid.z);
@@ -92,7 +104,7 @@ fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
           acc3 += vec4<f32>(dot(g3, w0), dot(g3, w1), dot(g3, w2), dot(g3, w3));
         }
       } else {
-        for (var co = 0u; co < co_n; co++) {
+        for (var co = 0u; co < group_co; co++) {
           let wv = vec4<f32>(w[wb + d.x + co], w[wb + d.y + co], w[wb + d.z + co], w[wb + d.w + co]);
           acc0 += select(0.0, dy[db.x + co], valid.x) * wv;
           acc1 += select(0.0, dy[db.y + co], valid.y) * wv;
@@ -103,7 +115,7 @@ fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
     }
   }
   let row_base = (n * params.in_h + iy) * params.in_w;
-  let nc = min(4u, params.in_c - ci0);
+  let nc = min(4u, group_ci - ci_in_group);
   for (var k = 0u; k < nc; k++) {
     if (in_row.x) { dx[(row_base + ixs.x) * params.in_c + ci0 + k] = acc0[k]; }
     if (in_row.y) { dx[(row_base + ixs.y) * params.in_c + ci0 + k] = acc1[k]; }

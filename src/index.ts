@@ -4,7 +4,7 @@ export { Tensor } from './tensor.js';
 export { CnnError, CnnAbortError, NonFiniteLossError } from './errors.js';
 export { WebGpuUnavailableError, type GpuInfo } from './gpu/device.js';
 export type { Conv2dOptions, Padding } from './ops/conv_geometry.js';
-export { launchConv2d, type FusedConv2dOptions, type Conv2dVariant } from './ops/conv2d.js';
+export { launchConv2d, type FusedConv2dOptions, type GroupedConv2dOptions, type Conv2dVariant } from './ops/conv2d.js';
 export { launchDepthwiseConv2d, type FusedDepthwiseConv2dOptions, type DepthwiseVariant } from './ops/depthwise_conv2d.js';
 export { launchMatMul, type MatMulOptions, type FusedMatMulOptions, type MatMulVariant } from './ops/matmul.js';
 export type { Activation, EpilogueOptions } from './ops/epilogue.js';

@@ -1,6 +1,7 @@
 /**
  * conv2d and its two gradients (shaders/conv2d.wgsl, conv2d_grad_input.wgsl,
- * conv2d_grad_filter.wgsl), with the semantics of `tf.conv2d(x, w, strides, pad, 'NHWC', dilations)`.
+ * conv2d_grad_filter.wgsl), with the semantics of `tf.conv2d(x, w, strides, pad, 'NHWC', dilations)`,
+ * and grouped convolution (ONNX Conv's `group`) through the same kernels.
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
@@ -19,6 +20,16 @@ import gradFilterSource from '../../shaders/conv2d_grad_filter.wgsl';
 
 export type { Conv2dOptions } from './conv_geometry.js';
 
+/** conv2d's window geometry plus channel groups. */
+export interface GroupedConv2dOptions extends Conv2dOptions {
+  /**
+   * Channel groups (default 1): x's c channels and w's c' output channels split into `groups`
+   * equal runs, and output run g is the convolution of input run g alone, so w is
+   * [kh, kw, c / groups, c'] (ONNX Conv's `group`; groups = c = c' is a depthwise convolution).
+   */
+  groups?: number;
+}
+
 const forwardShader = new Shader('conv2d', forwardSource);
 const gradInputShader = new Shader('conv2d_grad_input', gradInputSource);
 const gradFilterShader = new Shader('conv2d_grad_filter', gradFilterSource);
@@ -29,57 +40,79 @@ const gradFilterShader = new Shader('conv2d_grad_filter', gradFilterSource);
  */
 export type Conv2dVariant = 'block' | 'vec4' | 'tiled';
 
-/** Validates x (NHWC) against the filter shape (HWIO) and returns the geometry. */
-function geometry(op: string, xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions): WindowGeometry {
-  const [kh, kw, wci] = wShape as [number, number, number, number];
-  if (xShape[3] !== wci) {
+/** A conv2d's window geometry and its channel groups. */
+interface ConvGeometry extends WindowGeometry {
+  groups: number;
+}
+
+/** The groups option, checked: a positive integer (default 1). */
+function groupsOf(op: string, opts: GroupedConv2dOptions | undefined): number {
+  const groups = opts?.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) fail(op, `groups must be a positive integer, got ${String(groups)}`);
+  return groups;
+}
+
+/** Validates x (NHWC) against the filter shape (HWIO, c / groups input channels) and returns the geometry. */
+function geometry(op: string, xShape: readonly number[], wShape: readonly number[], opts: GroupedConv2dOptions): ConvGeometry {
+  const [kh, kw, wci, wco] = wShape as [number, number, number, number];
+  const groups = groupsOf(op, opts);
+  if (groups === 1 && xShape[3] !== wci) {
     fail(op, `the filter's in-channels ${wci} differ from the input's channels ${xShape[3]} (x ${shapeStr(xShape)}, w ${shapeStr(wShape)})`);
   }
+  if (groups > 1 && (xShape[3] !== wci * groups || wco % groups !== 0)) {
+    fail(op, `with ${groups} groups the input's channels ${xShape[3]} must be ${groups} × the filter's in-channels ${wci} and the filter's out-channels ${wco} a multiple of ${groups} (x ${shapeStr(xShape)}, w ${shapeStr(wShape)}; w is [kh, kw, c / groups, c'])`);
+  }
   if (kh < 1 || kw < 1) fail(op, `the filter ${shapeStr(wShape)} has an empty window`);
-  return windowGeometry(op, xShape, kh, kw, opts ?? {});
+  return { ...windowGeometry(op, xShape, kh, kw, opts ?? {}), groups };
 }
 
-function convParams(g: WindowGeometry, outC: number): Record<string, number> {
-  return { ...windowParams(g), in_c: g.channels, out_c: outC };
+function convParams(g: ConvGeometry, outC: number): Record<string, number> {
+  return { ...windowParams(g), in_c: g.channels, out_c: outC, groups: g.groups };
 }
 
-/** conv2d's options: the window geometry plus a fused bias and activation. */
-export interface FusedConv2dOptions extends Conv2dOptions, EpilogueOptions {}
+/** conv2d's options: the window geometry, channel groups, and a fused bias and activation. */
+export interface FusedConv2dOptions extends GroupedConv2dOptions, EpilogueOptions {}
 
 /**
  * Picks the forward kernel: a variant forced by `engine.tuning.conv2d`, the autotuner's winner for
  * this shape class when there is one, else a rule (workgroup-memory tiles pay off on real GPUs for
  * big enough GEMMs; register blocks on CPU emulations), queueing a tuning job when the autotuner is on.
  */
-export function chooseConv2dVariant(engine: Engine, g: WindowGeometry, outC: number): Conv2dVariant {
+export function chooseConv2dVariant(engine: Engine, g: ConvGeometry, outC: number): Conv2dVariant {
   const aligned = conv2dVec4Aligned(g, outC);
   const forced = engine.tuning.conv2d;
   if (forced !== 'auto') return forced;
   const m = g.batch * g.outH * g.outW;
-  const rule = !engine.info.isSoftware && m >= 1024 && outC >= 32 ? 'tiled' : aligned ? 'vec4' : 'block';
+  // A tile spans one group's channels, so the tiles pay off on the channels per group.
+  const rule = !engine.info.isSoftware && m >= 1024 && outC / g.groups >= 32 ? 'tiled' : aligned ? 'vec4' : 'block';
   const names: Conv2dVariant[] = aligned ? ['vec4', 'block', 'tiled'] : ['block', 'tiled'];
   return tunedVariant(engine, forwardShader, conv2dShapeClass(g, outC), rule, names, () => conv2dCandidates(engine, g, outC));
 }
 
-/** Whether the vec4 kernel applies: it reads and writes channels four at a time. */
-function conv2dVec4Aligned(g: WindowGeometry, outC: number): boolean {
-  return g.channels % 4 === 0 && outC % 4 === 0;
+/**
+ * Whether the vec4 kernels apply: they read and write channels four at a time, so each group's
+ * input and output channels must come in fours.
+ */
+function conv2dVec4Aligned(g: ConvGeometry, outC: number): boolean {
+  return (g.channels / g.groups) % 4 === 0 && (outC / g.groups) % 4 === 0;
 }
 
 /** Shapes that should share a winner: same window and stride, channel alignment, GEMM sizes within a power of two. */
-function conv2dShapeClass(g: WindowGeometry, outC: number): string {
+function conv2dShapeClass(g: ConvGeometry, outC: number): string {
   const aligned = conv2dVec4Aligned(g, outC) ? 'v4' : 's';
-  return `conv2d:${g.kH}x${g.kW}/${g.strideH}x${g.strideW}:${aligned}:M${sizeClassOf(g.batch * g.outH * g.outW)}:K${sizeClassOf(g.kH * g.kW * g.channels)}:N${sizeClassOf(outC)}`;
+  const grouped = g.groups > 1 ? `:G${sizeClassOf(g.groups)}` : '';
+  return `conv2d:${g.kH}x${g.kW}/${g.strideH}x${g.strideW}:${aligned}${grouped}:M${sizeClassOf(g.batch * g.outH * g.outW)}:K${sizeClassOf(g.kH * g.kW * g.channels / g.groups)}:N${sizeClassOf(outC)}`;
 }
 
 /** One conv2d of this geometry on zero inputs, launched with each candidate variant. */
-function conv2dCandidates(engine: Engine, g: WindowGeometry, outC: number): TuningSetup<Conv2dVariant> {
+function conv2dCandidates(engine: Engine, g: ConvGeometry, outC: number): TuningSetup<Conv2dVariant> {
   const x = engine.zeros([g.batch, g.inH, g.inW, g.channels]);
-  const w = engine.zeros([g.kH, g.kW, g.channels, outC]);
-  const opts: Conv2dOptions = {
+  const w = engine.zeros([g.kH, g.kW, g.channels / g.groups, outC]);
+  const opts: GroupedConv2dOptions = {
     strides: [g.strideH, g.strideW],
     dilations: [g.dilH, g.dilW],
     pad: [[g.padTop, g.padBottom], [g.padLeft, g.padRight]],
+    groups: g.groups,
   };
   return {
     run: (name) => launchConv2d(engine, name, x, w, opts).dispose(),
@@ -93,10 +126,34 @@ function conv2dCandidates(engine: Engine, g: WindowGeometry, outC: number): Tuni
  */
 export function conv2d(engine: Engine, x: Tensor, w: Tensor, opts: FusedConv2dOptions = {}): Tensor {
   const { g, outC } = checkConv2d('conv2d', x, w, opts);
+  if (asDepthwise(engine, g)) {
+    return viaDepthwise(engine, w, [g.kH, g.kW, g.channels, outC / g.channels], (wd) => engine.depthwiseConv2d(x, wd, opts));
+  }
   return launchConv2d(engine, chooseConv2dVariant(engine, g, outC), x, w, opts);
 }
 
-function checkConv2d(op: string, x: Tensor, w: Tensor, opts: Conv2dOptions): { g: WindowGeometry; outC: number } {
+/**
+ * Whether a grouped conv2d runs on the depthwise kernels: one input channel per group (groups = c,
+ * ONNX's depthwise Conv) is exactly `depthwiseConv2d` with multiplier c' / c, and its filter
+ * [kh, kw, 1, c'] has the same values in the same order as the depthwise [kh, kw, c, c' / c]. The
+ * conv kernels would give each thread one output channel and repeat it 4 times. Not when a conv2d
+ * variant is forced (the tests run the conv kernels on such shapes too).
+ */
+function asDepthwise(engine: Engine, g: ConvGeometry): boolean {
+  return g.groups > 1 && g.groups === g.channels && engine.tuning.conv2d === 'auto';
+}
+
+/** `run` on w viewed with the depthwise filter shape (a copy of w: filters are small). */
+function viaDepthwise(engine: Engine, w: Tensor, shape: number[], run: (wd: Tensor) => Tensor): Tensor {
+  const wd = engine.reshape(w, shape);
+  try {
+    return run(wd);
+  } finally {
+    wd.dispose();
+  }
+}
+
+function checkConv2d(op: string, x: Tensor, w: Tensor, opts: GroupedConv2dOptions): { g: ConvGeometry; outC: number } {
   checkTensor(op, 'x', x, 4);
   checkTensor(op, 'w', w, 4);
   return { g: geometry(op, x.shape, w.shape, opts), outC: w.shape[3]! };
@@ -117,9 +174,11 @@ export function launchConv2d(engine: Engine, variant: Conv2dVariant, x: Tensor, 
   if (variant === 'tiled') {
     const m = g.batch * g.outH * g.outW;
     const [gy, gz] = grid1d(m, 64);
-    engine.run({ shader: forwardShader, entry: 'conv2d_tiled', constants: ep.constants, buffers, params, workgroups: [Math.ceil(outC / 64), gy, gz] });
+    const tiles = g.groups * Math.ceil(outC / g.groups / 64);
+    engine.run({ shader: forwardShader, entry: 'conv2d_tiled', constants: ep.constants, buffers, params, workgroups: [tiles, gy, gz] });
   } else {
-    const groups = Math.ceil(outC / 4);
+    // Blocks of 4 output channels, laid out group by group (a block never straddles two).
+    const groups = g.groups * Math.ceil(outC / g.groups / 4);
     const wg = blockWorkgroup(groups);
     const blocks = g.batch * g.outH * params.ow_blocks;
     const vec4 = variant === 'vec4' && conv2dVec4Aligned(g, outC);
@@ -131,20 +190,24 @@ export function launchConv2d(engine: Engine, variant: Conv2dVariant, x: Tensor, 
 }
 
 /** The gradient of `conv2d(x, w, opts)` with respect to x, given dy and x's shape. */
-export function conv2dGradInput(engine: Engine, dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
+export function conv2dGradInput(engine: Engine, dy: Tensor, w: Tensor, xShape: readonly number[], opts: GroupedConv2dOptions = {}): Tensor {
   const op = 'conv2dGradInput';
   checkTensor(op, 'dy', dy, 4);
   checkTensor(op, 'w', w, 4);
   checkShapeArg(op, 'xShape', xShape, 4);
   const g = geometry(op, xShape, w.shape, opts);
   checkDy(op, dy, g, w.shape[3]!);
+  if (asDepthwise(engine, g)) {
+    return viaDepthwise(engine, w, [g.kH, g.kW, g.channels, w.shape[3]! / g.channels], (wd) => engine.depthwiseConv2dGradInput(dy, wd, xShape, opts));
+  }
   const dx = engine.empty(xShape, op);
   if (dx.size === 0) return dx;
-  const groups = Math.ceil(g.channels / 4);
+  // Blocks of 4 input channels, laid out group by group.
+  const groups = g.groups * Math.ceil(g.channels / g.groups / 4);
   const wg = blockWorkgroup(groups);
   // Blocks group 4 input columns of one phase modulo the stride (see the shader).
   const iwBlocks = g.strideW * Math.ceil(Math.ceil(g.inW / g.strideW) / 4);
-  const vec4 = g.channels % 4 === 0 && w.shape[3]! % 4 === 0 && engine.tuning.conv2d !== 'block';
+  const vec4 = conv2dVec4Aligned(g, w.shape[3]!) && engine.tuning.conv2d !== 'block';
   engine.run({
     shader: gradInputShader, entry: 'conv2d_grad_input', constants: { ...wg, VEC4: vec4 ? 1 : 0 },
     buffers: { dy: dy.buffer, w: w.buffer, dx: dx.buffer, dy4: dy.buffer, w4: w.buffer },
@@ -155,7 +218,7 @@ export function conv2dGradInput(engine: Engine, dy: Tensor, w: Tensor, xShape: r
 }
 
 /** The gradient of `conv2d(x, w, opts)` with respect to w, given x, dy and w's shape. */
-export function conv2dGradFilter(engine: Engine, x: Tensor, dy: Tensor, wShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
+export function conv2dGradFilter(engine: Engine, x: Tensor, dy: Tensor, wShape: readonly number[], opts: GroupedConv2dOptions = {}): Tensor {
   const op = 'conv2dGradFilter';
   checkTensor(op, 'x', x, 4);
   checkTensor(op, 'dy', dy, 4);
@@ -163,10 +226,17 @@ export function conv2dGradFilter(engine: Engine, x: Tensor, dy: Tensor, wShape: 
   const g = geometry(op, x.shape, wShape, opts);
   const outC = wShape[3]!;
   checkDy(op, dy, g, outC);
+  if (asDepthwise(engine, g)) {
+    const dwd = engine.depthwiseConv2dGradFilter(x, dy, [g.kH, g.kW, g.channels, outC / g.channels], opts);
+    const dw = engine.reshape(dwd, wShape);
+    dwd.dispose();
+    return dw;
+  }
   const dw = engine.empty(wShape, op);
   if (dw.size === 0) return dw;
-  const ciGroups = Math.ceil(g.channels / 4);
-  const coGroups = Math.ceil(outC / 4);
+  // Blocks of 4 input channels within a group, and of 4 output channels laid out group by group.
+  const ciGroups = Math.ceil(g.channels / g.groups / 4);
+  const coGroups = g.groups * Math.ceil(outC / g.groups / 4);
   const threads = coGroups * wShape[0]! * wShape[1]! * ciGroups;
   const pixels = g.batch * g.outH * g.outW;
   const splits = splitCount(engine.info.isSoftware, threads, pixels, dw.size);
@@ -174,7 +244,7 @@ export function conv2dGradFilter(engine: Engine, x: Tensor, dy: Tensor, wShape: 
   const params = { ...convParams(g, outC), splits, chunk, ci_groups: ciGroups, dw_size: dw.size };
   const wg = blockWorkgroup(coGroups);
   const partial = splits > 1 ? engine.empty([splits, dw.size], `${op} partial sums`) : dw;
-  const vec4 = g.channels % 4 === 0 && outC % 4 === 0 && engine.tuning.conv2d !== 'block';
+  const vec4 = conv2dVec4Aligned(g, outC) && engine.tuning.conv2d !== 'block';
   engine.run({
     shader: gradFilterShader, entry: vec4 ? 'conv2d_grad_filter_partial_vec4' : 'conv2d_grad_filter_partial', constants: wg,
     buffers: vec4 ? { x4: x.buffer, dy4: dy.buffer, partial: partial.buffer } : { x: x.buffer, dy: dy.buffer, partial: partial.buffer },
@@ -193,7 +263,7 @@ export function conv2dGradFilter(engine: Engine, x: Tensor, dy: Tensor, wShape: 
   return dw;
 }
 
-function checkDy(op: string, dy: Tensor, g: WindowGeometry, outC: number): void {
+function checkDy(op: string, dy: Tensor, g: ConvGeometry, outC: number): void {
   const expected = [g.batch, g.outH, g.outW, outC];
   if (dy.shape.some((d, i) => d !== expected[i])) {
     fail(op, `dy ${shapeStr(dy.shape)} does not match the conv2d output shape ${shapeStr(expected)}`);
@@ -217,9 +287,9 @@ export interface Conv2dOps {
 
 export interface Conv2dGradKernels {
   /** The gradient of conv2d with respect to x, given dy and x's shape. */
-  conv2dGradInput(dy: Tensor, w: Tensor, xShape: readonly number[], opts?: Conv2dOptions): Tensor;
+  conv2dGradInput(dy: Tensor, w: Tensor, xShape: readonly number[], opts?: GroupedConv2dOptions): Tensor;
   /** The gradient of conv2d with respect to w, given x, dy and w's shape. */
-  conv2dGradFilter(x: Tensor, dy: Tensor, wShape: readonly number[], opts?: Conv2dOptions): Tensor;
+  conv2dGradFilter(x: Tensor, dy: Tensor, wShape: readonly number[], opts?: GroupedConv2dOptions): Tensor;
 }
 
 export const conv2dOps: Definitions<Conv2dOps, Conv2dGradKernels> = {
@@ -238,11 +308,11 @@ export const conv2dOps: Definitions<Conv2dOps, Conv2dGradKernels> = {
         needs[1] ? engine.conv2dGradFilter(x, d, w.shape, opts) : null,
       ]),
   },
-  conv2dGradInput: { kind: 'plain', forward: (e, dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions = {}) =>
+  conv2dGradInput: { kind: 'plain', forward: (e, dy: Tensor, w: Tensor, xShape: readonly number[], opts: GroupedConv2dOptions = {}) =>
     isImage(dy) && xShape?.length === 3
       ? onImages(e, [dy], ([dy4]) => conv2dGradInput(e, dy4!, w, [1, ...xShape], opts))
       : conv2dGradInput(e, dy, w, xShape, opts) },
-  conv2dGradFilter: { kind: 'plain', forward: (e, x: Tensor, dy: Tensor, wShape: readonly number[], opts: Conv2dOptions = {}) =>
+  conv2dGradFilter: { kind: 'plain', forward: (e, x: Tensor, dy: Tensor, wShape: readonly number[], opts: GroupedConv2dOptions = {}) =>
     isImage(x) && isImage(dy)
       ? onImages(e, [x, dy], ([x4, dy4]) => conv2dGradFilter(e, x4!, dy4!, wShape, opts), false)
       : conv2dGradFilter(e, x, dy, wShape, opts) },

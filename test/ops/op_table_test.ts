@@ -40,12 +40,16 @@ const binaryCase = (call: (ops: Ops, a: Tensor, b: Tensor) => Tensor, bGen: Gen 
   call: (ops, t) => call(ops, t.a!, t.b!),
 });
 
-// Typed by name: a differentiable op without a case here does not compile.
-const cases: Record<DifferentiableOpName, Case> = {
-  conv2d: {
+// Typed by name: a differentiable op without a case here does not compile. An op whose options
+// switch to other kernels has one case per switch.
+const cases: Record<DifferentiableOpName, Case | Case[]> = {
+  conv2d: [{
     inputs: { x: [[1, 4, 5, 3]], w: [[3, 3, 3, 2]], b: [[2]] },
     call: (ops, t) => ops.conv2d(t.x!, t.w!, { pad: 'same', strides: [1, 2], bias: t.b!, activation: 'tanh' }),
-  },
+  }, {
+    inputs: { x: [[1, 4, 4, 4]], w: [[2, 2, 2, 6]], b: [[6]] },
+    call: (ops, t) => ops.conv2d(t.x!, t.w!, { pad: 'same', groups: 2, bias: t.b!, activation: 'sigmoid' }),
+  }],
   depthwiseConv2d: {
     inputs: { x: [[1, 4, 4, 2]], w: [[2, 2, 2, 2]], b: [[4]] },
     call: (ops, t) => ops.depthwiseConv2d(t.x!, t.w!, { pad: 'valid', bias: t.b!, activation: 'sigmoid' }),
@@ -120,7 +124,8 @@ describe('the op table', () => {
     }
   });
 
-  for (const [name, c] of Object.entries(cases)) {
+  const flat = Object.entries(cases).flatMap(([name, c]) => (Array.isArray(c) ? c.map((k, i) => [i === 0 ? name : `${name} #${i + 1}`, k] as const) : [[name, c] as const]));
+  for (const [name, c] of flat) {
     gpuIt(`${name}: the tape's gradient matches central finite differences of the forward`, async (e) => {
       const rng = new Rng(name.length * 97 + name.charCodeAt(0));
       const values = Object.fromEntries(Object.entries(c.inputs).map(([n, [shape, gen]]) => {
