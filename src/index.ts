@@ -35,3 +35,4 @@ export { drawFeatureMaps, type FeatureMapRequest, type FeatureMapOptions, type F
 export { readChannel, type ChannelOptions } from './inspect/channel.js';
 export { layerKernel, convLayers, filterLayer, drawFilters, type FilterOptions, type FilterImage } from './inspect/filters.js';
 export { topK, softmax, argMax, endsInSoftmax, type Prediction } from './inspect/predictions.js';
+export * as explain from './explain/index.js';
