@@ -13,6 +13,7 @@ import { Activation, LeakyReLU, ReLU } from './activation.js';
 import { ZeroPadding2D } from './padding.js';
 import { Add, Concatenate } from './merge.js';
 import { Rescaling } from './preprocessing.js';
+import { ONNX_LAYER_CLASSES } from './onnx/index.js';
 
 type LayerClass = new (engine: Engine, config: LayerConfig) => Layer;
 
@@ -21,6 +22,7 @@ const CLASSES: Record<string, LayerClass> = {
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
   BatchNormalization, Dense, Flatten, Reshape, Dropout, InputLayer,
   Activation, ReLU, LeakyReLU, ZeroPadding2D, Add, Concatenate, Rescaling,
+  ...ONNX_LAYER_CLASSES,
 };
 
 const ALIASES: Record<string, string> = {
