@@ -9,6 +9,7 @@ import { WebGpuUnavailableError } from '../../src/index.js';
 import { hasWebGpu, sharedModel, NO_WEBGPU, type Model } from './shared-engine.js';
 import { errorNotice, unsupportedNotice } from './notice.js';
 import { messageOf } from './errors.js';
+import { common, LangController } from './i18n.js';
 
 /** The detail of every `cnn-error`: what failed in words, in which phase, and the error itself. */
 export interface CnnErrorDetail<Phase extends string = string> {
@@ -35,6 +36,9 @@ export class CnnElement extends LitElement {
   @state() protected loadProgress = 0;
 
   private modelLoad: AbortController | null = null;
+
+  /** Re-renders the element when its language changes (its own `lang`, an ancestor's, the page's). */
+  protected readonly langController = new LangController(this);
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -108,7 +112,7 @@ export class CnnElement extends LitElement {
   }
 
   protected renderUnsupported(): TemplateResult {
-    return unsupportedNotice(this.unsupported);
+    return unsupportedNotice(this.unsupported, common.strings(this));
   }
 
   protected renderProblem(): TemplateResult | typeof nothing {
@@ -116,9 +120,10 @@ export class CnnElement extends LitElement {
   }
 
   protected renderLoading(): TemplateResult {
+    const t = common.strings(this);
     return html`<div class="progress" part="progress" role="status">
-      <progress max="1" .value=${this.loadProgress} aria-label="Loading the model"></progress>
-      <span>Loading the model… ${Math.round(this.loadProgress * 100)}%</span>
+      <progress max="1" .value=${this.loadProgress} aria-label=${t('loadingModel')}></progress>
+      <span>${t('loadingModelPercent', { percent: Math.round(this.loadProgress * 100) })}</span>
     </div>`;
   }
 }

@@ -3,14 +3,19 @@
  * a styled box with a heading, never a blank element.
  */
 import { html, type TemplateResult } from 'lit';
-import { BROWSERS_THAT_WORK } from './shared-engine.js';
+import { common, type Strings } from './i18n.js';
+import { NO_WEBGPU } from './shared-engine.js';
 
-export function unsupportedNotice(reason: string): TemplateResult {
-  return html`<div class="notice" part="notice" role="note" aria-label="WebGPU is not available">
-    <h3>This needs WebGPU</h3>
-    <p>${reason} The network runs on the GPU, so nothing can be shown here.</p>
-    <p>It works in ${BROWSERS_THAT_WORK}</p>
-    ${globalThis.isSecureContext === false ? html`<p>WebGPU is only offered to secure pages: open this page over HTTPS or from localhost.</p>` : ''}
+type CommonKey = Parameters<typeof common.msg>[1];
+
+/** The notice in `t`'s language; the reason is translated where it is the missing-navigator.gpu one. */
+export function unsupportedNotice(reason: string, t: Strings<CommonKey>): TemplateResult {
+  const why = reason === NO_WEBGPU ? t('noNavigatorGpu') : reason;
+  return html`<div class="notice" part="notice" role="note" aria-label=${t('webGpuUnavailable')}>
+    <h3>${t('needsWebGpu')}</h3>
+    <p>${why} ${t('nothingShown')}</p>
+    <p>${t('browsersThatWork')}</p>
+    ${globalThis.isSecureContext === false ? html`<p>${t('secureOnly')}</p>` : ''}
   </div>`;
 }
 
