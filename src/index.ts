@@ -9,6 +9,7 @@ export { launchDepthwiseConv2d, type FusedDepthwiseConv2dOptions, type Depthwise
 export { launchMatMul, type MatMulOptions, type FusedMatMulOptions, type MatMulVariant } from './ops/matmul.js';
 export type { Activation, EpilogueOptions } from './ops/epilogue.js';
 export type { Pool2dOptions } from './ops/pool.js';
+export type { LrnOptions } from './ops/lrn.js';
 export type { UnaryOp } from './ops/elementwise.js';
 export type { Operand } from './ops/binary.js';
 export type { EngineOps, TapeOps, OpName, DifferentiableOpName } from './ops/table.js';

@@ -20,16 +20,18 @@ import { sliceOps, type SliceOps } from './slice.js';
 import { concatOps, type ConcatOps } from './concat.js';
 import { reshapeOps, type ReshapeOps } from './reshape.js';
 import { transposeOps, type TransposeOps } from './transpose.js';
+import { lrnOps, type LrnOps, type LrnGradKernels } from './lrn.js';
 import type { Definitions, DifferentiableOp } from './op.js';
 
 /** The ops the tape records and differentiates (each has a gradient rule). */
 export interface TapeOps
   extends UnaryOps, BinaryOps, Conv2dOps, DepthwiseConv2dOps, PoolOps, MatMulOps, SoftmaxOps,
     ReduceOps, BatchNormOps, PadOps, SliceOps, ConcatOps, ReshapeOps,
-    TransposeOps {}
+    TransposeOps, LrnOps {}
 
 /** The gradient kernels: engine methods the tape does not record. */
-export interface KernelOps extends UnaryGradKernels, Conv2dGradKernels, DepthwiseConv2dGradKernels, PoolGradKernels {}
+export interface KernelOps
+  extends UnaryGradKernels, Conv2dGradKernels, DepthwiseConv2dGradKernels, PoolGradKernels, LrnGradKernels {}
 
 /** Every op method of the engine. */
 export interface EngineOps extends TapeOps, KernelOps {}
@@ -49,6 +51,7 @@ export const opTable: Definitions<TapeOps, KernelOps> = {
   ...concatOps,
   ...reshapeOps,
   ...transposeOps,
+  ...lrnOps,
 };
 
 export type OpName = keyof EngineOps;
