@@ -232,4 +232,5 @@ class LazyValues extends Map<string, Float32Array> {
   }
 }
 
-export { supportedOps };
+/** Every ONNX operator the importer reads (some only on constants, which it evaluates at load). */
+export const supportedOnnxOps = supportedOps;

@@ -7,7 +7,7 @@
  */
 import type { Engine } from '../../../engine.js';
 import type { Tensor } from '../../../tensor.js';
-import { release, type LayerConfig, type Shape, type WeightSpec } from '../../layer.js';
+import type { LayerConfig, Shape, WeightSpec } from '../../layer.js';
 import { ConvBase, withEpilogue } from '../conv.js';
 import { windowGeometry, type Conv2dOptions } from '../../../ops/conv_geometry.js';
 import { logitsActivation } from '../../activations.js';
@@ -70,28 +70,8 @@ export class OnnxConv extends ConvBase {
     if (this.kind === 'depthwise') {
       return withEpilogue(ops, this.bias(), activation, (epilogue) => ops.depthwiseConv2d(x, this.kernel, { ...this.options, ...epilogue }));
     }
-    if (this.kind === 'plain') {
-      return withEpilogue(ops, this.bias(), activation, (epilogue) => ops.conv2d(x, this.kernel, { ...this.options, ...epilogue }));
-    }
-    return this.grouped(ops, x, activation);
-  }
-
-  /** One convolution per group on its slice of the channels, then the groups' outputs side by side. */
-  private grouped(ops: Ops, x: Tensor, activation: ReturnType<typeof logitsActivation>): Tensor {
-    const g = this.group;
-    const cin = x.shape[3]! / g;
-    const cout = this.filters / g;
-    const bias = this.bias();
-    const parts: Tensor[] = [];
-    for (let i = 0; i < g; i++) {
-      const xs = ops.slice(x, [0, 0, 0, i * cin], [-1, -1, -1, cin]);
-      const ws = ops.slice(this.kernel, [0, 0, 0, i * cout], [-1, -1, -1, cout]);
-      const bs = bias ? ops.slice(bias, [i * cout], [cout]) : null;
-      parts.push(withEpilogue(ops, bs, activation, (epilogue) => ops.conv2d(xs, ws, { ...this.options, ...epilogue })));
-      release(ops, xs, ws, bs);
-    }
-    const y = ops.concat(parts, 3);
-    release(ops, ...parts);
-    return y;
+    // Plain and grouped convolutions are one conv2d (groups = 1 is the plain one).
+    const groups = this.group;
+    return withEpilogue(ops, this.bias(), activation, (epilogue) => ops.conv2d(x, this.kernel, { ...this.options, groups, ...epilogue }));
   }
 }

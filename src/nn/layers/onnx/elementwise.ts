@@ -163,40 +163,19 @@ export class OnnxUnary extends OnnxLayer {
   }
 }
 
-/** min(max(x, lo), hi) as lo + relu(x − lo) − relu(x − hi), so the tape differentiates it; relu6 where it is. */
+/** min(max(x, lo), hi); a null bound is none. ReLU and ReLU6 keep their own kernels. */
 function clip(ops: Ops, x: Tensor, lo: number | null, hi: number | null): Tensor {
   if (lo === 0 && hi === 6) return ops.relu6(x);
   if (lo === 0 && hi === null) return ops.relu(x);
-  if (lo === null && hi === null) return ops.mul(x, 1);
-  if (lo === null) {
-    // hi − relu(hi − x)
-    const d = ops.sub(hi!, x);
-    const r = ops.relu(d);
-    const y = ops.sub(hi!, r);
-    release(ops, d, r);
-    return y;
-  }
-  const d = ops.sub(x, lo);
-  const r = ops.relu(d);
-  let y = ops.add(r, lo);
-  release(ops, d, r);
-  if (hi !== null) {
-    const d2 = ops.sub(x, hi);
-    const r2 = ops.relu(d2);
-    const z = ops.sub(y, r2);
-    release(ops, d2, r2, y);
-    y = z;
-  }
-  return y;
+  return ops.clip(x, lo ?? -Infinity, hi ?? Infinity);
 }
 
-/** max(0, min(1, αx + β)) = relu6(6αx + 6β) / 6. */
+/** max(0, min(1, αx + β)). */
 function hardSigmoid(ops: Ops, x: Tensor, alpha: number, beta: number): Tensor {
-  const a = ops.mul(x, 6 * alpha);
-  const b = ops.add(a, 6 * beta);
-  const r = ops.relu6(b);
-  const y = ops.mul(r, 1 / 6);
-  release(ops, a, b, r);
+  const a = ops.mul(x, alpha);
+  const b = ops.add(a, beta);
+  const y = ops.clip(b, 0, 1);
+  release(ops, a, b);
   return y;
 }
 
