@@ -1,12 +1,14 @@
 /**
- * The opened tile of <cnn-layer-viewer>: one channel large beside the input, with the value under
- * the pointer (or under a cursor the arrow keys move). A controller, so the viewer keeps the grid
- * and this file keeps the one channel: its values are read back alone (readChannel), not the layer.
+ * The opened tile of <cnn-layer-viewer>: one channel large beside the viewer's input (drawn once,
+ * by the viewer, with the unit's receptive field outlined on it), with the value under the pointer
+ * (or under a cursor the arrow keys move). A controller, so the viewer keeps the grid and this file
+ * keeps the one channel: its values are read back alone (readChannel), not the layer.
  */
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { readChannel, type FeatureMaps, type Tensor } from '../../src/index.js';
 import { sharedEngine } from './shared-engine.js';
 import { fmt } from './attributes.js';
+import type { ViewerStrings } from './layer-viewer-messages.js';
 
 export interface Opened {
   layer: number;
@@ -20,6 +22,8 @@ export interface DetailSource {
   tensor(layer: string): Tensor | undefined;
   /** Called after Escape or Close, to give focus back to the tile. */
   closed(layer: number, tile: number): void;
+  /** The words in the viewer's language. */
+  strings(): ViewerStrings;
 }
 
 export class ChannelDetail implements ReactiveController {
@@ -70,63 +74,52 @@ export class ChannelDetail implements ReactiveController {
     const d = this.opened;
     const s = d ? this.source.snapshots()[d.layer] : undefined;
     if (!d || !s) return nothing;
+    const t = this.source.strings();
     const [lo, hi] = s.channelRanges[d.tile] ?? [s.min, s.max];
-    const what = s.vector ? `${s.name} (all values)` : `${s.name} · channel ${s.channels[d.tile]}`;
+    const what = s.vector ? t('openedAll', { layer: s.name }) : t('openedChannel', { layer: s.name, channel: s.channels[d.tile]! });
     const cur = d.cursor;
     const value = cur && d.values ? d.values[cur[1] * s.tileWidth + cur[0]] : undefined;
-    return html`<section class="detail" part="detail" role="region" aria-label="Opened: ${what}" @keydown=${this.onKey}>
+    return html`<section class="detail" part="detail" role="region" aria-label=${t('openedAria', { what })} @keydown=${this.onKey}>
       <div class="detail-head">
         <h3>${what}</h3>
-        <button class="close" @click=${() => this.close()} aria-label="Close the opened tile">Close</button>
+        <button class="close" @click=${() => this.close()} aria-label=${t('closeAria')}>${t('close')}</button>
       </div>
-      <div class="pair">
-        <figure>
-          <canvas class="detail-input pixels" role="img" aria-label="The input"></canvas>
-          <figcaption>Input</figcaption>
-        </figure>
-        <figure>
-          <div class="map">
-            <canvas
-              class="detail-map pixels"
-              tabindex="0"
-              role="img"
-              aria-label="${what}, ${s.tileWidth} by ${s.tileHeight}; arrow keys move the cursor and read the value"
-              aria-describedby="readout"
-              width=${s.tileWidth}
-              height=${s.tileHeight}
-              @pointermove=${this.onPointer}
-              @pointerdown=${this.onPointer}
-            ></canvas>
-            ${cur
-              ? html`<span
-                  class="cursor"
-                  style="left: ${(cur[0] / s.tileWidth) * 100}%; top: ${(cur[1] / s.tileHeight) * 100}%; width: ${100 / s.tileWidth}%; height: ${100 / s.tileHeight}%"
-                ></span>`
-              : nothing}
-          </div>
-          <figcaption>values ${fmt(lo)} … ${fmt(hi)}</figcaption>
-        </figure>
-      </div>
+      <figure>
+        <div class="map">
+          <canvas
+            class="detail-map pixels"
+            tabindex="0"
+            role="img"
+            aria-label=${t('mapAria', { what, w: s.tileWidth, h: s.tileHeight })}
+            aria-describedby="readout"
+            width=${s.tileWidth}
+            height=${s.tileHeight}
+            @pointermove=${this.onPointer}
+            @pointerdown=${this.onPointer}
+          ></canvas>
+          ${cur
+            ? html`<span
+                class="cursor"
+                style="left: ${(cur[0] / s.tileWidth) * 100}%; top: ${(cur[1] / s.tileHeight) * 100}%; width: ${100 / s.tileWidth}%; height: ${100 / s.tileHeight}%"
+              ></span>`
+            : nothing}
+        </div>
+        <figcaption>${t('values', { lo: fmt(lo), hi: fmt(hi) })}</figcaption>
+      </figure>
       <output id="readout" class="readout" aria-live="polite"
-        >${cur && value !== undefined ? `at (x ${cur[0]}, y ${cur[1]}): ${fmt(value)}` : 'Point at the map (or focus it and use the arrow keys) to read a value.'}</output
+        >${cur && value !== undefined ? t('readout', { x: cur[0], y: cur[1], value: fmt(value) }) : t('readoutHint')}</output
       >
     </section>`;
   }
 
-  /** Draws the opened tile's pixels (the same bytes as its tile in the grid) and the input beside it. */
-  paint(root: ParentNode, input: HTMLCanvasElement | null): void {
+  /** Draws the opened tile's pixels (the same bytes as its tile in the grid). */
+  paint(root: ParentNode): void {
     const d = this.opened;
     const s = d ? this.source.snapshots()[d.layer] : undefined;
     const big = root.querySelector<HTMLCanvasElement>('canvas.detail-map');
     if (!d || !s || !big) return;
     const image = new ImageData(s.rgba, s.width, s.height);
     big.getContext('2d')!.putImageData(image, -d.tile * s.tileWidth, 0, d.tile * s.tileWidth, 0, s.tileWidth, s.tileHeight);
-    const beside = root.querySelector<HTMLCanvasElement>('canvas.detail-input');
-    if (beside && input) {
-      beside.width = input.width;
-      beside.height = input.height;
-      beside.getContext('2d')!.drawImage(input, 0, 0);
-    }
   }
 
   private set(next: Opened | null): void {

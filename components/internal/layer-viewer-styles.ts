@@ -17,6 +17,17 @@ export const layerViewerStyles = css`
     font-size: 0.85em;
     margin-top: 4px;
   }
+  .input-box {
+    position: relative;
+    line-height: 0;
+  }
+  .receptive-field {
+    position: absolute;
+    box-sizing: border-box;
+    border: 2px solid var(--_accent);
+    outline: 1px solid #fff;
+    pointer-events: none;
+  }
   .input canvas {
     width: var(--cnn-input-size, 160px);
     height: auto;
@@ -79,12 +90,37 @@ export const layerViewerStyles = css`
     color: var(--_muted);
     font-variant-numeric: tabular-nums;
   }
-  .legend {
+  .legend,
+  .legend > span {
     display: inline-flex;
+    flex-wrap: wrap;
     align-items: center;
     gap: 6px;
     color: var(--_muted);
     font-size: 0.85em;
+  }
+  .legend > span {
+    font-size: 1em;
+  }
+  .count {
+    display: inline-flex;
+    align-items: baseline;
+    gap: 6px;
+    color: var(--_fg);
+  }
+  .kind {
+    color: var(--_fg);
+    font-weight: 600;
+  }
+  .more {
+    border: 1px solid var(--_border);
+    background: var(--_bg);
+    color: var(--_accent);
+    border-radius: 4px;
+    padding: 0 8px;
+    font: inherit;
+    font-size: 0.9em;
+    cursor: pointer;
   }
   .legend i {
     display: inline-block;
@@ -120,15 +156,23 @@ export const layerViewerStyles = css`
     flex: 1 1 100%;
     max-width: calc(var(--_tile) * 6 + 2px);
   }
+  /* The channel's number sits under its map, never on it: on a 4×4 or 2×2 map a badge would hide a cell. */
   .tile .ch {
-    position: absolute;
-    right: 2px;
-    bottom: 2px;
-    font: 10px/1 var(--_mono);
-    color: #fff;
-    background: rgb(0 0 0 / 0.55);
-    border-radius: 2px;
-    padding: 1px 3px;
+    display: block;
+    font: 10px/1.3 var(--_mono);
+    color: var(--_muted);
+    text-align: center;
+  }
+  .tile .classes {
+    display: grid;
+    font: 10px/1.4 var(--_mono);
+    color: var(--_muted);
+    text-align: center;
+  }
+  .tile .classes span {
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
   }
   .tile[aria-pressed='true'] {
     border-color: var(--_accent);
@@ -139,12 +183,7 @@ export const layerViewerStyles = css`
     border-radius: var(--_radius);
     background: var(--_surface);
     padding: 12px;
-    margin-bottom: 14px;
-  }
-  .detail .pair {
-    display: flex;
-    flex-wrap: wrap;
-    gap: 16px;
+    max-width: calc(var(--cnn-detail-size, 240px) + 26px);
   }
   .detail canvas {
     width: var(--cnn-detail-size, 240px);
@@ -180,6 +219,7 @@ export const layerViewerStyles = css`
   }
   .readout {
     display: block;
+    line-height: 1.4;
     margin-top: 8px;
     font-family: var(--_mono);
     font-size: 0.9em;

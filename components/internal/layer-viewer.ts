@@ -3,6 +3,7 @@ import { property, state } from 'lit/decorators.js';
 import {
   drawFeatureMaps,
   endsInSoftmax,
+  explain,
   topK,
   WebGpuUnavailableError,
   type Activations,
@@ -22,6 +23,7 @@ import { drawInput, canvasPixels, loadImage, sourceSize, type Fit, type InputSou
 import { describeLayer, describeTile, legendGradient } from './describe.js';
 import { ChannelDetail } from './channel-detail.js';
 import { nextTile } from './tile-keys.js';
+import { viewerText, type ViewerStrings } from './layer-viewer-messages.js';
 
 export type ViewerState = 'idle' | 'unsupported' | 'loading' | 'waiting' | 'running' | 'ready' | 'error';
 
@@ -98,11 +100,16 @@ export class CnnLayerViewer extends CnnElement {
   @state() private predictions: Prediction[] | null = null;
   @state() private warning = '';
   @state() private focusAt = { layer: 0, tile: 0 };
+  /** Layers the reader asked to see every channel of ("Show all"), by name. */
+  @state() private expanded = new Set<string>();
+  /** The current input is one flat colour (an empty drawing pad): no prediction is shown for it. */
+  @state() private blankInput = false;
 
   private readonly detail = new ChannelDetail(this, {
     snapshots: () => this.snapshots,
     tensor: (name) => this.activations?.outputs.get(name),
     closed: (layer, tile) => void this.updateComplete.then(() => this.tileButton(layer, tile)?.focus()),
+    strings: () => viewerText.strings(this),
   });
   private net: Model | null = null;
   private netName = '';
@@ -222,34 +229,68 @@ export class CnnLayerViewer extends CnnElement {
 
   override render(): TemplateResult {
     if (this.unsupported) return html`<div part="base">${this.renderUnsupported()}</div>`;
+    const t = viewerText.strings(this);
     return html`<div part="base">
       ${this.renderProblem()} ${this.state === 'loading' ? this.renderLoading() : nothing}
       <div class="top">
         <figure class="input" part="input" ?hidden=${!this.inputCanvas}>
-          <canvas class="input-canvas pixels" role="img" aria-label="The input as the model sees it"></canvas>
-          <figcaption>${this.inputCaption()}</figcaption>
+          <div class="input-box">
+            <canvas class="input-canvas pixels" role="img" aria-label=${t('inputAria')}></canvas>
+            ${this.renderReceptiveField()}
+          </div>
+          <figcaption>${this.inputCaption(t)}</figcaption>
         </figure>
+        ${this.detail.render()}
         <slot></slot>
-        ${this.renderPredictions()}
+        ${this.renderPredictions(t)}
       </div>
-      ${this.state === 'waiting' ? html`<p class="status" role="status">The model is loaded; it is waiting for an input.</p>` : nothing}
-      ${this.state === 'running' && this.snapshots.length === 0 ? html`<p class="status" role="status">Running the model…</p>` : nothing}
+      ${this.state === 'waiting' ? html`<p class="status" role="status">${t('waiting')}</p>` : nothing}
+      ${this.state === 'running' && this.snapshots.length === 0 ? html`<p class="status" role="status">${t('running')}</p>` : nothing}
       ${this.warning ? html`<p class="warning" role="alert">${this.warning}</p>` : nothing}
-      ${this.detail.render()}
-      <div class="layers" @keydown=${this.onTileKey}>${this.snapshots.map((s, li) => this.renderLayer(s, li))}</div>
+      <div class="layers" @keydown=${this.onTileKey}>${this.snapshots.map((s, li) => this.renderLayer(s, li, t))}</div>
     </div>`;
   }
 
-  private inputCaption(): string {
+  private inputCaption(t: ViewerStrings): string {
     const shape = this.net?.inputShape;
-    return shape ? `Input · ${shape.slice(0, 2).join('×')} ${shape[2] === 1 ? 'grey' : 'RGB'}` : 'Input';
+    return shape ? t('inputCaption', { size: shape.slice(0, 2).join('×'), kind: t(shape[2] === 1 ? 'grey' : 'rgb') }) : t('input');
   }
 
-  private renderPredictions(): TemplateResult | typeof nothing {
+  /**
+   * The input pixels the unit under the opened map's cursor depends on, exactly (strides, padding,
+   * dilation, pooling and branches), as [top, left, bottom, right] inclusive; null for none.
+   */
+  get receptiveField(): { top: number; left: number; bottom: number; right: number } | null {
+    const d = this.detail.current;
+    const s = d ? this.snapshots[d.layer] : undefined;
+    if (!d?.cursor || !s || s.vector || !this.net) return null;
+    try {
+      const rf = explain.receptiveField(this.net, s.name, { y: d.cursor[1], x: d.cursor[0] });
+      return rf.empty ? null : { top: rf.top, left: rf.left, bottom: rf.bottom, right: rf.right };
+    } catch {
+      return null;
+    }
+  }
+
+  private renderReceptiveField(): TemplateResult | typeof nothing {
+    const rf = this.receptiveField;
+    const [h, w] = (this.net?.inputShape ?? []) as number[];
+    if (!rf || !h || !w) return nothing;
+    const pct = (v: number, of: number) => `${(v / of) * 100}%`;
+    return html`<span
+      class="receptive-field"
+      part="receptive-field"
+      aria-hidden="true"
+      style="left: ${pct(rf.left, w)}; top: ${pct(rf.top, h)}; width: ${pct(rf.right - rf.left + 1, w)}; height: ${pct(rf.bottom - rf.top + 1, h)}"
+    ></span>`;
+  }
+
+  private renderPredictions(t: ViewerStrings): TemplateResult | typeof nothing {
+    if (this.blankInput && this.outputValues && this.topK > 0) return html`<p class="predictions blank" part="predictions" role="status">${t('blank')}</p>`;
     const p = this.predictions;
     if (!p || p.length === 0) return nothing;
     return html`<figure class="predictions" part="predictions">
-      <ol aria-label="Top ${p.length} predictions">
+      <ol aria-label=${t('topAria', { k: p.length })}>
         ${p.map(
           (x) => html`<li>
             <span class="label">${x.label}</span>
@@ -258,23 +299,36 @@ export class CnnLayerViewer extends CnnElement {
           </li>`,
         )}
       </ol>
-      <figcaption>Top ${p.length} of ${this.outputValues?.length ?? '?'} classes</figcaption>
+      <figcaption>${t('topCaption', { k: p.length, n: this.outputValues?.length ?? '?' })}</figcaption>
     </figure>`;
   }
 
-  private renderLayer(s: FeatureMaps, li: number): TemplateResult {
+  /** True for a layer whose outputs are a softmax's: class probabilities. */
+  private isProbabilities(s: FeatureMaps): boolean {
+    const layer = this.net?.layers.find((l) => l.name === s.name);
+    return s.vector && !!layer && (layer.className === 'Softmax' || layer.config?.activation === 'softmax');
+  }
+
+  private renderLayer(s: FeatureMaps, li: number, t: ViewerStrings): TemplateResult {
     const total = this.snapshots.length;
     const opened = this.detail.current;
     const selected = opened && opened.layer === li ? opened.tile : -1;
+    const probs = this.isProbabilities(s);
+    const pct = (v: number) => `${(v * 100).toFixed(v > 0 && v < 0.001 ? 3 : 1)}%`;
+    const range = probs ? t('probabilitiesRange', { min: pct(s.min), max: pct(s.max) }) : `${fmt(s.min)} … ${fmt(s.max)}`;
+    const cells = s.shape.slice(1).reduce((a, b) => a * b, 1);
     return html`<section class="layer" part="layer" role="group" aria-labelledby="name-${li}" aria-describedby="desc-${li}" data-layer=${s.name}>
       <header part="layer-header">
         <h3 id="name-${li}">${s.name}</h3>
-        <span class="meta">${s.className} · ${shapeText(s.shape)} · ${fmt(s.min)} … ${fmt(s.max)}</span>
-        <span class="legend" aria-hidden="true"
-          >${s.map === 'diverging' ? '−' : 'low'}<i style="background: ${legendGradient(s.map)}"></i>${s.map === 'diverging' ? '+' : 'high'}</span
+        ${probs ? html`<span class="kind">${t('probabilities')}</span>` : nothing}
+        <span class="meta">${s.className} · ${shapeText(s.shape)} · ${range}</span>
+        ${s.vector ? nothing : this.renderChannelCount(s, t)}
+        <span class="legend"
+          ><span aria-hidden="true">${s.map === 'diverging' ? '−' : t('low')}<i style="background: ${legendGradient(s.map)}"></i>${s.map === 'diverging' ? '+' : t('high')}</span>
+          ${s.vector ? nothing : html`<span class="scale">${t(this.normalization === 'layer' ? 'scaleLayer' : this.normalization === 'global' ? 'scaleGlobal' : 'scaleChannel')}</span>`}</span
         >
       </header>
-      <p id="desc-${li}" class="sr-only">${describeLayer(s, li, total, this.normalization)}</p>
+      <p id="desc-${li}" class="sr-only">${describeLayer(s, li, total, this.normalization, t)}</p>
       <div class="tiles">
         ${s.channels.map(
           (c, ti) => html`<button
@@ -285,16 +339,44 @@ export class CnnLayerViewer extends CnnElement {
             data-channel=${c}
             tabindex=${this.focusAt.layer === li && this.focusAt.tile === ti ? 0 : -1}
             aria-pressed=${selected === ti ? 'true' : 'false'}
-            aria-label=${describeTile(s, ti)}
+            aria-label=${describeTile(s, ti, t)}
             @click=${() => this.open(li, ti)}
             @focus=${() => (this.focusAt = { layer: li, tile: ti })}
           >
             <canvas class="pixels" part="tile-canvas" width=${s.tileWidth} height=${s.tileHeight}></canvas>
-            ${s.vector ? nothing : html`<span class="ch" aria-hidden="true">${c}</span>`}
+            ${s.vector
+              ? probs && cells <= 32
+                ? html`<span class="classes" role="list" aria-label=${t('classesAria')} style="grid-template-columns: repeat(${cells}, 1fr)"
+                    >${Array.from({ length: cells }, (_, i) => html`<span role="listitem">${this.labelList[i] ?? i}</span>`)}</span
+                  >`
+                : nothing
+              : html`<span class="ch" aria-hidden="true">${c}</span>`}
           </button>`,
         )}
       </div>
     </section>`;
+  }
+
+  /** "8 of 32 channels" and the button that shows them all (or the chosen few again). */
+  private renderChannelCount(s: FeatureMaps, t: ViewerStrings): TemplateResult {
+    const open = this.expanded.has(s.name);
+    const few = pickChannels(this.channels, s.channelCount).length;
+    const toggle =
+      open && few < s.channelCount
+        ? html`<button class="more" part="more" aria-label=${t('showFewerAria', { n: few, layer: s.name })} @click=${() => this.showAll(s.name, false)}>${t('showFewer', { n: few })}</button>`
+        : !open && s.channels.length < s.channelCount
+          ? html`<button class="more" part="more" aria-label=${t('showAllAria', { total: s.channelCount, layer: s.name })} @click=${() => this.showAll(s.name, true)}>${t('showAll', { total: s.channelCount })}</button>`
+          : nothing;
+    return html`<span class="count">${t('channelsShown', { shown: s.channels.length, total: s.channelCount })} ${toggle}</span>`;
+  }
+
+  /** Shows every channel of `layer` (or, with `all` false, the `channels` attribute's choice again). */
+  showAll(layer: string, all = true): void {
+    const next = new Set(this.expanded);
+    if (all) next.add(layer);
+    else next.delete(layer);
+    this.expanded = next;
+    if (this.activations && !this.running) void this.redraw().catch((e: unknown) => this.fail('run', e));
   }
 
   // ---- loading ----
@@ -306,7 +388,7 @@ export class CnnLayerViewer extends CnnElement {
       const model = await this.loadSharedModel(url);
       if (model) this.useModel(model, url);
     } catch (err) {
-      this.fail('model', err, `The model ${url} could not be loaded`);
+      this.fail('model', err, viewerText.msg(this, 'modelFailed', { url }));
     }
   }
 
@@ -319,7 +401,7 @@ export class CnnLayerViewer extends CnnElement {
       const img = await loadImage(this.src, abort.signal);
       if (!abort.signal.aborted) this.setInput(img);
     } catch (err) {
-      if (!abort.signal.aborted) this.fail('image', err, 'The image could not be loaded');
+      if (!abort.signal.aborted) this.fail('image', err, viewerText.msg(this, 'imageFailed'));
     }
   }
 
@@ -337,7 +419,7 @@ export class CnnLayerViewer extends CnnElement {
       }
       this.updatePredictions();
     } catch (err) {
-      this.fail('labels', err, 'The labels could not be read');
+      this.fail('labels', err, viewerText.msg(this, 'labelsFailed'));
     }
   }
 
@@ -353,7 +435,7 @@ export class CnnLayerViewer extends CnnElement {
         await this.runOnce(this.net, source);
       }
     } catch (err) {
-      this.fail('run', err, 'The model could not be run');
+      this.fail('run', err, viewerText.msg(this, 'runFailed'));
     } finally {
       this.running = false;
     }
@@ -368,6 +450,7 @@ export class CnnLayerViewer extends CnnElement {
     const canvas = drawInput(source, w, h, this.fit);
     const pixels = canvasPixels(canvas, c, parseRange(this.inputRange));
     const x = engine.tensor(pixels, [1, h, w, c]);
+    const blank = pixels.every((v) => v === pixels[0]);
     let acts: Activations;
     try {
       acts = model.run(x);
@@ -386,6 +469,7 @@ export class CnnLayerViewer extends CnnElement {
     this.activations = acts;
     this.inputTensor = x;
     this.inputCanvas = canvas;
+    this.blankInput = blank;
     previous?.dispose();
     previousInput?.dispose();
     await this.redraw();
@@ -420,12 +504,12 @@ export class CnnLayerViewer extends CnnElement {
     const known = model.layers.filter((l) => acts.outputs.has(l.name));
     const missing = wanted.filter((n) => !known.some((l) => l.name === n));
     const chosen = wanted.length > 0 ? known.filter((l) => wanted.includes(l.name)).sort((a, b) => wanted.indexOf(a.name) - wanted.indexOf(b.name)) : known.filter((l) => defaultLayer(l.className));
-    this.warning = missing.length ? `No layer named ${missing.map((n) => `'${n}'`).join(', ')} in this model; its layers are: ${known.map((l) => l.name).join(', ')}.` : '';
+    this.warning = missing.length ? viewerText.msg(this, 'noLayer', { missing: missing.map((n) => `'${n}'`).join(', '), known: known.map((l) => l.name).join(', ') }) : '';
     const requests = chosen.map((l) => {
       const tensor = acts.outputs.get(l.name)!;
       const vector = tensor.rank <= 2;
       const available = vector ? 1 : tensor.shape[tensor.rank - 1]!;
-      return { name: l.name, className: l.className, tensor, channels: pickChannels(this.channels, available) };
+      return { name: l.name, className: l.className, tensor, channels: pickChannels(this.expanded.has(l.name) ? 'all' : this.channels, available) };
     });
     const snaps = await drawFeatureMaps(engine, requests, { map: this.colormap, normalize: this.normalization });
     if (seq !== this.drawSeq) return;
@@ -437,7 +521,7 @@ export class CnnLayerViewer extends CnnElement {
 
   private updatePredictions(): void {
     const out = this.outputValues;
-    this.predictions = out && this.net ? topK(out, this.topK, this.labelList, endsInSoftmax(this.net)) : null;
+    this.predictions = out && this.net && !this.blankInput ? topK(out, this.topK, this.labelList, endsInSoftmax(this.net)) : null;
   }
 
   // ---- drawing into the canvases ----
@@ -463,7 +547,7 @@ export class CnnLayerViewer extends CnnElement {
       });
       this.painted = this.snapshots;
     }
-    this.detail.paint(root, this.inputCanvas);
+    this.detail.paint(root);
   }
 
   // ---- interaction ----
@@ -477,7 +561,7 @@ export class CnnLayerViewer extends CnnElement {
     try {
       await this.detail.open(layer, tile);
     } catch (err) {
-      this.fail('run', err, 'The channel could not be read');
+      this.fail('run', err, viewerText.msg(this, 'channelFailed'));
     }
   }
 
@@ -508,7 +592,7 @@ export class CnnLayerViewer extends CnnElement {
   }
 
   /** Shows the error in place (the no-WebGPU notice for a WebGpuUnavailableError); a labels error leaves the drawing up. */
-  private fail(phase: ErrorDetail['phase'], err: unknown, title = 'Something went wrong'): void {
+  private fail(phase: ErrorDetail['phase'], err: unknown, title = viewerText.msg(this, 'somethingWrong')): void {
     if (phase !== 'labels' && !(err instanceof WebGpuUnavailableError)) this.setState('error');
     this.handleFailure(phase, err, title);
   }

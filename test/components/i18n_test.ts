@@ -52,7 +52,7 @@ describe('i18n: the words the elements show, in English and Simplified Chinese',
       const keys = Object.keys(set.en).sort();
       for (const lang of LANGS) expect(Object.keys(set[lang]).sort(), lang).to.deep.equal(keys);
       for (const key of keys) {
-        expect(placeholders(set['zh-Hans'][key]), key).to.deep.equal(placeholders(set.en[key]));
+        if (typeof set.en[key] === 'string' && typeof set['zh-Hans'][key] === 'string') expect(placeholders(set['zh-Hans'][key]), key).to.deep.equal(placeholders(set.en[key]));
         const zh = set['zh-Hans'][key];
         const text = typeof zh === 'function' ? zh({ n: 2 }) : zh;
         expect(/[\u4e00-\u9fff]/.test(text) || text === set.en[key], `${key}: "${text}"`).to.equal(true);

@@ -153,14 +153,13 @@ describe('cnn-layer-viewer', function () {
     expect(active()?.dataset.channel).to.equal('2', 'focus returns to the tile');
   });
 
-  it('an opened tile shows the input beside it and the value under the pointer (mouse and keyboard)', async () => {
+  it('an opened tile opens beside the one input and reads the value under the pointer (mouse and keyboard)', async () => {
     const el = await viewerWith(html`<cnn-layer-viewer channels="all" style="--cnn-detail-size: 240px"></cnn-layer-viewer>`);
     tiles(el, 'conv')[2]!.click();
     await waitUntil(() => root(el).querySelector('canvas.detail-map'), 'detail open');
     const big = root(el).querySelector<HTMLCanvasElement>('canvas.detail-map')!;
-    const beside = root(el).querySelector<HTMLCanvasElement>('canvas.detail-input')!;
-    expect([beside.width, beside.height]).to.deep.equal([12, 12]);
-    expect([...pixelsOf(beside)]).to.deep.equal([...pixelsOf(el.input!)], 'the input as fed');
+    expect(root(el).querySelector('.top .detail'), 'the detail sits beside the input').to.not.equal(null);
+    expect(root(el).querySelectorAll('canvas.input-canvas, canvas.detail-input').length, 'the input is drawn once').to.equal(1);
     expect([...pixelsOf(big)]).to.deep.equal([...pixelsOf(tiles(el, 'conv')[2]!.querySelector('canvas')!)]);
     const { values } = await el.readLayer('conv');
     // A pointer at the centre of cell (x 7, y 4) of the 12×12 map.
@@ -289,5 +288,91 @@ describe('cnn-layer-viewer', function () {
       delete (navigator as { gpu?: unknown }).gpu;
     }
     expect(navigator.gpu, 'restored').to.not.equal(undefined);
+  });
+});
+
+describe('cnn-layer-viewer: what a new reader sees at a glance', function () {
+  this.timeout(30_000);
+  before(async () => {
+    saved ??= await tinyClassifier();
+  });
+
+  it('says how many channels of how many each row shows, with a button that shows them all and back', async () => {
+    const el = await viewerWith(html`<cnn-layer-viewer channels="2"></cnn-layer-viewer>`);
+    const head = (layer: string) => root(el).querySelector(`section[data-layer="${layer}"] header`)!;
+    expect(head('conv').querySelector('.count')!.textContent).to.include('2 of 4 channels');
+    expect(head('signed').querySelector('.count')!.textContent).to.include('2 of 3 channels');
+    const more = head('conv').querySelector<HTMLButtonElement>('button.more')!;
+    expect(more.textContent!.trim()).to.equal('Show all 4');
+    more.click();
+    await waitUntil(() => tiles(el, 'conv').length === 4, 'every channel of conv');
+    expect(tiles(el, 'signed')).to.have.length(2, 'the other rows keep the attribute’s choice');
+    expect(head('conv').querySelector('.count')!.textContent).to.include('4 of 4 channels');
+    head('conv').querySelector<HTMLButtonElement>('button.more')!.click();
+    await waitUntil(() => tiles(el, 'conv').length === 2, 'back to 2');
+    const all = await viewerWith(html`<cnn-layer-viewer channels="all"></cnn-layer-viewer>`);
+    expect(root(all).querySelector('section[data-layer="conv"] button.more'), 'nothing to show when all are shown').to.equal(null);
+  });
+
+  it('says in the legend that each tile has its own range, or that the layer shares one', async () => {
+    const el = await viewerWith(html`<cnn-layer-viewer></cnn-layer-viewer>`);
+    const legend = () => root(el).querySelector('section[data-layer="conv"] .legend')!.textContent!;
+    expect(legend()).to.include('each tile on its own range');
+    el.normalization = 'layer';
+    await waitUntil(() => legend().includes('one range for the layer'), 'layer legend');
+  });
+
+  it('puts the channel numbers beside the maps, not on them (a 5×5 map keeps every cell visible)', async () => {
+    const el = await viewerWith(html`<cnn-layer-viewer channels="all"></cnn-layer-viewer>`);
+    for (const tile of tiles(el, 'pool')) {
+      const a = tile.querySelector('canvas')!.getBoundingClientRect();
+      const b = tile.querySelector('.ch')!.getBoundingClientRect();
+      const overlap = Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left)) * Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
+      expect(overlap, `channel ${tile.dataset.channel}`).to.equal(0);
+    }
+  });
+
+  it('names a softmax output as class probabilities, in percent, with each cell labelled by its class', async () => {
+    const el = await viewerWith(html`<cnn-layer-viewer labels="cat, dog, owl"></cnn-layer-viewer>`);
+    const head = root(el).querySelector('section[data-layer="probs"] header')!.textContent!;
+    expect(head).to.include('softmax: class probabilities').and.match(/probabilities [\d.]+% … [\d.]+%/);
+    expect(head).to.not.match(/\de-\d/, 'no scientific notation');
+    const labels = [...root(el).querySelectorAll('section[data-layer="probs"] .classes [role=listitem]')].map((c) => c.textContent);
+    expect(labels).to.deep.equal(['cat', 'dog', 'owl']);
+    expect(root(el).querySelector('section[data-layer="conv"] .kind'), 'only the softmax layer').to.equal(null);
+  });
+
+  it('outlines the receptive field of the unit under the pointer on the input', async () => {
+    const el = await viewerWith(html`<cnn-layer-viewer channels="all"></cnn-layer-viewer>`);
+    tiles(el, 'signed')[0]!.click();
+    await waitUntil(() => root(el).querySelector('canvas.detail-map'), 'detail open');
+    expect(root(el).querySelector('.receptive-field'), 'nothing before the pointer comes').to.equal(null);
+    const big = root(el).querySelector<HTMLCanvasElement>('canvas.detail-map')!;
+    const r = big.getBoundingClientRect();
+    // Unit (x 0, y 9) of signed (3×3 valid after conv 3×3 same) reads conv rows 9…11 and columns 0…2, so input rows 8…12 and columns -1…3, clipped to the 12×12 image.
+    await sendMouse({ type: 'move', position: [Math.round(r.left + (0.5 / 10) * r.width), Math.round(r.top + (9.5 / 10) * r.height)] });
+    await waitUntil(() => root(el).querySelector('.receptive-field'), 'outlined');
+    expect(el.receptiveField).to.deep.equal({ top: 8, left: 0, bottom: 11, right: 3 });
+    const box = root(el).querySelector<HTMLElement>('.receptive-field')!;
+    const input = root(el).querySelector('canvas.input-canvas')!.getBoundingClientRect();
+    const rf = box.getBoundingClientRect();
+    expect(rf.left - input.left).to.be.closeTo(0, 1.5);
+    expect(rf.width).to.be.closeTo((4 / 12) * input.width, 1.5);
+    expect(rf.top - input.top).to.be.closeTo((8 / 12) * input.height, 1.5);
+    expect(rf.height).to.be.closeTo((4 / 12) * input.height, 1.5);
+  });
+
+  it('shows no prediction for a blank input (an empty drawing pad), only a note', async () => {
+    const el = await viewerWith(html`<cnn-layer-viewer></cnn-layer-viewer>`);
+    expect(root(el).querySelectorAll('.predictions li').length).to.be.greaterThan(0);
+    const blank = document.createElement('canvas');
+    blank.width = blank.height = 12;
+    blank.getContext('2d')!.fillRect(0, 0, 12, 12);
+    const ready = oneEvent(el, 'cnn-ready');
+    el.setInput(blank);
+    expect(((await ready) as CustomEvent<ReadyDetail>).detail.predictions).to.equal(null);
+    await el.updateComplete;
+    expect(root(el).querySelectorAll('.predictions li').length).to.equal(0);
+    expect(root(el).querySelector('.predictions.blank')!.textContent).to.include('blank');
   });
 });
