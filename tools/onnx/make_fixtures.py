@@ -284,6 +284,19 @@ def shape_ops():
     save(m, 'shape_ops')
 
 
+def lrn():
+    """LRN as AlexNet has it (size 5), and another size, bias and alpha, after a conv (ONNX Runtime takes odd sizes only)."""
+    r = rng(7)
+    inits = [init('w', r.standard_normal((6, 3, 3, 3)) * 0.5)]
+    nodes = [
+        helper.make_node('Conv', ['x', 'w'], ['conv'], name='conv', pads=[1, 1, 1, 1]),
+        helper.make_node('LRN', ['conv'], ['lrn5'], name='lrn5', size=5, alpha=1e-4, beta=0.75, bias=1.0),
+        helper.make_node('LRN', ['lrn5'], ['out'], name='out', size=3, alpha=0.5, beta=0.6, bias=2.0),
+    ]
+    m = graph_model(nodes, [vi('x', [1, 3, 5, 6])], [vi('out', None)], inits, opset=13)
+    save(m, 'lrn')
+
+
 def legacy_opset():
     """Opset 9: Softmax over axis 1 of a 4-D map (the coerced-to-2-D rule), Flatten into Gemm with transB, alpha, beta."""
     r = rng(4)
@@ -369,12 +382,13 @@ def main():
     pool_variants()
     shape_ops()
     legacy_opset()
+    lrn()
     float16_weights()
     external_data()
     bad_models()
     if args.check:
         check(['tiny_cnn', 'residual', 'branches', 'depthwise', 'grouped', 'free_size', 'activations', 'conv_pads', 'pools',
-               'shape_ops', 'legacy_opset9', 'float16', 'external_data'])
+               'shape_ops', 'legacy_opset9', 'lrn', 'float16', 'external_data'])
 
 
 if __name__ == '__main__':

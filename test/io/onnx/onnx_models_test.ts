@@ -30,6 +30,7 @@ const CASES: Case[] = [
   { file: 'shape_ops.onnx', shape: [1, 4, 3, 4] },
   { file: 'legacy_opset9.onnx', shape: [1, 3, 4, 5] },
   { file: 'float16.onnx', shape: [1, 2, 6, 5] },
+  { file: 'lrn.onnx', shape: [1, 3, 5, 6] },
   { file: 'free_size.onnx', shape: [2, 3, 13, 9], inputSize: [13, 9] },
 ];
 

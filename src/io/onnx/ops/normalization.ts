@@ -1,6 +1,7 @@
 /**
- * BatchNormalization (inference form: the moving statistics are weights), Softmax and LogSoftmax
- * (whose axis rule changed at opset 13), and ReduceMean / ReduceSum over non-batch axes.
+ * BatchNormalization (inference form: the moving statistics are weights), LRN across channels,
+ * Softmax and LogSoftmax (whose axis rule changed at opset 13), and ReduceMean / ReduceSum over
+ * non-batch axes.
  */
 import { shapeStr } from '../../../errors.js';
 import { attrFloat, attrInt, attrInts } from '../attributes.js';
@@ -87,10 +88,21 @@ function reduce(kind: 'mean' | 'sum', axesFromInput: number): Handler {
   };
 }
 
+const lrn: Handler = (cv) => {
+  const x = cv.act(0);
+  if (x.shape.length !== 4) cv.fail(`its input has shape ${shapeStr(x.shape)}; only 4-D feature maps are supported`);
+  const size = attrInt(cv.node, 'size', undefined, cv);
+  if (size < 1) cv.fail(`size ${size} must be positive`);
+  cv.emit('OnnxLrn', {
+    size, alpha: attrFloat(cv.node, 'alpha', 1e-4, cv), beta: attrFloat(cv.node, 'beta', 0.75, cv), bias: attrFloat(cv.node, 'bias', 1, cv),
+  }, [x], { shape: x.shape });
+};
+
 export const normalizationHandlers: Record<string, Handler> = {
   BatchNormalization: batchNorm,
   Softmax: softmax(false),
   LogSoftmax: softmax(true),
   ReduceMean: reduce('mean', 18),
   ReduceSum: reduce('sum', 13),
+  LRN: lrn,
 };

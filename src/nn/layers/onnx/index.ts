@@ -9,10 +9,11 @@ import { OnnxBinary, OnnxUnary } from './elementwise.js';
 import { OnnxIdentity, OnnxPad, OnnxRelayout, OnnxSlice } from './layout.js';
 import { OnnxSoftmax } from './softmax.js';
 import { OnnxReduce } from './reduce.js';
+import { OnnxLrn } from './lrn.js';
 
-export { OnnxConv, OnnxPool, OnnxGemm, OnnxBinary, OnnxUnary, OnnxIdentity, OnnxPad, OnnxRelayout, OnnxSlice, OnnxSoftmax, OnnxReduce };
+export { OnnxConv, OnnxPool, OnnxGemm, OnnxBinary, OnnxUnary, OnnxIdentity, OnnxPad, OnnxRelayout, OnnxSlice, OnnxSoftmax, OnnxReduce, OnnxLrn };
 export type { LayoutStep } from './base.js';
 
 export const ONNX_LAYER_CLASSES = {
-  OnnxConv, OnnxPool, OnnxGemm, OnnxBinary, OnnxUnary, OnnxIdentity, OnnxPad, OnnxRelayout, OnnxSlice, OnnxSoftmax, OnnxReduce,
+  OnnxConv, OnnxPool, OnnxGemm, OnnxBinary, OnnxUnary, OnnxIdentity, OnnxPad, OnnxRelayout, OnnxSlice, OnnxSoftmax, OnnxReduce, OnnxLrn,
 };
