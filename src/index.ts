@@ -38,4 +38,8 @@ export { drawFeatureMaps, type FeatureMapRequest, type FeatureMapOptions, type F
 export { readChannel, type ChannelOptions } from './inspect/channel.js';
 export { layerKernel, convLayers, filterLayer, drawFilters, type FilterOptions, type FilterImage } from './inspect/filters.js';
 export { topK, softmax, argMax, endsInSoftmax, type Prediction } from './inspect/predictions.js';
+export { transformImages, sweepValues, warpMatrix, isTransformKind, TRANSFORMS, type TransformKind, type TransformInfo, type TransformOptions } from './inspect/transforms.js';
+export { invarianceSweep, similarityToReference, type InvarianceSweep, type InvarianceOptions, type LayerSimilarity } from './inspect/invariance.js';
+export { readUnitSource, explainUnit, explainableLayers, unitKind, windowTaps, activate, type UnitSource, type UnitExplanation, type UnitKind, type UnitActivation, type ChannelTerms, type Tap, type DenseTerm } from './inspect/conv_unit.js';
+export { warpImages, adjustImages, blurImages } from './ops/image_transform.js';
 export * as explain from './explain/index.js';
