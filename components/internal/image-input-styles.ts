@@ -32,7 +32,7 @@ export const imageInputStyles = css`
     align-items: center;
     margin: 6px 0;
   }
-  input[type='url'] {
+  input[type='text'] {
     flex: 1;
     min-width: 10em;
     font: inherit;
@@ -70,6 +70,11 @@ export const imageInputStyles = css`
     background: #000;
     display: block;
   }
+  .notice {
+    max-width: 22em;
+    margin: 6px 0;
+    font-size: 0.9em;
+  }
   video {
     width: var(--cnn-pad-size, 200px);
     border-radius: var(--_radius);
@@ -77,6 +82,7 @@ export const imageInputStyles = css`
     display: block;
   }
   .message {
+    overflow-wrap: anywhere;
     font-size: 0.85em;
     color: var(--_muted);
     margin: 4px 0 0;

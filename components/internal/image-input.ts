@@ -6,10 +6,12 @@ import { CnnElement } from './cnn-element.js';
 import { ElementError, messageOf } from './errors.js';
 import { drawInput, loadImage, sourceSize, type InputSource } from './image-pixels.js';
 import { SAMPLE_DIGITS, clearPad, drawStrokes, mnistFrame, strokeStyle } from './draw-pad.js';
+import { inputText } from './image-input-messages.js';
 
 export type InputMode = 'image' | 'draw' | 'camera';
 const MODES: InputMode[] = ['image', 'draw', 'camera'];
-const MODE_NAMES: Record<InputMode, string> = { image: 'Image', draw: 'Draw', camera: 'Camera' };
+/** Targets that draw the input themselves: beside one of them a preview would show the picture twice. */
+const SHOWS_INPUT = new Set(['cnn-layer-viewer']);
 
 /** What a viewer must offer to be fed (cnn-layer-viewer does). */
 export interface InputTarget extends Element {
@@ -66,6 +68,12 @@ export class CnnImageInput extends CnnElement {
   @state() private message: { text: string; error: boolean } | null = null;
   @state() private over = false;
   @state() private cameraOn = false;
+  /** Why the camera could not start, shown in a notice in place of the picture. */
+  @state() private cameraProblem = '';
+  /** The sample digit on the pad ('' once the reader clears or draws): the menu shows it. */
+  @state() private sampleShown = '';
+  /** What the URL box holds: the `src` at first, cleared when a file replaces it. */
+  @state() private urlText: string | null = null;
 
   private last: HTMLCanvasElement | null = null;
   private drawing = false;
@@ -77,6 +85,11 @@ export class CnnImageInput extends CnnElement {
 
   /** The viewers this input feeds right now. */
   get targets(): InputTarget[] {
+    return this.targetElements().filter((el): el is InputTarget => typeof (el as Partial<InputTarget>).setInput === 'function');
+  }
+
+  /** The elements named in `for` (or the enclosing viewer), defined yet or not. */
+  private targetElements(): Element[] {
     const found: Element[] = [];
     const ids = this.htmlFor.split(/\s+/).filter(Boolean);
     if (ids.length) {
@@ -89,7 +102,12 @@ export class CnnImageInput extends CnnElement {
       const host = this.closest('cnn-layer-viewer');
       if (host) found.push(host);
     }
-    return found.filter((el): el is InputTarget => typeof (el as Partial<InputTarget>).setInput === 'function');
+    return found;
+  }
+
+  /** False when a target draws the input itself (a layer viewer): the picture is then shown once, there. */
+  private get showsPreview(): boolean {
+    return !this.targetElements().some((el) => SHOWS_INPUT.has(el.localName));
   }
 
   /** The last image fed (at its own size; the pad's is the 28×28 frame). */
@@ -108,12 +126,13 @@ export class CnnImageInput extends CnnElement {
     this.emit<InputDetail>('cnn-input', { source: kind, canvas, targets });
   }
 
-  /** Loads an image by URL and feeds it. */
+  /** Loads an image by URL (relative to the page, or absolute) and feeds it; says what it did either way. */
   async loadUrl(url: string): Promise<void> {
-    this.message = { text: `Loading ${url}…`, error: false };
+    const t = inputText.strings(this);
+    this.message = { text: t('loading', { url }), error: false };
     try {
-      const img = await loadImage(url);
-      this.message = null;
+      const img = await loadImage(url, undefined, (u) => inputText.msg(this, 'imageFailedUrl', { url: u }));
+      this.message = { text: t('loaded', { name: url, w: img.naturalWidth, h: img.naturalHeight }), error: false };
       this.feed(img, 'url');
     } catch (err) {
       this.showMessage('image', err);
@@ -122,17 +141,20 @@ export class CnnImageInput extends CnnElement {
 
   /** Decodes an image file (from the picker or a drop) and feeds it. */
   async loadFile(file: File): Promise<void> {
+    const t = inputText.strings(this);
     if (!file.type.startsWith('image/')) {
-      this.showMessage('image', new ElementError('cnn-image-input', `${file.name} is not an image (${file.type || 'unknown type'})`));
+      this.showMessage('image', new ElementError('cnn-image-input', t('notImage', { name: file.name, type: file.type || t('unknownType') })));
       return;
     }
     try {
       const bitmap = await createImageBitmap(file);
-      this.message = { text: file.name, error: false };
+      // The URL box no longer says where the picture came from: the file does.
+      this.urlText = '';
+      this.message = { text: t('loaded', { name: file.name, w: bitmap.width, h: bitmap.height }), error: false };
       this.feed(bitmap, 'file');
       bitmap.close();
     } catch (err) {
-      this.showMessage('image', new ElementError('cnn-image-input', `${file.name} could not be decoded: ${messageOf(err)}`, { cause: err }));
+      this.showMessage('image', new ElementError('cnn-image-input', t('notDecoded', { name: file.name, reason: messageOf(err) }), { cause: err }));
     }
   }
 
@@ -143,6 +165,7 @@ export class CnnImageInput extends CnnElement {
     if (!pad || !strokes) return;
     clearPad(pad);
     drawStrokes(pad, strokes);
+    this.sampleShown = String(d);
     this.feedPad();
   }
 
@@ -151,6 +174,7 @@ export class CnnImageInput extends CnnElement {
     const pad = this.pad();
     if (!pad) return;
     clearPad(pad);
+    this.sampleShown = '';
     this.feedPad();
   }
 
@@ -184,16 +208,20 @@ export class CnnImageInput extends CnnElement {
       if (this.mode !== 'camera') this.stopCamera();
       if (this.mode === 'draw') this.startPad();
     }
-    if (changed.has('src') && changed.get('src') !== undefined && this.src) void this.loadUrl(this.src);
+    if (changed.has('src') && changed.get('src') !== undefined && this.src) {
+      this.urlText = null;
+      void this.loadUrl(this.src);
+    }
     this.paintPreview();
   }
 
   override render(): TemplateResult {
     const offered = this.modes.split(/\s+/).filter((m): m is InputMode => (MODES as string[]).includes(m));
     const modes = offered.length ? offered : MODES;
+    const t = inputText.strings(this);
     return html`<div part="base">
       ${modes.length > 1
-        ? html`<div role="tablist" part="tabs" aria-label="Choose the input" @keydown=${this.onTabKey}>
+        ? html`<div role="tablist" part="tabs" aria-label=${t('chooseInput')} @keydown=${this.onTabKey}>
             ${modes.map(
               (m) => html`<button
                 role="tab"
@@ -204,17 +232,17 @@ export class CnnImageInput extends CnnElement {
                 tabindex=${this.mode === m ? 0 : -1}
                 @click=${() => (this.mode = m)}
               >
-                ${MODE_NAMES[m]}
+                ${t(m)}
               </button>`,
             )}
           </div>`
         : nothing}
-      <div id="panel" role=${modes.length > 1 ? 'tabpanel' : 'group'} aria-labelledby="tab-${this.mode}">${this.renderPanel()}</div>
+      <div id="panel" role=${modes.length > 1 ? 'tabpanel' : 'group'} aria-labelledby="tab-${this.mode}">${this.renderPanel(t)}</div>
       ${this.message ? html`<p class="message ${this.message.error ? 'error' : ''}" part="message" role=${this.message.error ? 'alert' : 'status'}>${this.message.text}</p>` : nothing}
     </div>`;
   }
 
-  private renderPanel(): TemplateResult {
+  private renderPanel(t: ReturnType<typeof inputText.strings>): TemplateResult {
     if (this.mode === 'draw') {
       return html`<canvas
           class="pad"
@@ -222,62 +250,80 @@ export class CnnImageInput extends CnnElement {
           width=${PAD}
           height=${PAD}
           role="img"
-          aria-label="Drawing pad: draw a digit with the mouse, a finger or a pen, or pick a sample below"
+          aria-label=${t('padAria')}
           @pointerdown=${this.onPadDown}
           @pointermove=${this.onPadMove}
           @pointerup=${this.onPadUp}
           @pointercancel=${this.onPadUp}
         ></canvas>
         <div class="row">
-          <button class="button" part="button" @click=${() => this.clear()}>Clear</button>
+          <button class="button" part="button" @click=${() => this.clear()}>${t('clear')}</button>
           <label
-            >Sample
+            >${t('sample')}
             <select
-              aria-label="Draw a sample digit"
+              aria-label=${t('sampleAria')}
+              .value=${this.sampleShown}
               @change=${(e: Event) => {
                 const v = (e.target as HTMLSelectElement).value;
                 if (v !== '') this.drawSample(Number(v));
               }}
             >
-              <option value="">–</option>
-              ${SAMPLE_DIGITS.map((_, d) => html`<option value=${d}>${d}</option>`)}
+              <option value="" ?selected=${this.sampleShown === ''}>–</option>
+              ${SAMPLE_DIGITS.map((_, d) => html`<option value=${d} ?selected=${this.sampleShown === String(d)}>${d}</option>`)}
             </select></label
           >
         </div>`;
     }
     if (this.mode === 'camera') {
-      return html`<video part="video" playsinline muted aria-label="The camera's picture" ?hidden=${!this.cameraOn}></video>
+      return html`<video part="video" playsinline muted aria-label=${t('videoAria')} ?hidden=${!this.cameraOn}></video>
+        ${this.cameraProblem
+          ? html`<div class="notice error" part="notice" role="alert">
+              <h3>${t('cameraTitle')}</h3>
+              <p class="reason">${this.cameraProblem}</p>
+              <p>${t('cameraHint')}</p>
+            </div>`
+          : nothing}
         <div class="row">
           ${this.cameraOn
-            ? html`<button class="button" part="button" @click=${() => this.stopCamera()}>Stop the camera</button>`
-            : html`<button class="button" part="button" @click=${() => void this.startCamera()}>Start the camera</button>`}
+            ? html`<button class="button" part="button" @click=${() => this.stopCamera()}>${t('stopCamera')}</button>`
+            : html`<button class="button" part="button" @click=${() => void this.startCamera()}>${t('startCamera')}</button>`}
         </div>`;
     }
-    return html`<form
-        class="row"
-        @submit=${(e: Event) => {
-          e.preventDefault();
-          const url = (this.renderRoot.querySelector('input[type=url]') as HTMLInputElement).value.trim();
-          if (url) void this.loadUrl(url);
-        }}
-      >
-        <input type="url" placeholder="https://… an image URL" aria-label="Image URL" .value=${this.src} />
-        <button class="button" part="button" type="submit">Load</button>
+    return html`<form class="row" novalidate @submit=${this.onUrlSubmit}>
+        <input
+          type="text"
+          inputmode="url"
+          autocomplete="url"
+          spellcheck="false"
+          placeholder=${t('urlPlaceholder')}
+          aria-label=${t('urlAria')}
+          .value=${this.urlText ?? this.src}
+          @input=${(e: Event) => (this.urlText = (e.target as HTMLInputElement).value)}
+        />
+        <button class="button" part="button" type="submit">${t('load')}</button>
       </form>
       <div class="row">
         <input
           type="file"
           accept="image/*"
-          aria-label="Choose an image file"
+          aria-label=${t('fileAria')}
           @change=${(e: Event) => {
             const f = (e.target as HTMLInputElement).files?.[0];
             if (f) void this.loadFile(f);
           }}
         />
       </div>
-      <div class="drop ${this.over ? 'over' : ''}" part="drop-zone">or drop an image here</div>
-      <div class="row"><canvas class="preview pixels" part="preview" role="img" aria-label="The image fed to the viewer"></canvas></div>`;
+      <div class="drop ${this.over ? 'over' : ''}" part="drop-zone">${t('drop')}</div>
+      ${this.showsPreview ? html`<div class="row"><canvas class="preview pixels" part="preview" role="img" aria-label=${t('previewAria')}></canvas></div>` : nothing}`;
   }
+
+  /** Load: any URL the page can resolve, relative ones included; an empty box says what to type. */
+  private onUrlSubmit = (e: Event): void => {
+    e.preventDefault();
+    const url = (this.renderRoot.querySelector<HTMLInputElement>('form input[type=text]')?.value ?? '').trim();
+    if (url) void this.loadUrl(url);
+    else this.message = { text: inputText.msg(this, 'emptyUrl'), error: false };
+  };
 
   // ---- drawing pad ----
 
@@ -313,6 +359,7 @@ export class CnnImageInput extends CnnElement {
     const pad = ev.currentTarget as HTMLCanvasElement;
     pad.setPointerCapture?.(ev.pointerId);
     this.drawing = true;
+    this.sampleShown = '';
     this.lastPoint = this.padPoint(ev);
     this.line(pad, this.lastPoint, this.lastPoint);
   };
@@ -350,10 +397,12 @@ export class CnnImageInput extends CnnElement {
   // ---- camera ----
 
   private async startCamera(): Promise<void> {
+    const t = inputText.strings(this);
     if (!navigator.mediaDevices?.getUserMedia) {
-      this.showMessage('camera', new ElementError('cnn-image-input', 'this browser offers no camera access here (it needs HTTPS or localhost)'));
+      this.cameraFailed(new ElementError('cnn-image-input', t('noCameraApi')));
       return;
     }
+    this.cameraProblem = '';
     try {
       this.stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: false });
       this.cameraOn = true;
@@ -367,8 +416,15 @@ export class CnnImageInput extends CnnElement {
       }, CAMERA_INTERVAL_MS);
     } catch (err) {
       this.stopCamera();
-      this.showMessage('camera', new ElementError('cnn-image-input', `the camera could not be started: ${messageOf(err)}`, { cause: err }));
+      this.cameraFailed(new ElementError('cnn-image-input', t('cameraFailed', { reason: messageOf(err) }), { cause: err }));
     }
+  }
+
+  /** A camera that cannot start: a notice with the reason and what to do, in place of the (hidden) picture. */
+  private cameraFailed(err: ElementError): void {
+    this.cameraProblem = err.reason;
+    this.message = null;
+    this.emitError('camera', err);
   }
 
   private stopCamera(): void {

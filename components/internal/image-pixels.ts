@@ -77,7 +77,10 @@ export function canvasPixels(canvas: HTMLCanvasElement, channels: number, [lo, h
 }
 
 /** Loads an image by URL (CORS-enabled, so its pixels can be read), rejecting with the URL named. */
-export function loadImage(url: string, signal?: AbortSignal): Promise<HTMLImageElement> {
+/** Why an image URL gave no pixels, in English (elements pass their own language's words). */
+export const couldNotLoad = (url: string): string => `could not load the image ${url} (missing, not an image, or another site that does not allow reading its pixels)`;
+
+export function loadImage(url: string, signal?: AbortSignal, failed: (url: string) => string = couldNotLoad): Promise<HTMLImageElement> {
   return new Promise((resolve, reject) => {
     const img = new Image();
     img.crossOrigin = 'anonymous';
@@ -93,7 +96,7 @@ export function loadImage(url: string, signal?: AbortSignal): Promise<HTMLImageE
     };
     img.onerror = () => {
       signal?.removeEventListener('abort', abort);
-      reject(new ElementError('loadImage', `could not load the image ${url} (missing, not an image, or another site that does not allow reading its pixels)`));
+      reject(new ElementError('loadImage', failed(url)));
     };
     img.src = url;
   });

@@ -26,8 +26,9 @@ export const tokens = css`
     background: var(--_bg);
     box-sizing: border-box;
   }
-  :host([hidden]) {
-    display: none;
+  :host([hidden]),
+  [hidden] {
+    display: none !important;
   }
   *,
   *::before,
@@ -62,9 +63,11 @@ export const tokens = css`
   }
   .notice p {
     margin: 4px 0;
+    overflow-wrap: anywhere;
   }
   .notice pre {
     white-space: pre-wrap;
+    overflow-wrap: anywhere;
     font-family: var(--_mono);
     font-size: 0.85em;
     margin: 6px 0 0;

@@ -178,15 +178,162 @@ describe('cnn-image-input', function () {
     let ready = 0;
     viewer.addEventListener('cnn-ready', () => ready++);
     viewer.setModel(await loadLayersModel(await sharedEngine(), { modelJson: saved.modelJson, weights: saved.weightData }));
-    await waitUntil(() => ready >= 1, 'the sample digit ran');
+    // Generous: under a loaded machine the first pass (pipelines compiled) can take seconds.
+    await waitUntil(() => ready >= 1, 'the sample digit ran', { timeout: 30_000 });
     const fed = (await viewer.readLayer(viewer.loadedModel!.inputName)).values;
     const frame = pixelsOf(input.current!);
     expect(fed.length).to.equal(28 * 28);
     fed.forEach((v, i) => expect(v).to.be.closeTo((0.299 * frame[i * 4]! + 0.587 * frame[i * 4 + 1]! + 0.114 * frame[i * 4 + 2]!) / 255, 1e-6));
     expect(Math.max(...fed)).to.be.at.most(1).and.above(0.5);
     input.drawSample(1);
-    await waitUntil(() => ready >= 2, 'the viewer re-ran');
+    await waitUntil(() => ready >= 2, 'the viewer re-ran', { timeout: 30_000 });
     const after = (await viewer.readLayer(viewer.loadedModel!.inputName)).values;
     expect(after).to.not.deep.equal(fed);
   });
 });
+
+describe('cnn-image-input: what a new reader meets', function () {
+  this.timeout(60_000);
+
+  const submit = async (input: CnnImageInput, value: string) => {
+    const box = root(input).querySelector<HTMLInputElement>('form input')!;
+    box.value = value;
+    box.dispatchEvent(new Event('input'));
+    root(input).querySelector<HTMLButtonElement>('form button[type=submit]')!.click();
+    await input.updateComplete;
+  };
+
+  it('Load accepts a URL relative to the page (its own default is one) and says what it loaded', async () => {
+    const box = await fixture<HTMLDivElement>(html`<div><cnn-image-input for="t"></cnn-image-input></div>`);
+    const t = stub('t');
+    box.append(t);
+    const input = box.querySelector('cnn-image-input')!;
+    const fed = oneEvent(input, 'cnn-input');
+    await submit(input, 'demo/images/digit-3.png');
+    expect(root(input).querySelector('.message')!.textContent, 'feedback at once').to.include('Loading demo/images/digit-3.png');
+    await fed;
+    expect(t.fed).to.have.length(1);
+    await input.updateComplete;
+    expect(root(input).querySelector('.message')!.textContent).to.include('Showing demo/images/digit-3.png').and.include('×');
+  });
+
+  it('Load with an empty box says what to type instead of doing nothing', async () => {
+    const input = await fixture<CnnImageInput>(html`<cnn-image-input></cnn-image-input>`);
+    await submit(input, '   ');
+    expect(root(input).querySelector('.message')!.textContent).to.include('URL of an image');
+  });
+
+  it('after a file is dropped the URL box no longer shows the old URL', async () => {
+    const box = await fixture<HTMLDivElement>(html`<div><cnn-image-input for="t" src="demo/images/digit-3.png"></cnn-image-input></div>`);
+    box.append(stub('t'));
+    const input = box.querySelector('cnn-image-input')!;
+    await input.updateComplete;
+    expect(root(input).querySelector<HTMLInputElement>('form input')!.value).to.equal('demo/images/digit-3.png');
+    const blob = await (await fetch(await pngUrl(picture(32)))).blob();
+    const dt = new DataTransfer();
+    dt.items.add(new File([blob], 'mine.png', { type: 'image/png' }));
+    const fed = oneEvent(input, 'cnn-input');
+    input.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    await fed;
+    await input.updateComplete;
+    expect(root(input).querySelector<HTMLInputElement>('form input')!.value).to.equal('');
+    expect(root(input).querySelector('.message')!.textContent).to.include('mine.png');
+  });
+
+  it('an error naming a long URL wraps inside the element instead of running into the next column', async () => {
+    const box = await fixture<HTMLDivElement>(html`<div style="display: grid; grid-template-columns: 220px 1fr; width: 600px">
+      <cnn-image-input></cnn-image-input><div id="next">next column</div>
+    </div>`);
+    const input = box.querySelector('cnn-image-input')!;
+    const failed = oneEvent(input, 'cnn-error');
+    void input.loadUrl(`/no/such/${'very-long-path-segment-'.repeat(8)}picture.png`);
+    await failed;
+    await input.updateComplete;
+    const msg = root(input).querySelector<HTMLElement>('.message.error')!;
+    const next = box.querySelector('#next')!.getBoundingClientRect();
+    expect(msg.getBoundingClientRect().right).to.be.at.most(next.left + 0.5);
+    expect(input.getBoundingClientRect().width).to.be.at.most(220.5);
+  });
+
+  it('the sample menu follows the pad: it shows the sample drawn, and – after Clear or a stroke of the reader’s own', async () => {
+    const box = await fixture<HTMLDivElement>(html`<div><cnn-image-input for="t" mode="draw" sample="3"></cnn-image-input></div>`);
+    const t = stub('t');
+    box.append(t);
+    const input = box.querySelector('cnn-image-input')!;
+    await waitUntil(() => t.fed.length > 0, 'the sample is fed');
+    await input.updateComplete;
+    const select = () => root(input).querySelector('select')!;
+    expect(select().value).to.equal('3');
+    root(input).querySelector<HTMLButtonElement>('button.button')!.click();
+    await input.updateComplete;
+    expect(select().value).to.equal('', 'after Clear');
+    input.drawSample(5);
+    await input.updateComplete;
+    expect(select().value).to.equal('5');
+  });
+
+  it('an empty pad shows no predictions in the linked viewer', async () => {
+    const saved = await tinyClassifier(1, 7, 28);
+    const box = await fixture<HTMLDivElement>(html`<div>
+      <cnn-image-input for="v" mode="draw" sample="3"></cnn-image-input>
+      <cnn-layer-viewer id="v" layers="conv" top-k="3"></cnn-layer-viewer>
+    </div>`);
+    const viewer = box.querySelector('cnn-layer-viewer')!;
+    const input = box.querySelector('cnn-image-input')!;
+    let ready = 0;
+    viewer.addEventListener('cnn-ready', () => ready++);
+    viewer.setModel(await loadLayersModel(await sharedEngine(), { modelJson: saved.modelJson, weights: saved.weightData }));
+    await waitUntil(() => ready >= 1, 'the sample digit ran', { timeout: 30_000 });
+    await viewer.updateComplete;
+    expect(root(viewer).querySelectorAll('.predictions li')).to.have.length(3);
+    input.clear();
+    await waitUntil(() => ready >= 2, 'the blank pad ran', { timeout: 30_000 });
+    await viewer.updateComplete;
+    expect(root(viewer).querySelectorAll('.predictions li')).to.have.length(0);
+    expect(viewer.topPredictions).to.equal(null);
+  });
+
+  it('a camera that cannot start: a styled notice with what to do, and no black box', async () => {
+    const input = await fixture<CnnImageInput>(html`<cnn-image-input mode="camera"></cnn-image-input>`);
+    const original = navigator.mediaDevices.getUserMedia;
+    try {
+      navigator.mediaDevices.getUserMedia = async () => {
+        throw new DOMException('Permission denied', 'NotAllowedError');
+      };
+      const failed = oneEvent(input, 'cnn-error');
+      root(input).querySelector<HTMLButtonElement>('button.button')!.click();
+      await failed;
+      await input.updateComplete;
+    } finally {
+      navigator.mediaDevices.getUserMedia = original;
+    }
+    const video = root(input).querySelector('video')!;
+    expect(getComputedStyle(video).display, 'the empty picture is hidden').to.equal('none');
+    const notice = root(input).querySelector('.notice.error')!;
+    expect(notice.getAttribute('role')).to.equal('alert');
+    expect(notice.querySelector('h3')!.textContent).to.equal('The camera could not be started');
+    expect(notice.textContent).to.include('Permission denied').and.include('Allow the camera');
+    expect(getComputedStyle(notice).borderLeftStyle).to.equal('solid');
+  });
+
+  it('shows the picture once: no preview of its own beside a layer viewer, a preview when it feeds something else', async () => {
+    const box = await fixture<HTMLDivElement>(html`<div>
+      <cnn-image-input id="a" for="v"></cnn-image-input><cnn-layer-viewer id="v"></cnn-layer-viewer>
+      <cnn-image-input id="b" for="s"></cnn-image-input>
+    </div>`);
+    box.append(stub('s'));
+    const [a, b] = [box.querySelector<CnnImageInput>('#a')!, box.querySelector<CnnImageInput>('#b')!];
+    a.requestUpdate();
+    b.requestUpdate();
+    await Promise.all([a.updateComplete, b.updateComplete]);
+    expect(root(a).querySelector('canvas.preview')).to.equal(null);
+    expect(root(b).querySelector('canvas.preview')).to.not.equal(null);
+  });
+
+  it('speaks Chinese under lang="zh-Hans"', async () => {
+    const input = await fixture<CnnImageInput>(html`<cnn-image-input lang="zh-Hans" mode="draw"></cnn-image-input>`);
+    const text = root(input).textContent!.replace(/\s+/g, ' ');
+    expect(text).to.include('图像').and.include('手写').and.include('清除').and.include('示例');
+  });
+});
+
