@@ -13,11 +13,15 @@
 // threads read neighbouring channels of the same pixels. A 2-D grid of workgroups covers more than
 // 65,535 × 256 threads: index = x + y × groups.x × 256.
 //
-// The window of output (oh, ow) starts at (oh·stride_h − pad_top, ow·stride_w − pad_left) and is
-// clipped to the input, so padding never takes part, as in TensorFlow.js's CPU `pool`:
+// The window of output (oh, ow) starts at (oh·stride_h − pad_top, ow·stride_w − pad_left), takes
+// every dil-th pixel (dilations), and is clipped to the input, so padding never takes part, as in
+// TensorFlow.js's CPU `pool`:
 //  - max starts from −∞ and takes a value only when strictly greater, so NaN inputs are skipped
 //    and a window lying wholly in padding (explicit pads ≥ the window) yields −∞;
-//  - avg divides by the number of in-bounds elements, so such a window yields 0/0 = NaN.
+//  - avg divides by the number of in-bounds elements, so such a window yields 0/0 = NaN; or, with
+//    count_include_pad, by its taps inside the padded input (include/pool_window.wgsl).
+// A ceil-mode output (ONNX ceil_mode) only adds windows that run past the padded input's end; the
+// host sizes the output, and the clipping above is all they need.
 // Those two values come from bit patterns held in variables, since WGSL rejects non-finite
 // constant expressions.
 
@@ -37,9 +41,9 @@ fn max_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   let win = window_of(i32(i));
   var neg_inf_bits = 0xff800000u;
   var best = V(bitcast<f32>(neg_inf_bits));
-  for (var h = win.h0; h < win.h1; h++) {
+  for (var h = win.h0; h < win.h1; h += params.dil_h) {
     let row = win.base + h * params.in_w * params.chunks;
-    for (var w = win.w0; w < win.w1; w++) {
+    for (var w = win.w0; w < win.w1; w += params.dil_w) {
       let v = x[row + w * params.chunks];
       best = select(best, v, v > best);
     }
@@ -53,13 +57,13 @@ fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   if (i >= params.size) { return; }
   let win = window_of(i32(i));
   var sum = V(0.0);
-  for (var h = win.h0; h < win.h1; h++) {
+  for (var h = win.h0; h < win.h1; h += params.dil_h) {
     let row = win.base + h * params.in_w * params.chunks;
-    for (var w = win.w0; w < win.w1; w++) {
+    for (var w = win.w0; w < win.w1; w += params.dil_w) {
       sum += x[row + w * params.chunks];
     }
   }
-  let count = max(win.h1 - win.h0, 0) * max(win.w1 - win.w0, 0);
+  let count = avg_divisor(win.top, win.left);
   var nan_bits = 0x7fc00000u;
   y[i] = select(V(bitcast<f32>(nan_bits)), sum / f32(count), count > 0);
 }

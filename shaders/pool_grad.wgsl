@@ -7,7 +7,8 @@
 //  - gathers, where windows overlap: one thread per input vector adds the dy of every window
 //    containing its pixel. Pixel row ih lies in the window of output row oh when
 //    oh·s − p ≤ ih < oh·s − p + k, that is for oh in [ceil((ih + p − k + 1) / s), floor((ih + p) / s)],
-//    clamped to the output; columns likewise.
+//    clamped to the output; columns likewise. With dilations k is the window's span (k − 1)·dil + 1,
+//    and avg skips the windows where the pixel falls between two taps (max's argmax never names one).
 //
 // Compiled once per lane width with src/gpu/lanes.ts's prelude (V, VI, LANES, LANE_OFFSETS), as
 // pool.wgsl is: one thread handles LANES neighbouring channels and every comparison is
@@ -18,7 +19,8 @@
 // only when strictly greater), as TensorFlow.js's CPU MaxPoolGrad does for ties. NaN and −∞ never
 // win, so they receive nothing. Overlapping windows read pool.wgsl's max_pool_argmax indices
 // (flat scalar indices into x) instead of rescanning every covering window.
-// avg: each in-bounds element of a window receives dy / (the window's in-bounds count), the true
+// avg: each in-bounds element of a window receives dy / (the forward's divisor: the window's
+// in-bounds count, or with count_include_pad its count inside the padded input), the true
 // gradient of the forward's mean (TensorFlow.js divides by k_h·k_w even where a window overlaps
 // padding, which is not the gradient of its own forward).
 
@@ -41,9 +43,9 @@ fn max_pool_grad_scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin
   let win = window_of(i32(i));
   let at = first_max(win);
   let g = dy[i];
-  for (var h = win.h0; h < win.h1; h++) {
+  for (var h = win.h0; h < win.h1; h += params.dil_h) {
     let row = win.base + h * params.in_w * params.chunks;
-    for (var w = win.w0; w < win.w1; w++) {
+    for (var w = win.w0; w < win.w1; w += params.dil_w) {
       let at_here = row + w * params.chunks;
       dx[at_here] = select(V(0.0), g, at == VI(at_here));
     }
@@ -55,12 +57,12 @@ fn avg_pool_grad_scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin
   let i = linear_index(gid, groups);
   if (i >= params.size) { return; }
   let win = window_of(i32(i));
-  // A window wholly in padding has no elements to write (and count 0).
-  let count = max(win.h1 - win.h0, 0) * max(win.w1 - win.w0, 0);
+  // A window wholly in padding has no elements to write (and may count 0).
+  let count = avg_divisor(win.top, win.left);
   let share = dy[i] / f32(max(count, 1));
-  for (var h = win.h0; h < win.h1; h++) {
+  for (var h = win.h0; h < win.h1; h += params.dil_h) {
     let row = win.base + h * params.in_w * params.chunks;
-    for (var w = win.w0; w < win.w1; w++) {
+    for (var w = win.w0; w < win.w1; w += params.dil_w) {
       dx[row + w * params.chunks] = share;
     }
   }
@@ -101,8 +103,8 @@ fn max_pool_grad_argmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
   let i = linear_index(gid, groups);
   if (i >= params.size) { return; }
   let p = pixel_of(i32(i));
-  let rows = covering(p.h, params.k_h, params.stride_h, params.pad_top, params.out_h);
-  let cols = covering(p.w, params.k_w, params.stride_w, params.pad_left, params.out_w);
+  let rows = covering(p.h, span(params.k_h, params.dil_h), params.stride_h, params.pad_top, params.out_h);
+  let cols = covering(p.w, span(params.k_w, params.dil_w), params.stride_w, params.pad_left, params.out_w);
   let mine = VI(i32(i) * LANES) + LANE_OFFSETS;
   var acc = V(0.0);
   for (var oh = rows.x; oh <= rows.y; oh++) {
@@ -114,8 +116,9 @@ fn max_pool_grad_argmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
   dx[i] = acc;
 }
 
-fn clipped_len(start: i32, k: i32, len: i32) -> i32 {
-  return min(start + k, len) - max(start, 0);
+// The extent a window of k taps dil apart covers.
+fn span(k: i32, dil: i32) -> i32 {
+  return (k - 1) * dil + 1;
 }
 
 @compute @workgroup_size(256)
@@ -123,15 +126,17 @@ fn avg_pool_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
   let i = linear_index(gid, groups);
   if (i >= params.size) { return; }
   let p = pixel_of(i32(i));
-  let rows = covering(p.h, params.k_h, params.stride_h, params.pad_top, params.out_h);
-  let cols = covering(p.w, params.k_w, params.stride_w, params.pad_left, params.out_w);
+  let rows = covering(p.h, span(params.k_h, params.dil_h), params.stride_h, params.pad_top, params.out_h);
+  let cols = covering(p.w, span(params.k_w, params.dil_w), params.stride_w, params.pad_left, params.out_w);
   var acc = V(0.0);
   for (var oh = rows.x; oh <= rows.y; oh++) {
-    // The window contains p, so both clipped lengths are at least 1.
-    let n_h = clipped_len(oh * params.stride_h - params.pad_top, params.k_h, params.in_h);
+    let top = oh * params.stride_h - params.pad_top;
+    if ((p.h - top) % params.dil_h != 0) { continue; }
     for (var ow = cols.x; ow <= cols.y; ow++) {
-      let n_w = clipped_len(ow * params.stride_w - params.pad_left, params.k_w, params.in_w);
-      acc += dy[dy_index(p, oh, ow)] / f32(n_h * n_w);
+      let left = ow * params.stride_w - params.pad_left;
+      if ((p.w - left) % params.dil_w != 0) { continue; }
+      // The window holds p as a tap, so its divisor is at least 1.
+      acc += dy[dy_index(p, oh, ow)] / f32(avg_divisor(top, left));
     }
   }
   dx[i] = acc;

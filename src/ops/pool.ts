@@ -1,6 +1,7 @@
 /**
  * 2-D max and average pooling over NHWC tensors and their gradients (shaders/pool.wgsl,
- * shaders/pool_grad.wgsl), with the semantics of TensorFlow.js's `tf.maxPool` and `tf.avgPool`.
+ * shaders/pool_grad.wgsl), with the semantics of TensorFlow.js's `tf.maxPool` and `tf.avgPool`,
+ * plus ONNX's MaxPool and AveragePool options (ceil mode, dilations, padding in the average).
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
@@ -26,6 +27,20 @@ export interface Pool2dOptions {
   strides?: number | readonly [number, number];
   /** 'valid' (the default), 'same', a number for every side, or `[[top, bottom], [left, right]]`. */
   pad?: Padding;
+  /** Every dil-th pixel in the window (default 1; ONNX's MaxPool and AveragePool `dilations`). */
+  dilations?: number | readonly [number, number];
+  /**
+   * Round the output size up, not down (ONNX's `ceil_mode`), with explicit or numeric `pad`: one
+   * more window along an axis where the last would otherwise leave inputs out, running past the
+   * padding's end, unless it would start in the end padding. 'same' and 'valid' sizes are unchanged.
+   */
+  ceilMode?: boolean;
+  /**
+   * avgPool2d only: divide by the window's size inside the padded input, explicit padding
+   * counted as zeros (ONNX's `count_include_pad`), not by its in-bounds count (the default, as
+   * TF.js). A ceil-mode window running past the padding still counts only what lies inside it.
+   */
+  countIncludePad?: boolean;
 }
 
 type PoolKind = 'max' | 'avg';
@@ -38,9 +53,17 @@ function lanes(engine: Engine, g: WindowGeometry): Lanes {
   return engine.tuning.pool === 'scalar' ? 1 : lanesFor(g.channels);
 }
 
+/** A pool's window geometry and whether its average counts the padding. */
+interface PoolGeometry extends WindowGeometry {
+  countIncludePad: boolean;
+}
+
 /** Uniforms of a pool kernel at `l` channels per thread, `vectors` threads. */
-function poolParams(g: WindowGeometry, l: Lanes, vectors: number): Record<string, number> {
-  return { ...windowParams(g), chunks: g.channels / l, size: vectors };
+function poolParams(g: PoolGeometry, l: Lanes, vectors: number): Record<string, number> {
+  return {
+    ...windowParams(g), chunks: g.channels / l, size: vectors,
+    pad_bottom: g.padBottom, pad_right: g.padRight, count_include_pad: g.countIncludePad ? 1 : 0,
+  };
 }
 
 /**
@@ -118,7 +141,7 @@ export function avgPool2dGrad(engine: Engine, dy: Tensor, xShape: readonly numbe
  * One pool_grad.wgsl kernel: a _scatter entry runs a thread per vector of dy (one per window) and
  * needs dx cleared where some pixel lies in no window; a gather runs a thread per vector of dx.
  */
-function gradKernel(engine: Engine, g: WindowGeometry, l: Lanes, entry: string, buffers: Record<string, GPUBuffer>, dy: Tensor, dx: Tensor): void {
+function gradKernel(engine: Engine, g: PoolGeometry, l: Lanes, entry: string, buffers: Record<string, GPUBuffer>, dy: Tensor, dx: Tensor): void {
   const scatter = entry.endsWith('_scatter');
   if (scatter && !coversInput(g)) engine.scheduler.clear(dx.buffer, dx.size * 4);
   const threads = (scatter ? dy.size : dx.size) / l;
@@ -145,15 +168,17 @@ function pool(engine: Engine, kind: PoolKind, x: Tensor, opts: Pool2dOptions): T
   return y;
 }
 
-/** Whether some pixel lies in two windows (then gradients gather; else each window scatters its own). */
+/** Whether some pixel lies in the span of two windows (then gradients gather; else each window scatters its own). */
 function overlapping(g: WindowGeometry): boolean {
-  return g.strideH < g.kH || g.strideW < g.kW;
+  return g.strideH < (g.kH - 1) * g.dilH + 1 || g.strideW < (g.kW - 1) * g.dilW + 1;
 }
 
-/** Whether every input pixel lies in some window (else the scatter kernels leave gaps to clear). */
+/** Whether every input pixel is a tap of some window (else the scatter kernels leave gaps to clear). */
 function coversInput(g: WindowGeometry): boolean {
-  // The windows span [−pad, out·k − pad) along each axis.
-  return g.strideH === g.kH && g.strideW === g.kW && g.outH * g.kH - g.padTop >= g.inH && g.outW * g.kW - g.padLeft >= g.inW;
+  // Without dilation the windows span [−pad, out·k − pad) along each axis; dilated ones leave gaps.
+  const dense = (k: number, dil: number) => dil === 1 || k === 1;
+  return dense(g.kH, g.dilH) && dense(g.kW, g.dilW) &&
+    g.strideH === g.kH && g.strideW === g.kW && g.outH * g.kH - g.padTop >= g.inH && g.outW * g.kW - g.padLeft >= g.inW;
 }
 
 /** A 1×1 window whose output has the input's shape: TensorFlow.js's pools short-circuit to a copy. */
@@ -161,10 +186,31 @@ function isIdentity(g: WindowGeometry): boolean {
   return g.kH === 1 && g.kW === 1 && g.outH === g.inH && g.outW === g.inW;
 }
 
-function geometry(op: string, xShape: readonly number[], opts: Pool2dOptions): WindowGeometry {
+function geometry(op: string, xShape: readonly number[], opts: Pool2dOptions): PoolGeometry {
   if (typeof opts !== 'object' || opts === null) fail(op, `options must be an object with filterSize, got ${String(opts)}`);
   const [kH, kW] = filterSize(op, opts.filterSize);
-  return windowGeometry(op, xShape, kH, kW, { strides: opts.strides ?? [kH, kW], pad: opts.pad ?? 'valid', dilations: 1 });
+  const g = windowGeometry(op, xShape, kH, kW, { strides: opts.strides ?? [kH, kW], pad: opts.pad ?? 'valid', dilations: opts.dilations ?? 1 });
+  for (const flag of ['ceilMode', 'countIncludePad'] as const) {
+    if (opts[flag] !== undefined && typeof opts[flag] !== 'boolean') fail(op, `${flag} must be true or false, got ${String(opts[flag])}`);
+  }
+  if (opts.countIncludePad && op.startsWith('max')) fail(op, 'countIncludePad applies to avgPool2d only');
+  const explicit = typeof opts.pad === 'number' || Array.isArray(opts.pad);
+  if (opts.ceilMode && explicit) {
+    g.outH = ceilSize(g.inH, g.kH, g.dilH, g.strideH, g.padTop, g.padBottom);
+    g.outW = ceilSize(g.inW, g.kW, g.dilW, g.strideW, g.padLeft, g.padRight);
+  }
+  return { ...g, countIncludePad: opts.countIncludePad === true };
+}
+
+/**
+ * The output length along an axis in ceil mode: the last window may run past the end padding, but
+ * is dropped when it would start inside it (ONNX's MaxPool rule, as PyTorch's).
+ */
+function ceilSize(len: number, k: number, dil: number, stride: number, before: number, after: number): number {
+  const span = (k - 1) * dil + 1;
+  let out = Math.ceil((len + before + after - span) / stride) + 1;
+  if ((out - 1) * stride >= len + before) out--;
+  return out;
 }
 
 function filterSize(op: string, f: unknown): [number, number] {

@@ -54,8 +54,14 @@ const cases: Record<DifferentiableOpName, Case | Case[]> = {
     inputs: { x: [[1, 4, 4, 2]], w: [[2, 2, 2, 2]], b: [[4]] },
     call: (ops, t) => ops.depthwiseConv2d(t.x!, t.w!, { pad: 'valid', bias: t.b!, activation: 'sigmoid' }),
   },
-  maxPool2d: { inputs: { x: [[1, 4, 4, 2], distinct] }, call: (ops, t) => ops.maxPool2d(t.x!, { filterSize: 2, strides: 2 }) },
-  avgPool2d: { inputs: { x: [[1, 5, 5, 2]] }, call: (ops, t) => ops.avgPool2d(t.x!, { filterSize: 3, strides: 2, pad: 'same' }) },
+  maxPool2d: [
+    { inputs: { x: [[1, 4, 4, 2], distinct] }, call: (ops, t) => ops.maxPool2d(t.x!, { filterSize: 2, strides: 2 }) },
+    { inputs: { x: [[1, 6, 5, 2], distinct] }, call: (ops, t) => ops.maxPool2d(t.x!, { filterSize: 2, strides: 2, dilations: [2, 1], pad: [[1, 0], [0, 1]], ceilMode: true }) },
+  ],
+  avgPool2d: [
+    { inputs: { x: [[1, 5, 5, 2]] }, call: (ops, t) => ops.avgPool2d(t.x!, { filterSize: 3, strides: 2, pad: 'same' }) },
+    { inputs: { x: [[1, 6, 5, 2]] }, call: (ops, t) => ops.avgPool2d(t.x!, { filterSize: 3, strides: 2, pad: 1, ceilMode: true, countIncludePad: true }) },
+  ],
   relu: unaryCase((ops, x) => ops.relu(x)),
   leakyRelu: unaryCase((ops, x) => ops.leakyRelu(x, 0.3)),
   relu6: unaryCase((ops, x) => ops.relu6(x)),
