@@ -6,4 +6,5 @@ export { CnnLayerViewer } from './cnn-layer-viewer.js';
 export { CnnFilterViewer } from './cnn-filter-viewer.js';
 export { CnnImageInput } from './cnn-image-input.js';
 export { CnnTrainer } from './cnn-trainer.js';
+export { CnnConvExplainer } from './cnn-conv-explainer.js';
 export { sharedEngine, sharedModel } from './internal/shared-engine.js';
