@@ -7,4 +7,5 @@ export { CnnFilterViewer } from './cnn-filter-viewer.js';
 export { CnnImageInput } from './cnn-image-input.js';
 export { CnnTrainer } from './cnn-trainer.js';
 export { CnnConvExplainer } from './cnn-conv-explainer.js';
+export { CnnInvariance } from './cnn-invariance.js';
 export { sharedEngine, sharedModel } from './internal/shared-engine.js';
