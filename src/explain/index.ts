@@ -9,3 +9,4 @@ export { integratedGradients, type IntegratedGradientsOptions } from './integrat
 export { gradCam, type GradCamOptions } from './grad_cam.js';
 export { occlusion, targetValues, type OcclusionOptions } from './occlusion.js';
 export { receptiveField, type ReceptiveField } from './receptive_field.js';
+export { featureVis, type FeatureVisOptions, type FeatureVisResult, type FeatureVisRun, type Objective } from './feature_vis.js';

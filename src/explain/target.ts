@@ -93,18 +93,20 @@ function layerTarget(op: string, model: Model, t: { layer: string; channel: numb
   }
   return {
     logits: false,
-    perRow(ops, acts) {
-      const a = acts.outputs.get(layer.name)!;
-      const rows = a.shape[0]!;
-      const rest = a.shape.slice(1);
-      const inner = rest.map((_, i) => i + 1);
-      if (unit) return ops.sum(ops.slice(a, [0, t.y!, t.x!, t.channel], [rows, 1, 1, 1]), inner);
-      const begin = [0, ...rest.map((_, i) => (i === rest.length - 1 ? t.channel : 0))];
-      const size = [rows, ...rest.map((d, i) => (i === rest.length - 1 ? 1 : d))];
-      return ops.mean(ops.slice(a, begin, size), inner);
-    },
+    perRow: (ops, acts) => channelOrUnit(ops, acts.outputs.get(layer.name)!, t),
     dispose() {},
   };
+}
+
+/** Per row of a layer's output a [rows, ...]: the mean of channel `t.channel` over the positions, or the unit at (t.y, t.x). */
+export function channelOrUnit(ops: Ops, a: Tensor, t: { channel: number; y?: number; x?: number }): Tensor {
+  const rows = a.shape[0]!;
+  const rest = a.shape.slice(1);
+  const inner = rest.map((_, i) => i + 1);
+  if (t.y !== undefined || t.x !== undefined) return ops.sum(ops.slice(a, [0, t.y!, t.x!, t.channel], [rows, 1, 1, 1]), inner);
+  const begin = [0, ...rest.map((_, i) => (i === rest.length - 1 ? t.channel : 0))];
+  const size = [rows, ...rest.map((d, i) => (i === rest.length - 1 ? 1 : d))];
+  return ops.mean(ops.slice(a, begin, size), inner);
 }
 
 function embeddingTarget(op: string, model: Model, ref: ArrayLike<number> | Tensor): ResolvedTarget {

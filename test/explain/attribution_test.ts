@@ -59,6 +59,10 @@ describe('explain: Integrated Gradients, SmoothGrad, occlusion', () => {
     const g = await explain.saliency(model, x, { target });
     const want = await g.read();
     g.dispose();
+    // Images split over passes (2 + 1) keep their own targets.
+    const split = await explain.saliency(model, x, { target, batchSize: 2 });
+    expect([...(await split.read())]).to.deep.equal([...want]);
+    split.dispose();
     const before = e.memory().buffers;
     // 5 samples of 3 images in passes of 2 samples (6 rows): 3 passes, the last one short.
     const sg = await explain.smoothGrad(model, x, { target, samples: 5, noise: 0, batchSize: 6 });
