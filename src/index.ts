@@ -10,6 +10,7 @@ export { launchMatMul, type MatMulOptions, type FusedMatMulOptions, type MatMulV
 export type { Activation, EpilogueOptions } from './ops/epilogue.js';
 export type { Pool2dOptions } from './ops/pool.js';
 export type { LrnOptions } from './ops/lrn.js';
+export type { ResizeOptions, CoordinateTransform, NearestMode } from './ops/resize.js';
 export type { UnaryOp } from './ops/elementwise.js';
 export type { Operand } from './ops/binary.js';
 export type { EngineOps, TapeOps, OpName, DifferentiableOpName } from './ops/table.js';

@@ -22,18 +22,19 @@ import { reshapeOps, type ReshapeOps } from './reshape.js';
 import { transposeOps, type TransposeOps } from './transpose.js';
 import { lrnOps, type LrnOps, type LrnGradKernels } from './lrn.js';
 import { clipOps, type ClipOps, type ClipGradKernels } from './clip.js';
+import { resizeOps, type ResizeOps, type ResizeGradKernels } from './resize.js';
 import type { Definitions, DifferentiableOp } from './op.js';
 
 /** The ops the tape records and differentiates (each has a gradient rule). */
 export interface TapeOps
   extends UnaryOps, BinaryOps, Conv2dOps, DepthwiseConv2dOps, PoolOps, MatMulOps, SoftmaxOps,
     ReduceOps, BatchNormOps, PadOps, SliceOps, ConcatOps, ReshapeOps,
-    TransposeOps, LrnOps, ClipOps {}
+    TransposeOps, LrnOps, ClipOps, ResizeOps {}
 
 /** The gradient kernels: engine methods the tape does not record. */
 export interface KernelOps
   extends UnaryGradKernels, Conv2dGradKernels, DepthwiseConv2dGradKernels, PoolGradKernels, LrnGradKernels,
-    ClipGradKernels {}
+    ClipGradKernels, ResizeGradKernels {}
 
 /** Every op method of the engine. */
 export interface EngineOps extends TapeOps, KernelOps {}
@@ -55,6 +56,7 @@ export const opTable: Definitions<TapeOps, KernelOps> = {
   ...transposeOps,
   ...lrnOps,
   ...clipOps,
+  ...resizeOps,
 };
 
 export type OpName = keyof EngineOps;

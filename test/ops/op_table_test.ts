@@ -101,6 +101,10 @@ const cases: Record<DifferentiableOpName, Case | Case[]> = {
   reshape: { inputs: { x: [[2, 6]] }, call: (ops, t) => ops.reshape(t.x!, [3, 4]) },
   transpose: { inputs: { x: [[2, 3, 4]] }, call: (ops, t) => ops.transpose(t.x!, [2, 0, 1]) },
   clip: unaryCase((ops, x) => ops.clip(x, -0.5, 0.6)),
+  resize: [
+    { inputs: { x: [[1, 3, 4, 2]] }, call: (ops, t) => ops.resize(t.x!, { size: [5, 7], mode: 'linear', coordinateTransform: 'half_pixel' }) },
+    { inputs: { x: [[1, 4, 3, 2]] }, call: (ops, t) => ops.resize(t.x!, { size: [3, 7], mode: 'nearest', coordinateTransform: 'asymmetric', nearestMode: 'floor' }) },
+  ],
   localResponseNormalization: [
     { inputs: { x: [[1, 2, 2, 5]] }, call: (ops, t) => ops.localResponseNormalization(t.x!, { depthRadius: 1, bias: 1, alpha: 0.8, beta: 0.75 }) },
     { inputs: { x: [[1, 2, 1, 6]] }, call: (ops, t) => ops.localResponseNormalization(t.x!, { before: 1, after: 2, bias: 1.5, alpha: 0.6, beta: 0.6 }) },
