@@ -6,7 +6,7 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { state } from 'lit/decorators.js';
 import { WebGpuUnavailableError } from '../../src/index.js';
-import { hasWebGpu, sharedModel, NO_WEBGPU, type Model } from './shared-engine.js';
+import { hasWebGpu, probeAdapter, sharedModel, NO_ADAPTER, NO_WEBGPU, type Model } from './shared-engine.js';
 import { errorNotice, unsupportedNotice } from './notice.js';
 import { messageOf } from './errors.js';
 import { common, LangController } from './i18n.js';
@@ -42,7 +42,15 @@ export class CnnElement extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.needsWebGpu && !hasWebGpu()) this.showUnsupported(new WebGpuUnavailableError(NO_WEBGPU));
+    if (!this.needsWebGpu || this.unsupported) return;
+    if (!hasWebGpu()) {
+      this.showUnsupported(new WebGpuUnavailableError(NO_WEBGPU));
+      return;
+    }
+    // navigator.gpu can exist with no adapter behind it: ask now rather than when the reader presses Start.
+    void probeAdapter().then((ok) => {
+      if (!ok && !this.unsupported && this.isConnected) this.showUnsupported(new WebGpuUnavailableError(NO_ADAPTER));
+    });
   }
 
   override disconnectedCallback(): void {

@@ -16,7 +16,30 @@ export const BROWSERS_THAT_WORK =
 /** Why an element shows the notice where `navigator.gpu` is missing: the one text all elements use. */
 export const NO_WEBGPU = 'This browser does not offer WebGPU (navigator.gpu is missing).';
 
+/** Why an element shows the notice where `navigator.gpu` exists but offers no adapter. */
+export const NO_ADAPTER = 'This browser offers WebGPU, but no GPU adapter (the GPU may be blocked, or on Linux WebGPU is behind a flag).';
+
 let engine: Promise<Engine> | null = null;
+const probes = new WeakMap<object, Promise<boolean>>();
+
+/**
+ * Whether this page can get a GPU adapter, asked once per `navigator.gpu` (cheap: no device is
+ * made). Elements ask when they appear, so a page without a usable GPU says so before the reader
+ * presses anything.
+ */
+export function probeAdapter(): Promise<boolean> {
+  const gpu = (globalThis.navigator as Navigator & { gpu?: GPU } | undefined)?.gpu;
+  if (!gpu) return Promise.resolve(false);
+  let probe = probes.get(gpu);
+  if (!probe) {
+    probe = Promise.resolve()
+      .then(() => gpu.requestAdapter())
+      .then((a) => a !== null)
+      .catch(() => false);
+    probes.set(gpu, probe);
+  }
+  return probe;
+}
 
 /** True when `navigator.gpu` exists (an adapter may still be missing: `sharedEngine` tells). */
 export function hasWebGpu(): boolean {

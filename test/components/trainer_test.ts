@@ -314,3 +314,223 @@ describe('cnn-trainer', () => {
     }
   });
 });
+
+describe('cnn-trainer: what a reader sees while training', function () {
+  this.timeout(120_000);
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  const status = (el: Element) => root(el).querySelector('[part="status"]')!.textContent!.trim();
+  const numbers = (el: Element) => root(el).querySelector('.numbers')!.textContent!.trim();
+
+  /** Every text the status line shows, as it changes. */
+  function statusLog(el: CnnTrainer): string[] {
+    const seen: string[] = [];
+    const line = root(el).querySelector('[part="status"]')!;
+    new MutationObserver(() => seen.push(line.textContent!.trim())).observe(line, { childList: true, characterData: true, subtree: true });
+    return seen;
+  }
+
+  it('Stop says "Stopping…" at once, and never "before training began" after steps ran', async () => {
+    const box = await fixture<HTMLDivElement>(trainer(640));
+    const el = box.querySelector('cnn-trainer')!;
+    const seen = statusLog(el);
+    let stoppedAt = '';
+    el.addEventListener('cnn-train-progress', (e) => {
+      if ((e as CustomEvent<TrainProgressDetail>).detail.step === 3 && !stoppedAt) {
+        button(el, 'stop').click();
+        stoppedAt = '?';
+        // The next render, before the run has wound down.
+        void el.updateComplete.then(() => (stoppedAt = status(el)));
+      }
+    });
+    const ended = oneEvent(el, 'cnn-train-end');
+    void el.start();
+    await ended;
+    await el.updateComplete;
+    expect(stoppedAt).to.equal('Stopping…');
+    expect(seen.filter((s) => s.includes('before training began'))).to.deep.equal([]);
+    expect(status(el)).to.match(/^Stopped after step 3 of 20/);
+  });
+
+  it('shows no time left while paused or after Stop', async () => {
+    const box = await fixture<HTMLDivElement>(trainer(640));
+    const el = box.querySelector('cnn-trainer')!;
+    el.addEventListener('cnn-train-progress', (e) => {
+      const p = (e as CustomEvent<TrainProgressDetail>).detail;
+      if (p.step === 3) el.pause();
+    });
+    void el.start();
+    await waitUntil(() => el.state === 'paused', 'paused', { timeout: 60_000 });
+    await el.updateComplete;
+    expect(numbers(el)).to.include('paused').and.not.include('left');
+    const ended = oneEvent(el, 'cnn-train-end');
+    el.stop();
+    await ended;
+    await el.updateComplete;
+    expect(numbers(el)).to.include('stopped').and.not.include('left');
+  });
+
+  it('pausing between steps says the step it stopped after, and Save after Pause runs no step', async () => {
+    const box = await fixture<HTMLDivElement>(trainer(640));
+    const el = box.querySelector('cnn-trainer')!;
+    const steps: number[] = [];
+    el.addEventListener('cnn-train-progress', (e) => {
+      const p = (e as CustomEvent<TrainProgressDetail>).detail;
+      steps.push(p.step);
+      // A click that lands while the next step is on the GPU.
+      if (p.step === 2) setTimeout(() => button(el, 'pause').click(), 0);
+    });
+    void el.start();
+    await waitUntil(() => el.state === 'paused', 'paused', { timeout: 60_000 });
+    await new Promise((r) => setTimeout(r, 800));
+    await el.updateComplete;
+    const at = el.lastProgress!.step;
+    expect(status(el)).to.include(`Paused after step ${at} of 20`);
+    expect(numbers(el)).to.include(`step ${at} of 20`);
+    await el.save({ download: false });
+    await new Promise((r) => setTimeout(r, 300));
+    await el.updateComplete;
+    expect(el.lastProgress!.step, 'no step ran for the save').to.equal(at);
+    expect(steps[steps.length - 1]).to.equal(at);
+    expect(numbers(el)).to.include(`step ${at} of 20`);
+    expect(el.state).to.equal('paused');
+    const ended = oneEvent(el, 'cnn-train-end');
+    el.stop();
+    await ended;
+  });
+
+  it('says it needs WebGPU as soon as it is on the page when there is no GPU adapter, before Start', async () => {
+    const fake = { requestAdapter: async () => null, getPreferredCanvasFormat: () => 'bgra8unorm' };
+    Object.defineProperty(navigator, 'gpu', { value: fake, configurable: true });
+    try {
+      const el = await fixture<CnnTrainer>(html`<cnn-trainer></cnn-trainer>`);
+      await waitUntil(() => el.state === 'unsupported', 'the notice without pressing Start', { timeout: 10_000 });
+      await el.updateComplete;
+      expect(root(el).querySelector('.notice')!.textContent).to.include('WebGPU');
+    } finally {
+      delete (navigator as { gpu?: unknown }).gpu;
+    }
+  });
+
+  it('describes the network chosen', async () => {
+    const el = await fixture<CnnTrainer>(html`<cnn-trainer preset="lenet"></cnn-trainer>`);
+    const about = () => root(el).querySelector('.preset-about')!.textContent!;
+    expect(about()).to.match(/conv/i);
+    const lenet = about();
+    const select = root(el).querySelector<HTMLSelectElement>('select.preset')!;
+    select.value = 'tiny';
+    select.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    expect(about()).to.not.equal(lenet);
+  });
+
+  it('empty charts do not read "1 steps"', async () => {
+    const drawn: string[] = [];
+    const original = CanvasRenderingContext2D.prototype.fillText;
+    CanvasRenderingContext2D.prototype.fillText = function (text: string, x: number, y: number, w?: number) {
+      drawn.push(text);
+      return original.call(this, text, x, y, w);
+    };
+    try {
+      const el = await fixture<CnnTrainer>(html`<cnn-trainer style="width: 600px"></cnn-trainer>`);
+      await el.updateComplete;
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      (el as unknown as { drawPlots(): void }).drawPlots();
+    } finally {
+      CanvasRenderingContext2D.prototype.fillText = original;
+    }
+    expect(drawn.length).to.be.greaterThan(0);
+    expect(drawn.filter((t) => /\b1 steps\b/.test(t))).to.deep.equal([]);
+  });
+});
+
+describe('cnn-trainer: the training timeline and the confusion matrix', function () {
+  this.timeout(120_000);
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  async function trained(): Promise<CnnTrainer> {
+    const box = await fixture<HTMLDivElement>(html`<div>
+      <cnn-trainer preset="tiny" subset train-size="640" test-size="100" batch-size="32" epochs="1" learning-rate="0.01" metrics-every="2" test-points="4" snapshot-every="5" redraw-interval="1000000"></cnn-trainer>
+    </div>`);
+    const el = box.querySelector('cnn-trainer')!;
+    await el.start();
+    await el.updateComplete;
+    return el;
+  }
+
+  it('keeps a snapshot every N steps that a slider scrubs back to: filters, feature maps, curves and matrix as they were', async () => {
+    const el = await trained();
+    expect(el.timeline.map((f) => f.step)).to.deep.equal([0, 5, 10, 15, 20]);
+    const scrub = root(el).querySelector<HTMLInputElement>('input.scrub')!;
+    expect(scrub.max).to.equal('4');
+    expect(scrub.value).to.equal('4');
+    const filters = () => snapshot(all<HTMLCanvasElement>(el, 'canvas.filter'));
+    const now = filters();
+    scrub.value = '1';
+    scrub.dispatchEvent(new Event('input'));
+    await el.updateComplete;
+    expect(el.snapshotShown).to.equal(1);
+    expect(root(el).querySelector('.timeline .when')!.textContent).to.include('Step 5 of 20');
+    expect(root(el).querySelector('.past')!.textContent).to.include('step 5');
+    const then = filters();
+    expect(then, 'the filters of step 5 are drawn').to.not.deep.equal(now);
+    expect(el.shown.filters).to.equal(el.timeline[1]!.filters);
+    expect(root(el).querySelector('.confusion figcaption')!.textContent).to.include('step 5');
+    scrub.value = '0';
+    scrub.dispatchEvent(new Event('input'));
+    await el.updateComplete;
+    expect(filters(), 'step 0: the initial filters').to.not.deep.equal(then);
+    root(el).querySelector<HTMLButtonElement>('button.go-live')!.click();
+    await el.updateComplete;
+    expect(el.snapshotShown).to.equal(null);
+    expect(filters()).to.deep.equal(now);
+  });
+
+  it('Play runs through the snapshots from the start and comes back to now', async () => {
+    const el = await trained();
+    const seen = new Set<number | null>();
+    root(el).querySelector<HTMLButtonElement>('button.play')!.click();
+    await el.updateComplete;
+    expect(root(el).querySelector('button.play')!.textContent!.trim()).to.equal('Pause');
+    await waitUntil(
+      () => {
+        seen.add(el.snapshotShown);
+        return el.snapshotShown === null && seen.size > 3;
+      },
+      'played to the end',
+      { timeout: 10_000, interval: 20 },
+    );
+    expect([...seen].filter((s) => s !== null)).to.include.members([0, 1, 2, 3]);
+  });
+
+  it('a confusion matrix of the test digits with per-class accuracy, agreeing with the test accuracy', async () => {
+    const el = await trained();
+    const m = el.confusionMatrix!;
+    expect(m.classes).to.equal(10);
+    const total = m.counts.reduce((a, b) => a + b, 0);
+    expect(total).to.equal(100);
+    let right = 0;
+    for (let c = 0; c < 10; c++) right += m.counts[c * 10 + c]!;
+    const last = el.curves.test[el.curves.test.length - 1]!;
+    expect(right / total).to.be.closeTo(last.accuracy, 1e-9);
+    const rows = all<HTMLTableRowElement>(el, '.confusion tbody tr');
+    expect(rows).to.have.length(10);
+    const cells = rows.map((r) => [...r.querySelectorAll('td:not(.acc)')].map((td) => Number(td.textContent)));
+    expect(cells.flat()).to.deep.equal([...m.counts]);
+    rows.forEach((r, c) => {
+      const n = cells[c]!.reduce((a, b) => a + b, 0);
+      const text = r.querySelector('td.acc')!.textContent!.trim();
+      expect(text).to.equal(n ? `${((cells[c]![c]! / n) * 100).toFixed(0)}%` : '–');
+    });
+  });
+
+  it('speaks Chinese under lang="zh-Hans"', async () => {
+    const el = await fixture<CnnTrainer>(html`<cnn-trainer lang="zh-Hans"></cnn-trainer>`);
+    const text = root(el).textContent!;
+    for (const word of ['网络', '优化器', '开始训练', '暂停', '停止', '保存模型', '尚未开始']) expect(text, word).to.include(word);
+  });
+});

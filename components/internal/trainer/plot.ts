@@ -4,8 +4,16 @@
  * line), against the steps of the whole run so the curve grows from left to right as training goes.
  */
 import type { CurvePoint } from './run.js';
+import type { TrainerStrings } from './messages.js';
 
 export type Metric = 'loss' | 'accuracy';
+
+/** The words drawn on a plot: the legend's and the step axis's ("938 steps"; "steps" before a run). */
+export interface PlotLabels {
+  training: string;
+  test: string;
+  steps: string;
+}
 
 export interface PlotColors {
   train: string;
@@ -36,8 +44,20 @@ export function niceCeil(v: number): number {
   return 10 * p;
 }
 
-/** Draws one metric's training and test curves. `steps` is the x range (the run's total steps). */
-export function drawPlot(canvas: HTMLCanvasElement, metric: Metric, train: readonly CurvePoint[], test: readonly CurvePoint[], steps: number, colors: PlotColors): void {
+/**
+ * Draws one metric's training and test curves. `steps` is the x range (the run's total steps; null
+ * before a run); `marker`, a step to mark with a vertical line (the snapshot a reader scrubbed to).
+ */
+export function drawPlot(
+  canvas: HTMLCanvasElement,
+  metric: Metric,
+  train: readonly CurvePoint[],
+  test: readonly CurvePoint[],
+  steps: number | null,
+  colors: PlotColors,
+  labels: PlotLabels,
+  marker: number | null = null,
+): void {
   const dpr = globalThis.devicePixelRatio || 1;
   const cssW = canvas.clientWidth || canvas.width;
   const cssH = canvas.clientHeight || canvas.height;
@@ -52,7 +72,7 @@ export function drawPlot(canvas: HTMLCanvasElement, metric: Metric, train: reado
   const value = (p: CurvePoint) => (metric === 'loss' ? p.loss : p.accuracy);
   const finite = [...train, ...test].map(value).filter(Number.isFinite);
   const yMax = metric === 'accuracy' ? 1 : niceCeil(Math.max(0.1, ...finite));
-  const xMax = Math.max(1, steps);
+  const xMax = Math.max(1, steps ?? 1);
   // The legend sits in the top margin, clear of the curves.
   const pad = { left: 38, right: 10, top: 24, bottom: 22 };
   const pw = Math.max(1, cssW - pad.left - pad.right);
@@ -80,7 +100,17 @@ export function drawPlot(canvas: HTMLCanvasElement, metric: Metric, train: reado
   ctx.textBaseline = 'top';
   ctx.fillText('0', X(0), pad.top + ph + 5);
   ctx.textAlign = 'right';
-  ctx.fillText(`${xMax.toLocaleString('en-US')} steps`, pad.left + pw, pad.top + ph + 5);
+  ctx.fillText(labels.steps, pad.left + pw, pad.top + ph + 5);
+  if (marker !== null) {
+    const x = Math.round(X(marker)) + 0.5;
+    ctx.strokeStyle = colors.axis;
+    ctx.setLineDash([3, 3]);
+    ctx.beginPath();
+    ctx.moveTo(x, pad.top);
+    ctx.lineTo(x, pad.top + ph);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
 
   // Training: every read-back faint, the running average solid.
   const trainY = train.map(value);
@@ -110,7 +140,7 @@ export function drawPlot(canvas: HTMLCanvasElement, metric: Metric, train: reado
   ctx.textAlign = 'left';
   ctx.textBaseline = 'middle';
   let lx = pad.left;
-  for (const [label, color] of [['training', colors.train], ['test', colors.test]] as const) {
+  for (const [label, color] of [[labels.training, colors.train], [labels.test, colors.test]] as const) {
     ctx.fillStyle = color;
     ctx.fillRect(lx, 9, 12, 3);
     ctx.fillStyle = colors.text;
@@ -141,15 +171,16 @@ function line(ctx: CanvasRenderingContext2D, xs: number[], ys: number[], color: 
   ctx.restore();
 }
 
-/** The plot in words, for its aria-label. */
-export function describePlot(metric: Metric, train: readonly CurvePoint[], test: readonly CurvePoint[]): string {
+/** The plot in words, for its description. */
+export function describePlot(metric: Metric, train: readonly CurvePoint[], test: readonly CurvePoint[], t: TrainerStrings): string {
   const f = (p: CurvePoint | undefined) => (p === undefined ? null : metric === 'loss' ? p.loss.toFixed(3) : `${(p.accuracy * 100).toFixed(1)}%`);
   const last = f(train[train.length - 1]);
   const lastTest = f(test[test.length - 1]);
   const first = f(train[0]);
-  if (!last && !lastTest) return `${metric === 'loss' ? 'Loss' : 'Accuracy'} curves: no points yet.`;
-  const parts = [`${metric === 'loss' ? 'Loss' : 'Accuracy'} curves`];
-  if (last) parts.push(`training ${first} at step ${train[0]!.step}, now ${last} at step ${train[train.length - 1]!.step}`);
-  if (lastTest) parts.push(`test ${lastTest} at step ${test[test.length - 1]!.step}`);
+  const name = t(metric === 'loss' ? 'lossWord' : 'accuracyWord');
+  if (!last && !lastTest) return t('plotEmpty', { metric: name });
+  const parts = [t('plotCurves', { metric: name })];
+  if (last) parts.push(t('plotTrain', { first: first!, firstStep: train[0]!.step, last, lastStep: train[train.length - 1]!.step }));
+  if (lastTest) parts.push(t('plotTest', { last: lastTest, lastStep: test[test.length - 1]!.step }));
   return `${parts.join('; ')}.`;
 }

@@ -6,6 +6,8 @@
  */
 import { adam, presets, sequential, sgd, TrainingControl, type BatchLog, type Dataset, type Engine, type History, type Model, type Optimizer, type Preset } from '../../../src/index.js';
 import { ElementError } from '../errors.js';
+import { evaluateSet, type Confusion } from './confusion.js';
+import type { TrainerStrings } from './messages.js';
 
 export type OptimizerName = 'adam' | 'sgd';
 
@@ -56,19 +58,19 @@ export interface Progress {
   fraction: number;
 }
 
-/** Settings a person typed, checked with messages that say what is wrong. */
-export function checkSettings(s: RunSettings): Preset {
-  const preset = presets[s.preset];
-  if (!preset) throw new ElementError('cnn-trainer', `there is no preset '${s.preset}'; the presets are ${Object.keys(presets).join(', ')}`);
-  const positive = (name: string, v: number) => {
-    if (!Number.isFinite(v) || v <= 0) throw new ElementError('cnn-trainer', `${name} must be a positive number, got ${v}`);
+/** Settings a person typed, checked with messages (in the element's language) that say what is wrong. */
+export function checkSettings(s: RunSettings, t: TrainerStrings): Preset {
+  const fail = (text: string): never => {
+    throw new ElementError('cnn-trainer', text);
   };
-  positive('the learning rate', s.learningRate);
-  if (!Number.isInteger(s.batchSize) || s.batchSize < 1 || s.batchSize > 4096) throw new ElementError('cnn-trainer', `the batch size must be a whole number from 1 to 4096, got ${s.batchSize}`);
-  if (!Number.isInteger(s.epochs) || s.epochs < 1 || s.epochs > 1000) throw new ElementError('cnn-trainer', `the number of epochs must be a whole number from 1 to 1000, got ${s.epochs}`);
-  if (s.optimizer !== 'adam' && s.optimizer !== 'sgd') throw new ElementError('cnn-trainer', `the optimizer must be 'adam' or 'sgd', got '${String(s.optimizer)}'`);
-  if (s.optimizer === 'sgd' && (!Number.isFinite(s.momentum) || s.momentum < 0 || s.momentum >= 1)) throw new ElementError('cnn-trainer', `momentum must be in [0, 1), got ${s.momentum}`);
-  return preset;
+  const preset = presets[s.preset];
+  if (!preset) fail(t('noPreset', { preset: s.preset, list: Object.keys(presets).join(', ') }));
+  if (!Number.isFinite(s.learningRate) || s.learningRate <= 0) fail(t('notPositive', { name: t('theLearningRate'), value: s.learningRate }));
+  if (!Number.isInteger(s.batchSize) || s.batchSize < 1 || s.batchSize > 4096) fail(t('badBatch', { value: s.batchSize }));
+  if (!Number.isInteger(s.epochs) || s.epochs < 1 || s.epochs > 1000) fail(t('badEpochs', { value: s.epochs }));
+  if (s.optimizer !== 'adam' && s.optimizer !== 'sgd') fail(t('badOptimizer', { value: String(s.optimizer) }));
+  if (s.optimizer === 'sgd' && (!Number.isFinite(s.momentum) || s.momentum < 0 || s.momentum >= 1)) fail(t('badMomentum', { value: s.momentum }));
+  return preset!;
 }
 
 /** A model of the preset's layers with seeded initial weights, named after the preset. */
@@ -114,8 +116,8 @@ export class Throughput {
 export interface RunHooks {
   /** After every step, with the weights updated; training waits for it. */
   onStep?: (p: Progress) => void | Promise<void>;
-  /** After each evaluation of the test set. */
-  onTest?: (point: CurvePoint) => void;
+  /** After each evaluation of the test set, with its confusion matrix. */
+  onTest?: (point: CurvePoint, confusion: Confusion) => void;
 }
 
 export class TrainingRun {
@@ -127,10 +129,16 @@ export class TrainingRun {
   readonly optimizer: Optimizer;
   /** The progress after the last step (null before the first). */
   progress: Progress | null = null;
+  /** The confusion matrix of the last evaluation of the test set, and the step it was taken at. */
+  confusion: { step: number; matrix: Confusion } | null = null;
   private readonly throughput = new Throughput();
   private readonly testEvery: number;
+  /** True from the first step on: a pause before it halts at once (fit waits before its first step). */
+  private fitting = false;
+  private haltWaiters: (() => void)[] = [];
 
   constructor(
+    readonly engine: Engine,
     readonly model: Model,
     readonly train: Dataset,
     readonly test: Dataset,
@@ -150,9 +158,14 @@ export class TrainingRun {
     return this.abort.signal.aborted;
   }
 
-  /** Waits before the next step. */
-  pause(): void {
+  /**
+   * Waits before the next step. Resolves once training has halted: at once between steps, else when
+   * the step on the GPU (which cannot be interrupted) has finished and been reported.
+   */
+  pause(): Promise<void> {
     this.control.pause();
+    if (!this.fitting || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.haltWaiters.push(resolve));
   }
 
   resume(): void {
@@ -164,6 +177,13 @@ export class TrainingRun {
   stop(): void {
     this.abort.abort(new DOMException('training was stopped', 'AbortError'));
     this.control.resume();
+    this.flushHalt();
+  }
+
+  private flushHalt(): void {
+    const waiters = this.haltWaiters;
+    this.haltWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** The learning rate of the running optimizer (a slider may change it between steps). */
@@ -178,6 +198,7 @@ export class TrainingRun {
     const started = performance.now();
     this.throughput.add(started, 0);
     let images = 0;
+    this.fitting = true;
     try {
       return await this.model.fit(this.train, {
         optimizer: this.optimizer,
@@ -207,20 +228,29 @@ export class TrainingRun {
             secondsLeft: rate > 0 ? imagesLeft / rate : null,
             fraction: done / this.steps,
           };
-          if (done % this.testEvery === 0 || log.batch === log.batches - 1) await this.evaluateTest(done, hooks);
-          await hooks.onStep?.(this.progress);
+          try {
+            if (done % this.testEvery === 0 || log.batch === log.batches - 1) await this.evaluateTest(done, hooks);
+            await hooks.onStep?.(this.progress);
+          } finally {
+            // Fit waits at the gate right after this: a pause asked for by now has taken hold.
+            if (this.control.paused) this.flushHalt();
+          }
         },
       });
     } finally {
+      this.fitting = false;
+      this.flushHalt();
       this.optimizer.dispose();
     }
   }
 
-  private async evaluateTest(step: number, hooks: RunHooks): Promise<void> {
+  /** The test set on the weights of `step` (once per step): a test point and the confusion matrix. */
+  async evaluateTest(step: number, hooks: RunHooks = {}): Promise<void> {
     if (this.curves.test.some((p) => p.step === step)) return;
-    const r = await this.model.evaluate(this.test, { batchSize: 256 });
+    const r = await evaluateSet(this.engine, this.model, this.test, 256);
     const point = { step, loss: r.loss, accuracy: r.accuracy };
     this.curves.test.push(point);
-    hooks.onTest?.(point);
+    this.confusion = { step, matrix: r.confusion };
+    hooks.onTest?.(point, r.confusion);
   }
 }

@@ -170,4 +170,92 @@ export const trainerStyles = css`
     color: var(--_muted);
     font-size: 0.85em;
   }
+  .preset-about {
+    margin: 0 0 8px;
+    font-size: 0.85em;
+    color: var(--_muted);
+    max-width: 70ch;
+  }
+  .preset-about strong {
+    color: var(--_fg);
+    font-family: var(--_mono);
+  }
+  .timeline {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 8px 12px;
+    margin: 4px 0 8px;
+    font-size: 0.9em;
+  }
+  .timeline .scrub {
+    flex: 1 1 200px;
+    accent-color: var(--_accent);
+  }
+  .timeline button {
+    border: 1px solid var(--_border);
+    background: var(--_bg);
+    color: var(--_fg);
+    border-radius: 6px;
+    padding: 3px 12px;
+    cursor: pointer;
+  }
+  .timeline button:disabled {
+    opacity: 0.5;
+    cursor: default;
+  }
+  .timeline .when {
+    font-variant-numeric: tabular-nums;
+    color: var(--_muted);
+    min-width: 9em;
+  }
+  .past {
+    margin: 0 0 8px;
+    font-size: 0.85em;
+    color: var(--_accent);
+  }
+  .confusion table {
+    border-collapse: collapse;
+    font: 11px/1 var(--_mono);
+    font-variant-numeric: tabular-nums;
+  }
+  .confusion th,
+  .confusion td {
+    padding: 3px 4px;
+    text-align: right;
+    min-width: 2.2em;
+  }
+  .confusion th {
+    color: var(--_muted);
+    font-weight: 600;
+  }
+  .confusion th.corner {
+    font-weight: normal;
+    font-size: 10px;
+    white-space: nowrap;
+  }
+  .confusion td.right {
+    background: color-mix(in srgb, var(--_accent) calc(var(--share) * 85%), transparent);
+  }
+  .confusion td.wrong {
+    background: color-mix(in srgb, var(--_error) calc(var(--share) * 170%), transparent);
+  }
+  .confusion td.zero {
+    color: var(--_border);
+  }
+  .confusion td.acc {
+    position: relative;
+    min-width: 4.5em;
+    text-align: left;
+  }
+  .confusion td.acc .bar {
+    position: absolute;
+    left: 0;
+    top: 3px;
+    bottom: 3px;
+    background: color-mix(in srgb, var(--_accent) 25%, transparent);
+  }
+  .confusion td.acc .pct {
+    position: relative;
+  }
 `;

@@ -1,4 +1,4 @@
-import { html, type PropertyValues, type TemplateResult } from 'lit';
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { argMax, NonFiniteLossError, saveLayersModel, WebGpuUnavailableError, type History, type SavedModel } from '../../../src/index.js';
 import { tokens } from '../theme.js';
@@ -11,9 +11,11 @@ import { checkSettings, createModel, TrainingRun, type CurvePoint, type Curves, 
 import { digitCanvas, digitImage, paintTile, snapshotDigit, snapshotFilters, type DigitSnapshot, type FilterSnapshot } from './snapshots.js';
 import { drawPlot, type Metric, type PlotColors } from './plot.js';
 import { download, modelFiles } from './download.js';
-import { count, duration, percent, plural } from './format.js';
-import { controlsView, digitView, filtersView, meterView, plotView, OPTIMIZERS, type NumberSetting } from './views.js';
+import { count, duration, percent } from './format.js';
+import { controlsView, digitView, filtersView, meterView, plotView, timelineView, type NumberSetting, type RunPhase } from './views.js';
 import { modelTargets, needsInput, settled } from './handoff.js';
+import { confusionView, type Confusion } from './confusion.js';
+import { trainerText, type Said, type TrainerStrings } from './messages.js';
 
 export type TrainerState = 'idle' | 'unsupported' | 'loading' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -49,12 +51,29 @@ export interface SaveDetail extends SavedModel {
   model: Model;
 }
 
+/** One snapshot of a run: what the trainer showed after `step` steps. */
+export interface TimelineFrame {
+  step: number;
+  filters: FilterSnapshot | null;
+  digit: DigitSnapshot | null;
+  /** The confusion matrix of the last test evaluation at or before `step`, and the step it was taken at. */
+  confusion: { step: number; matrix: Confusion } | null;
+}
+
+/** Snapshots a run keeps at most; past this, every other one is dropped (the first and last stay). */
+const MAX_FRAMES = 240;
+/** Milliseconds per snapshot when the timeline plays. */
+const PLAY_INTERVAL_MS = 200;
+
 const BUSY: ReadonlySet<TrainerState> = new Set(['loading', 'training', 'paused']);
 
 /**
  * Trains a convolutional network on MNIST on the reader's GPU, and shows it learning: the loss and
  * accuracy curves (training and test), the first layer's filters and one test digit's feature maps
- * redrawn as the weights change, a progress bar with images per second and the time left. The
+ * redrawn as the weights change, the confusion matrix and per-class accuracy on the test digits, a
+ * progress bar with images per second and the time left. Every `snapshot-every` steps it keeps a
+ * snapshot (filters, feature maps, confusion matrix, the curves up to then): during or after a run
+ * the reader scrubs a slider back through them, or presses Play and watches the filters form. The
  * trained model is saved as model.json + weights.bin (TensorFlow.js layers format) and handed to
  * the viewers named in `for`.
  *
@@ -80,6 +99,8 @@ const BUSY: ReadonlySet<TrainerState> = new Set(['loading', 'training', 'paused'
  * @csspart charts - The two plots; @csspart plot - one plot's canvas.
  * @csspart filters - The first layer's filters; @csspart filter-canvas - one filter.
  * @csspart digit - The test digit with its prediction and feature maps; @csspart map-canvas - one feature map.
+ * @csspart timeline - The snapshot slider with Play and Live; @csspart scrub - the slider.
+ * @csspart confusion - The confusion matrix with per-class accuracy. @csspart preset-about - The chosen network in words.
  * @csspart notice - The no-WebGPU or error box.
  * @cssprop --cnn-train-color - The training curve (the accent colour). @cssprop --cnn-test-color - The test curve (#d9480f).
  * @cssprop --cnn-plot-height - Height of a plot (170px). @cssprop --cnn-filter-size - Width of a filter (48px).
@@ -119,16 +140,25 @@ export class CnnTrainer extends CnnElement {
   @property({ attribute: 'test-points', type: Number }) testPoints = 12;
   /** Milliseconds between redraws of the filters and feature maps while training. */
   @property({ attribute: 'redraw-interval', type: Number }) redrawInterval = 750;
+  /** Steps between the timeline's snapshots; 0 (the default): about 40 per run. */
+  @property({ attribute: 'snapshot-every', type: Number }) snapshotEvery = 0;
   /** Ids of elements (a cnn-layer-viewer, a cnn-filter-viewer) that get the model on pause and when a run ends. */
   @property({ attribute: 'for' }) htmlFor = '';
   /** What the element is doing; reflected so pages and tests can wait on it. Read-only. */
   @property({ reflect: true }) state: TrainerState = 'idle';
 
-  @state() private status = 'Choose a network and press Start.';
+  @state() private said: Said = { key: 'chooseAndStart' };
   @state() private progress: Progress | null = null;
   @state() private filters: FilterSnapshot | null = null;
   @state() private digitView: DigitSnapshot | null = null;
+  @state() private confusion: { step: number; matrix: Confusion } | null = null;
   @state() private revision = 0;
+  /** Stop was pressed and the run is winding down (a last test, the last drawing). */
+  @state() private stopping = false;
+  @state() private frames: TimelineFrame[] = [];
+  /** The snapshot shown (an index into `frames`), or null for the network as it is now. */
+  @state() private viewing: number | null = null;
+  @state() private playing = false;
 
   private run: TrainingRun | null = null;
   private net: Model | null = null;
@@ -145,6 +175,8 @@ export class CnnTrainer extends CnnElement {
   private ending: Promise<TrainEndDetail> | null = null;
   /** Aborts the wait for the digits when Stop is pressed while they load. */
   private dataAbort: AbortController | null = null;
+  private playTimer = 0;
+  private framesEvery = 1;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -154,6 +186,7 @@ export class CnnTrainer extends CnnElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.run?.stop();
+    this.stopPlaying();
     this.resizer?.disconnect();
     this.observed = false;
   }
@@ -173,13 +206,66 @@ export class CnnTrainer extends CnnElement {
     return this.progress;
   }
 
+  /** The snapshots of the current or last run, oldest first (step 0 is before the first step). */
+  get timeline(): readonly Readonly<TimelineFrame>[] {
+    return this.frames;
+  }
+
+  /** The snapshot shown (an index into `timeline`), or null when the trainer shows the network as it is now. */
+  get snapshotShown(): number | null {
+    return this.viewing;
+  }
+
+  /** The last confusion matrix on the test digits (rows: true digit, columns: predicted), or null. */
+  get confusionMatrix(): Confusion | null {
+    return this.confusion?.matrix ?? null;
+  }
+
   /** What the filter and feature-map canvases show (layer names, shapes, ranges), or null before the first drawing. */
   get shown(): { filters: Omit<FilterSnapshot, 'rgba'> | null; digit: { label: number; prediction: number; maps: { name: string; shape: number[]; channels: number[] }[] } | null } {
-    const d = this.digitView;
+    const { filters, digit: d } = this.shownFrame();
     return {
-      filters: this.filters,
+      filters,
       digit: d ? { label: d.label, prediction: argMax(d.probabilities), maps: d.maps.map((m) => ({ name: m.name, shape: m.shape, channels: m.channels })) } : null,
     };
+  }
+
+  /** Shows snapshot `index` of the timeline (null, or past the end: the network as it is now). */
+  showSnapshot(index: number | null): void {
+    if (index === null || this.frames.length === 0) {
+      this.viewing = null;
+    } else {
+      const i = Math.max(0, Math.min(this.frames.length - 1, Math.round(index)));
+      // The newest snapshot while training goes on is "now": follow the run from there.
+      this.viewing = i === this.frames.length - 1 && this.state === 'training' ? null : i;
+    }
+    this.revision++;
+  }
+
+  /** Plays the timeline from the start (or from the snapshot shown), one snapshot every 200 ms; again to pause. */
+  playTimeline(): void {
+    if (this.playing) {
+      this.stopPlaying();
+      return;
+    }
+    if (this.frames.length < 2) return;
+    if (this.viewing === null || this.viewing >= this.frames.length - 1) this.showSnapshot(0);
+    this.playing = true;
+    this.playTimer = window.setInterval(() => {
+      const next = (this.viewing ?? this.frames.length - 1) + 1;
+      if (next >= this.frames.length) {
+        this.stopPlaying();
+        this.showSnapshot(null);
+      } else {
+        this.showSnapshot(next);
+      }
+    }, PLAY_INTERVAL_MS);
+  }
+
+  private stopPlaying(): void {
+    window.clearInterval(this.playTimer);
+    this.playTimer = 0;
+    this.playing = false;
   }
 
   /**
@@ -193,14 +279,14 @@ export class CnnTrainer extends CnnElement {
     return this.ending;
   }
 
-  /** Pauses between two steps; the model then goes to the viewers in `for`. */
+  /** Pauses between two steps (after the one on the GPU, if any); the model then goes to the viewers in `for`. */
   pause(): void {
     if (this.state !== 'training' || !this.run) return;
-    this.run.pause();
+    const halted = this.run.pause();
     this.activeMs += performance.now() - this.resumedAt;
     this.setState('paused');
-    this.status = this.progress ? `Paused after step ${count(this.progress.step)} of ${count(this.progress.steps)}.` : 'Paused.';
-    void this.afterPause();
+    this.said = { key: 'pausing' };
+    void this.afterPause(halted);
   }
 
   resume(): void {
@@ -208,12 +294,14 @@ export class CnnTrainer extends CnnElement {
     this.resumedAt = performance.now();
     this.run.resume();
     this.setState('training');
-    this.status = 'Training again.';
+    this.said = { key: 'trainingAgain' };
   }
 
-  /** Stops before the next step (also while paused); the weights stay those of the last step done. */
+  /** Stops before the next step (also while paused); the weights stay those of the last step done. Says "Stopping…" at once. */
   stop(): void {
-    if (!BUSY.has(this.state)) return;
+    if (!BUSY.has(this.state) || this.stopping) return;
+    this.stopping = true;
+    this.said = { key: 'stopping' };
     this.run?.stop();
     this.dataAbort?.abort();
   }
@@ -221,22 +309,23 @@ export class CnnTrainer extends CnnElement {
   /**
    * The model in the TensorFlow.js layers format. With `download` (the Save button), the browser
    * downloads model.json and weights.bin; either way cnn-save fires with the files and the model.
-   * While training, the run pauses for the read-back and then goes on.
+   * While training, the run pauses for the read-back (after the step on the GPU) and then goes on.
    */
   async save(opts: { download?: boolean } = {}): Promise<SavedModel> {
     const model = this.net;
-    if (!model) throw new ElementError('cnn-trainer', 'there is no model to save yet; train one first');
+    const t = this.t();
+    if (!model) throw new ElementError('cnn-trainer', t('nothingToSave'));
     // Between two steps every weight is that of one step: hold the run there while reading back.
     const held = this.state === 'training' ? this.run : null;
-    held?.pause();
     try {
+      if (held) await held.pause();
       const saved = await saveLayersModel(model);
       if (opts.download ?? true) download(modelFiles(saved));
-      this.status = `Saved ${model.name} as model.json and weights.bin (${count(saved.weightData.byteLength / 1024)} KB of weights).`;
+      this.said = { key: 'saved', params: { name: model.name, kb: count(saved.weightData.byteLength / 1024) } };
       this.emit<SaveDetail>('cnn-save', { ...saved, model });
       return saved;
     } catch (err) {
-      this.showProblem('save', err, 'The model could not be saved');
+      this.showProblem('save', err, t('saveFailed'));
       throw err;
     } finally {
       // Unless the reader pressed Pause meanwhile.
@@ -248,7 +337,7 @@ export class CnnTrainer extends CnnElement {
     if (changed.has('learningRate')) this.run?.setLearningRate(this.learningRate);
     if (changed.has('digit') && this.data && this.net && !BUSY.has(this.state)) void this.drawLive(true);
     this.paint();
-    if (changed.has('revision' as keyof CnnTrainer) || changed.has('unsupported' as keyof CnnTrainer)) this.drawPlots();
+    if (changed.has('revision' as keyof CnnTrainer) || changed.has('unsupported' as keyof CnnTrainer) || changed.has('viewing' as keyof CnnTrainer)) this.drawPlots();
     const charts = this.renderRoot.querySelector('.charts');
     if (charts && this.resizer && !this.observed) {
       this.resizer.observe(charts);
@@ -256,34 +345,86 @@ export class CnnTrainer extends CnnElement {
     }
   }
 
+  private t(): TrainerStrings {
+    return trainerText.strings(this);
+  }
+
   override render(): TemplateResult {
     if (this.unsupported) return html`<div part="base">${this.renderUnsupported()}</div>`;
+    const t = this.t();
     const busy = BUSY.has(this.state);
     const idle = !busy;
+    const shown = this.shownFrame();
+    const curves = this.shownCurves();
+    const past = this.viewing !== null ? this.frames[this.viewing] : undefined;
     return html`<div part="base">
       ${this.renderProblem()}
-      ${controlsView(this, busy, { choose: this.onChoose, number: this.onNumber })}
-      <p class="data" part="data">${this.dataText()}</p>
+      ${controlsView(this, busy, t, { choose: this.onChoose, number: this.onNumber })}
+      <p class="data" part="data">${this.dataText(t)}</p>
       <div class="buttons" part="buttons">
-        <button class="start" part="button start" ?disabled=${busy} @click=${() => void this.start()}>${this.net && idle ? 'Train a new model' : 'Start training'}</button>
-        <button class="pause" part="button pause" ?disabled=${this.state !== 'training' && this.state !== 'paused'} @click=${this.onPause}>
-          ${this.state === 'paused' ? 'Resume' : 'Pause'}
+        <button class="start" part="button start" ?disabled=${busy} @click=${() => void this.start()}>${t(this.net && idle ? 'again' : 'start')}</button>
+        <button class="pause" part="button pause" ?disabled=${(this.state !== 'training' && this.state !== 'paused') || this.stopping} @click=${this.onPause}>
+          ${t(this.state === 'paused' ? 'resume' : 'pause')}
         </button>
-        <button class="stop" part="button stop" ?disabled=${idle} @click=${() => this.stop()}>Stop</button>
-        <button class="save" part="button save" ?disabled=${!this.net || this.state === 'training' || this.state === 'loading'} @click=${this.onSave}>Save model</button>
+        <button class="stop" part="button stop" ?disabled=${idle || this.stopping} @click=${() => this.stop()}>${t('stop')}</button>
+        <button class="save" part="button save" ?disabled=${!this.net || this.state === 'training' || this.state === 'loading'} @click=${this.onSave}>${t('save')}</button>
       </div>
-      ${meterView(this.progress, this.state === 'loading')}
-      <p class="status" part="status" role="status" aria-live="polite">${this.status}</p>
-      <div class="charts" part="charts">${plotView('loss', 'Loss (softmax cross-entropy)', this.curves)} ${plotView('accuracy', 'Accuracy', this.curves)}</div>
-      <div class="live">${filtersView(this.filters)} ${digitView(this.digitView, this.data ? testDigit(this.data, this.digit).index : 0)}</div>
+      ${meterView(this.progress, this.state === 'loading', this.phase(), t)}
+      <p class="status" part="status" role="status" aria-live="polite">${t(this.said.key, this.said.params)}</p>
+      ${timelineView(this.frames, this.viewing, this.playing, this.run?.steps ?? 0, t, {
+        scrub: (i) => {
+          this.stopPlaying();
+          this.showSnapshot(i);
+        },
+        play: () => this.playTimeline(),
+        live: () => {
+          this.stopPlaying();
+          this.showSnapshot(null);
+        },
+      })}
+      ${past ? html`<p class="past" part="past">${t('viewingPast', { step: count(past.step) })}</p>` : nothing}
+      <div class="charts" part="charts">${plotView('loss', curves, t)} ${plotView('accuracy', curves, t)}</div>
+      <div class="live">
+        ${filtersView(shown.filters, t)} ${digitView(shown.digit, this.data ? testDigit(this.data, this.digit).index : 0, t)}
+        ${confusionView(shown.confusion?.matrix ?? null, shown.confusion?.step ?? null, t)}
+      </div>
     </div>`;
   }
 
-  private dataText(): TemplateResult {
-    if (this.data) return html`Data: ${this.data.description}.`;
+  /** Where the run is, for the progress line (no time left unless training). */
+  private phase(): RunPhase {
+    if (this.stopping || this.state === 'stopped') return 'stopped';
+    if (this.state === 'paused') return 'paused';
+    if (this.state === 'training') return 'training';
+    return 'other';
+  }
+
+  /** The filters, digit and confusion matrix to draw: the snapshot scrubbed to, or the live ones. */
+  private shownFrame(): Omit<TimelineFrame, 'step'> {
+    const f = this.viewing !== null ? this.frames[this.viewing] : undefined;
+    return f ?? { filters: this.filters, digit: this.digitView, confusion: this.confusion };
+  }
+
+  /** The curves up to the snapshot shown (all of them when live). */
+  private shownCurves(): Curves {
+    const c = this.curves;
+    const f = this.viewing !== null ? this.frames[this.viewing] : undefined;
+    if (!f) return c;
+    return { train: c.train.filter((p) => p.step <= f.step), test: c.test.filter((p) => p.step <= f.step) };
+  }
+
+  private dataText(t: TrainerStrings): TemplateResult {
+    const code = (text: string, url: string) => {
+      const at = text.indexOf(url);
+      return at < 0 ? html`${text}` : html`${text.slice(0, at)}<code>${url}</code>${text.slice(at + url.length)}`;
+    };
+    if (this.data) {
+      const d = this.data;
+      return html`${t('dataLoaded', { train: count(d.train.count), test: count(d.test.count), where: t(d.where === 'subset' ? 'whereSubset' : 'whereMnist') })}`;
+    }
     return this.subset
-      ? html`Data: the packed 1,000 MNIST test digits from <code>${this.subsetUrl}</code> (800 to train on, 200 to test).`
-      : html`Data: MNIST (60,000 training digits${this.trainSize > 0 ? `, of which the first ${count(this.trainSize)}` : ''}; ${this.testSize > 0 ? count(this.testSize) : '10,000'} test digits) from <code>${this.dataUrl}</code>.`;
+      ? code(t('dataSubset', { url: this.subsetUrl }), this.subsetUrl)
+      : code(t('dataMnist', { first: this.trainSize > 0 ? this.trainSize : '', test: this.testSize > 0 ? this.testSize : 10000, url: this.dataUrl }), this.dataUrl);
   }
 
   // ---- the run ----
@@ -303,9 +444,15 @@ export class CnnTrainer extends CnnElement {
   }
 
   private async train(): Promise<TrainEndDetail> {
+    const t = this.t();
     this.problem = null;
     this.progress = null;
     this.activeMs = 0;
+    this.stopping = false;
+    this.stopPlaying();
+    this.viewing = null;
+    this.frames = [];
+    this.confusion = null;
     let reason: TrainEndDetail['reason'] = 'error';
     let run: TrainingRun | null = null;
     let phase: TrainErrorDetail['phase'] = 'settings';
@@ -315,13 +462,13 @@ export class CnnTrainer extends CnnElement {
       // Busy from the first moment, so a second click cannot start a second run.
       this.setState('loading');
       const settings = this.settings();
-      const preset = checkSettings(settings);
+      const preset = checkSettings(settings, t);
       phase = 'webgpu';
       const engine = await sharedEngine();
       phase = 'data';
-      this.status = `Loading the digits from ${this.subset ? this.subsetUrl : this.dataUrl}…`;
+      this.said = { key: 'loadingDigits', params: { url: this.subset ? this.subsetUrl : this.dataUrl } };
       const data = await abortable(
-        loadTrainingData({ subset: this.subset, dataUrl: this.dataUrl, subsetUrl: this.subsetUrl, trainSize: Math.max(0, this.trainSize | 0), testSize: Math.max(0, this.testSize | 0) }),
+        loadTrainingData({ subset: this.subset, dataUrl: this.dataUrl, subsetUrl: this.subsetUrl, trainSize: Math.max(0, this.trainSize | 0), testSize: Math.max(0, this.testSize | 0), strings: t }),
         abort.signal,
       );
       this.data = data;
@@ -330,8 +477,9 @@ export class CnnTrainer extends CnnElement {
       this.net = null;
       const model = createModel(engine, preset, settings.seed);
       this.net = model;
-      run = new TrainingRun(model, data.train, data.test, settings);
+      run = new TrainingRun(engine, model, data.train, data.test, settings);
       this.run = run;
+      this.framesEvery = Math.round(this.snapshotEvery) > 0 ? Math.round(this.snapshotEvery) : Math.max(1, Math.round(run.steps / 40));
       this.revision++;
       this.emit<TrainStartDetail>('cnn-train-start', {
         preset: preset.name,
@@ -345,45 +493,65 @@ export class CnnTrainer extends CnnElement {
         data: data.description,
       });
       this.setState('training');
-      this.status = `Training ${preset.name} on ${data.description} with ${OPTIMIZERS[settings.optimizer]} (learning rate ${settings.learningRate}, batch ${settings.batchSize}) for ${plural(settings.epochs, 'epoch')}.`;
+      this.said = {
+        key: 'training',
+        params: {
+          preset: preset.name,
+          data: t('dataShort', { train: count(data.train.count), test: count(data.test.count), where: t(data.where === 'subset' ? 'whereSubset' : 'whereMnist') }),
+          optimizer: t(settings.optimizer),
+          lr: settings.learningRate,
+          batch: settings.batchSize,
+          epochs: settings.epochs,
+        },
+      };
       this.resumedAt = performance.now();
+      await run.evaluateTest(0, { onTest: (_, m) => (this.confusion = { step: 0, matrix: m }) });
       await this.drawLive(true);
+      this.keepFrame(0);
       const history: History = await run.run({
         onStep: (p) => this.onStep(p),
-        onTest: () => this.revision++,
+        onTest: (point, m) => {
+          this.confusion = { step: point.step, matrix: m };
+          this.revision++;
+        },
       });
       reason = 'completed';
       const test = run.curves.test[run.curves.test.length - 1];
-      this.status = `Done: ${plural(history.steps, 'step')} in ${duration(this.trainingSeconds())}; test accuracy ${test ? percent(test.accuracy) : '–'} (loss ${test ? test.loss.toFixed(3) : '–'}) on ${count(data.test.count)} test digits.`;
+      this.said = {
+        key: 'done',
+        params: { steps: history.steps, time: duration(this.trainingSeconds(), t), acc: test ? percent(test.accuracy) : '–', loss: test ? test.loss.toFixed(3) : '–', test: data.test.count },
+      };
     } catch (err) {
       if (run?.stopped || abort.signal.aborted) {
         reason = 'stopped';
-        this.status = 'Stopped before training began.';
+        // Until the last test below is done, "Stopping…" stays; only a run that never took a step stopped before training.
+        if (!run?.progress) this.said = { key: 'stoppedEarly' };
       } else if (err instanceof WebGpuUnavailableError) {
         this.showUnsupported(err);
       } else {
         const titles: Record<string, string> = {
-          settings: 'These settings cannot train',
-          data: 'The MNIST digits could not be loaded',
-          train: err instanceof NonFiniteLossError ? 'Training stopped: the loss is no longer a number' : 'Training failed',
+          settings: t('badSettings'),
+          data: t('dataFailed'),
+          train: err instanceof NonFiniteLossError ? t('lossNaN') : t('trainFailed'),
         };
-        this.showProblem(err instanceof DataError ? 'data' : phase, err, titles[phase] ?? 'Training failed');
-        this.status = `Training stopped: ${messageOf(err).split('\n')[0]}`;
+        this.showProblem(err instanceof DataError ? 'data' : phase, err, titles[phase] ?? t('trainFailed'));
+        this.said = { key: 'failedStatus', params: { reason: messageOf(err).split('\n')[0]! } };
       }
     } finally {
       this.dataAbort = null;
     }
     if (this.state === 'training') this.activeMs += performance.now() - this.resumedAt;
-    if (reason === 'stopped' && run) {
+    if (reason === 'stopped' && run?.progress) {
       await this.finalTest(run).catch(() => undefined);
       const test = run.curves.test[run.curves.test.length - 1];
-      const done = run.progress?.step ?? 0;
-      this.status = `Stopped after step ${count(done)} of ${count(run.steps)}; the model keeps the weights of that step${test ? `: test accuracy ${percent(test.accuracy)}` : ''}.`;
+      this.said = { key: 'stoppedAfter', params: { step: run.progress.step, steps: run.steps, acc: test ? percent(test.accuracy) : '' } };
     }
     if (reason !== 'error' && run && this.net) {
       await this.drawLive(true);
+      if (run.progress) this.keepFrame(run.progress.step);
       this.handOff(this.net);
     }
+    this.stopping = false;
     if (!this.unsupported) this.setState(reason === 'completed' ? 'done' : reason === 'stopped' ? (this.net ? 'stopped' : 'idle') : 'error');
     this.revision++;
     const detail: TrainEndDetail = {
@@ -407,8 +575,7 @@ export class CnnTrainer extends CnnElement {
   private async finalTest(run: TrainingRun): Promise<void> {
     const step = run.progress?.step ?? 0;
     if (run.curves.test.some((p) => p.step === step) || !this.data) return;
-    const r = await run.model.evaluate(this.data.test, { batchSize: 256 });
-    run.curves.test.push({ step, loss: r.loss, accuracy: r.accuracy });
+    await run.evaluateTest(step, { onTest: (_, m) => (this.confusion = { step, matrix: m }) });
   }
 
   private async onStep(p: Progress): Promise<void> {
@@ -416,15 +583,32 @@ export class CnnTrainer extends CnnElement {
     if (p.loss !== undefined) this.revision++;
     if (p.batch === p.batches) {
       const test = this.run?.curves.test[this.run.curves.test.length - 1];
-      if (test && p.step < p.steps) this.status = `Epoch ${p.epoch} of ${p.epochs} done: test accuracy ${percent(test.accuracy)} (loss ${test.loss.toFixed(3)}).`;
+      if (test && p.step < p.steps && !this.stopping && this.state === 'training') {
+        this.said = { key: 'epochDone', params: { epoch: p.epoch, epochs: p.epochs, acc: percent(test.accuracy), loss: test.loss.toFixed(3) } };
+      }
     }
     this.emit<TrainProgressDetail>('cnn-train-progress', p);
-    if (performance.now() - this.lastDraw >= this.redrawInterval) await this.drawLive(false);
+    const snapshot = p.step % this.framesEvery === 0 || p.step === p.steps;
+    if (snapshot || performance.now() - this.lastDraw >= this.redrawInterval) await this.drawLive(snapshot);
+    if (snapshot) this.keepFrame(p.step);
   }
 
-  private async afterPause(): Promise<void> {
+  /** Keeps what is drawn now as the snapshot of `step` (thinning the oldest half-way when there are too many). */
+  private keepFrame(step: number): void {
+    const frame: TimelineFrame = { step, filters: this.filters, digit: this.digitView, confusion: this.confusion };
+    let frames = this.frames.filter((f) => f.step !== step);
+    frames.push(frame);
+    if (frames.length > MAX_FRAMES) frames = frames.filter((_, i) => i % 2 === 0 || i === frames.length - 1);
+    this.frames = frames;
+  }
+
+  private async afterPause(halted: Promise<void>): Promise<void> {
+    await halted;
+    if (this.state !== 'paused') return;
+    const p = this.progress;
+    this.said = p ? { key: 'paused', params: { step: count(p.step), steps: count(p.steps) } } : { key: 'pausedEarly' };
     await this.drawLive(true);
-    if (this.state === 'paused' && this.net && this.handOff(this.net)) this.status += ' The model as it is now went to the viewer.';
+    if (this.state === 'paused' && this.net && this.handOff(this.net) && p) this.said = { key: 'pausedHanded', params: { step: count(p.step), steps: count(p.steps) } };
   }
 
   // ---- drawing ----
@@ -449,7 +633,7 @@ export class CnnTrainer extends CnnElement {
         this.digitView = digit;
       } catch (err) {
         // A drawing that fails says so, but training goes on.
-        this.showProblem('draw', err, 'The filters and feature maps could not be drawn');
+        this.showProblem('draw', err, this.t()('drawFailed'));
       }
     })();
     this.drawing = job;
@@ -464,13 +648,12 @@ export class CnnTrainer extends CnnElement {
   /** Puts the read-back pixels into the canvases Lit rendered. */
   private paint(): void {
     const root = this.renderRoot as ShadowRoot;
-    const f = this.filters;
+    const { filters: f, digit: d } = this.shownFrame();
     if (f && this.painted.filters !== f) {
       const strip = new ImageData(f.rgba, f.width, f.height);
       for (const c of root.querySelectorAll<HTMLCanvasElement>('canvas.filter')) paintTile(c, strip, Number(c.dataset.filter), f.shape[1]!);
       this.painted.filters = f;
     }
-    const d = this.digitView;
     if (d && this.painted.digit !== d && this.data) {
       const canvas = root.querySelector<HTMLCanvasElement>('canvas.digit');
       const t = this.data.testImages;
@@ -496,9 +679,12 @@ export class CnnTrainer extends CnnElement {
       text: v('--_muted', '#5b6575'),
       font: v('--_font', 'system-ui, sans-serif'),
     };
-    const c = this.curves;
-    const steps = this.run?.steps ?? 1;
-    for (const canvas of canvases) drawPlot(canvas, canvas.dataset.metric as Metric, c.train, c.test, steps, colors);
+    const t = this.t();
+    const steps = this.run?.steps ?? null;
+    const labels = { training: t('trainingCurve'), test: t('testCurve'), steps: steps === null ? t('noSteps') : t('stepsAxis', { n: steps }) };
+    const c = this.shownCurves();
+    const marker = this.viewing !== null ? (this.frames[this.viewing]?.step ?? null) : null;
+    for (const canvas of canvases) drawPlot(canvas, canvas.dataset.metric as Metric, c.train, c.test, steps, colors, labels, marker);
   }
 
   // ---- the viewers ----
@@ -554,5 +740,4 @@ export class CnnTrainer extends CnnElement {
   protected override setState(s: TrainerState): void {
     this.state = s;
   }
-
 }
