@@ -4,7 +4,8 @@ import { tokens } from '../theme.js';
 import { CnnElement } from '../cnn-element.js';
 import { kernelBenchStyles } from './styles.js';
 import { ratioChart, chartLegend } from './ratio-chart.js';
-import { geomeanTable, rowsTable } from './results-table.js';
+import { geomeanTable, problemsList, rowsTable } from './results-table.js';
+import { benchText, familyName } from './messages.js';
 import { installGpuTimer } from '../../../bench/gpu_timer.js';
 import { allCases, selectCases, runSuite } from '../../../bench/suite.js';
 import { ENGINE_IDS, ENGINE_LABELS, loadEngines } from '../../../bench/engines/load.js';
@@ -53,7 +54,7 @@ export class CnnKernelBench extends CnnElement {
   @state() private status: BenchState = 'idle';
   @state() private progress: Progress | null = null;
   @state() private result: SuiteResult | null = null;
-  @state() private copied = '';
+  @state() private copied: 'copied' | 'downloaded' | '' = '';
   private abort: AbortController | null = null;
 
   /** Set by the module that registers the element: its own folder's ort/. */
@@ -62,6 +63,13 @@ export class CnnKernelBench extends CnnElement {
   /** The last result, or null. */
   get results(): SuiteResult | null {
     return this.result;
+  }
+
+  /** Shows a result (a run's, or one saved as JSON) as if this element had just measured it. */
+  showResult(result: SuiteResult): void {
+    this.result = result;
+    this.status = 'done';
+    this.problem = null;
   }
 
   override connectedCallback(): void {
@@ -80,14 +88,14 @@ export class CnnKernelBench extends CnnElement {
     const cases = selectCases(allCases(), { ops: this.ops, shapes: this.shapes });
     if (cases.length === 0) {
       this.status = 'error';
-      this.problem = { title: 'The benchmark failed', message: `No case matches ops "${this.ops}" and layers "${this.shapes}".` };
+      this.problem = { title: benchText.msg(this, 'failed'), message: benchText.msg(this, 'noCase', { ops: this.ops, shapes: this.shapes }) };
       return null;
     }
     this.status = 'running';
     this.result = null;
     this.problem = null;
     this.copied = '';
-    this.progress = { done: 0, total: cases.length * (1 + this.engines.split(',').filter((s) => s.trim()).length), caseId: '', engine: '', message: 'Starting the engines…' };
+    this.progress = { done: 0, total: cases.length * (1 + this.engines.split(',').filter((s) => s.trim()).length), caseId: '', engine: '', message: benchText.msg(this, 'starting') };
     const abort = (this.abort = new AbortController());
     installGpuTimer();
     let engines: Awaited<ReturnType<typeof loadEngines>> = [];
@@ -116,7 +124,7 @@ export class CnnKernelBench extends CnnElement {
         return null;
       }
       this.status = 'error';
-      this.showProblem(engines.length ? 'run' : 'webgpu', err, 'The benchmark failed');
+      this.showProblem(engines.length ? 'run' : 'webgpu', err, benchText.msg(this, 'failed'));
       return null;
     } finally {
       for (const e of engines) await Promise.resolve(e.dispose()).catch(() => undefined);
@@ -135,55 +143,65 @@ export class CnnKernelBench extends CnnElement {
 
   override render(): TemplateResult {
     if (this.unsupported) return html`<div class="base" part="base">${this.renderUnsupported()}</div>`;
+    const t = benchText.strings(this);
     const running = this.status === 'running';
     return html`<div class="base" part="base">
-      ${this.renderControls(running)}
-      ${running && this.progress ? this.renderProgress(this.progress) : nothing}
-      <p class="sr-only" role="status" aria-live="polite">${running ? this.progress?.message ?? '' : this.status === 'done' ? 'Benchmark finished.' : ''}</p>
+      ${this.renderControls(running, t)}
+      ${running && this.progress ? this.renderProgress(this.progress, t) : nothing}
+      <p class="sr-only" role="status" aria-live="polite">${running ? this.progress?.message ?? '' : this.status === 'done' ? t('finished') : ''}</p>
       ${this.status === 'error' ? this.renderProblem() : nothing}
-      ${this.result ? this.renderResult(this.result) : nothing}
+      ${this.result ? this.renderResult(this.result, t) : nothing}
     </div>`;
   }
 
-  private renderControls(running: boolean): TemplateResult {
+  private renderControls(running: boolean, t: ReturnType<typeof benchText.strings>): TemplateResult {
     const chosen = new Set(this.engines.split(',').map((s) => s.trim()));
-    return html`<form part="controls" @submit=${this.onSubmit} aria-label="Benchmark settings">
-      <label>Ops <input type="text" name="ops" .value=${this.ops} placeholder="all" ?disabled=${running}
+    return html`<form part="controls" @submit=${this.onSubmit} aria-label=${t('settings')}>
+      <label>${t('ops')} <input type="text" name="ops" .value=${this.ops} placeholder=${t('all')} ?disabled=${running}
         @change=${(e: Event) => (this.ops = (e.target as HTMLInputElement).value)} /></label>
-      <label>Layers <input type="text" name="shapes" .value=${this.shapes} placeholder="all" ?disabled=${running}
+      <label>${t('layers')} <input type="text" name="shapes" .value=${this.shapes} placeholder=${t('all')} ?disabled=${running}
         @change=${(e: Event) => (this.shapes = (e.target as HTMLInputElement).value)} /></label>
-      <label>Samples <input type="number" name="samples" min="1" .value=${String(this.samples)} ?disabled=${running}
+      <label>${t('samples')} <input type="number" name="samples" min="1" .value=${String(this.samples)} ?disabled=${running}
         @change=${(e: Event) => (this.samples = Math.max(1, Number((e.target as HTMLInputElement).value) || 30))} /></label>
       <fieldset ?disabled=${running}>
-        <legend>Baselines</legend>
+        <legend>${t('baselines')}</legend>
         ${BASELINES.map((id) => html`<label><input type="checkbox" .checked=${chosen.has(id)} @change=${(e: Event) => this.toggleEngine(id, (e.target as HTMLInputElement).checked)} />${ENGINE_LABELS[id]}</label>`)}
       </fieldset>
+      <p class="hint" part="hint">${t('hint', { samples: this.samples })}</p>
       <div class="actions">
         ${running
-          ? html`<button type="button" part="run" @click=${() => this.stop()}>Stop</button>`
-          : html`<button type="submit" part="run">Run</button>`}
-        <button type="button" class="secondary" ?disabled=${!this.result} @click=${this.copyJson}>Copy JSON</button>
-        ${this.copied ? html`<span class="copied" role="status">${this.copied}</span>` : nothing}
+          ? html`<button type="button" part="run" @click=${() => this.stop()}>${t('stop')}</button>`
+          : html`<button type="submit" part="run">${t('run')}</button>`}
+        <button type="button" class="secondary" ?disabled=${!this.result} @click=${this.copyJson}>${t('copy')}</button>
+        ${this.copied ? html`<span class="copied" role="status">${t(this.copied)}</span>` : nothing}
       </div>
     </form>`;
   }
 
-  private renderProgress(p: Progress): TemplateResult {
+  private renderProgress(p: Progress, t: ReturnType<typeof benchText.strings>): TemplateResult {
     return html`<div class="progress" part="progress">
-      <progress max=${p.total || 1} .value=${p.done} aria-label="Measurements done"></progress>
+      <progress max=${p.total || 1} .value=${p.done} aria-label=${t('measurementsDone')}></progress>
       <span>${p.done}/${p.total} · ${p.message}</span>
     </div>`;
   }
 
-  private renderResult(r: SuiteResult): TemplateResult {
+  private renderResult(r: SuiteResult, t: ReturnType<typeof benchText.strings>): TemplateResult {
     const series = r.meta.engines.slice(1).map((e) => ({ id: e.id, label: e.label }));
+    const family = (id: string) => familyName(id, t.lang);
     return html`
-      <p class="head">Adapter <strong>${r.meta.adapter.description}</strong>${r.meta.adapter.isSoftware ? ' (software)' : ''} ·
-        ${r.meta.browser} · ${r.rows.length} rows, ${r.meta.options.samples} samples each · ${(r.meta.durationMs / 1000).toFixed(0)} s</p>
-      ${ratioChart(r.geomeanByFamily, series)}
-      ${chartLegend(series)}
-      ${geomeanTable(r)}
-      ${rowsTable(r)}`;
+      <p class="head">${t('head', {
+        adapter: r.meta.adapter.description,
+        software: r.meta.adapter.isSoftware ? t('software') : '',
+        browser: r.meta.browser,
+        rows: r.rows.length,
+        samples: r.meta.options.samples,
+        seconds: (r.meta.durationMs / 1000).toFixed(0),
+      })}</p>
+      ${problemsList(r, t)}
+      ${ratioChart(r.geomeanByFamily, series, { aria: t('chartAria'), family, bar: (f, engine, ratio) => t('barTitle', { family: f, engine, ratio }) })}
+      ${chartLegend(series, (engine) => t('versus', { engine }))}
+      ${geomeanTable(r, t, family)}
+      ${rowsTable(r, t)}`;
   }
 
   private toggleEngine(id: string, on: boolean): void {
@@ -203,7 +221,7 @@ export class CnnKernelBench extends CnnElement {
     const json = JSON.stringify(this.result, null, 2);
     try {
       await navigator.clipboard.writeText(json);
-      this.copied = 'Copied the results as JSON.';
+      this.copied = 'copied';
     } catch {
       // Clipboard access can be refused (permissions, insecure page): offer the file instead.
       const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
@@ -212,7 +230,7 @@ export class CnnKernelBench extends CnnElement {
       a.download = 'cnn-webgpu-bench.json';
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      this.copied = 'The clipboard was refused; downloaded the JSON instead.';
+      this.copied = 'downloaded';
     }
   }
 }

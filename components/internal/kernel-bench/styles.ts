@@ -161,4 +161,19 @@ export const kernelBenchStyles = css`
     font-size: 0.85em;
     color: var(--_muted);
   }
+  .hint {
+    flex-basis: 100%;
+    margin: 0;
+    font-size: 0.85em;
+    color: var(--_muted);
+  }
+  .problems {
+    margin: 8px 0;
+  }
+  .problems ul {
+    margin: 4px 0 0;
+    padding-left: 1.2em;
+    font-size: 0.9em;
+    overflow-wrap: anywhere;
+  }
 `;
