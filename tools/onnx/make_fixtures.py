@@ -210,6 +210,20 @@ def torch_models():
 
     export(Activations(), (1, 4, 5, 6), 'activations')
 
+    class Upsampling(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+        def forward(self, x):
+            x = self.conv(x)
+            a = nn.functional.interpolate(x, scale_factor=2, mode='nearest')
+            b = nn.functional.interpolate(x, size=(10, 7), mode='bilinear', align_corners=False)
+            c = nn.functional.interpolate(x, size=(10, 7), mode='bilinear', align_corners=True)
+            return a[:, :, :10, :8][:, :, :, :7] + b + c
+
+    export(Upsampling(), (1, 3, 5, 4), 'upsampling')
+
 
 # ---------------------------------------------------------------- hand-built graphs
 
@@ -239,6 +253,7 @@ def pool_variants():
         helper.make_node('AveragePool', ['x'], ['avg_incl'], name='avg_incl', kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1, ceil_mode=1),
         helper.make_node('AveragePool', ['x'], ['avg_excl'], name='avg_excl', kernel_shape=[2, 3], strides=[2, 2], pads=[1, 1, 0, 1], ceil_mode=1),
         helper.make_node('AveragePool', ['x'], ['avg_same'], name='avg_same', kernel_shape=[3, 3], strides=[2, 2], auto_pad='SAME_UPPER'),
+        helper.make_node('MaxPool', ['x'], ['max_dil'], name='max_dil', kernel_shape=[2, 3], strides=[1, 2], dilations=[2, 2], pads=[1, 0, 0, 1], ceil_mode=1),
         helper.make_node('GlobalMaxPool', ['x'], ['gmax'], name='gmax'),
         helper.make_node('GlobalAveragePool', ['x'], ['gavg'], name='gavg'),
         helper.make_node('Add', ['gmax', 'gavg'], ['out'], name='out'),
@@ -295,6 +310,29 @@ def lrn():
     ]
     m = graph_model(nodes, [vi('x', [1, 3, 5, 6])], [vi('out', None)], inits, opset=13)
     save(m, 'lrn')
+
+
+def resize_variants():
+    """Resize with sizes and nearest modes (opset 13), and Upsample (opset 9). Scales avoid exact ties in the source
+    coordinates: ONNX Runtime computes them in float32, the engine (and the ONNX reference) in double."""
+    c = lambda name, vals, t=np.float32: numpy_helper.from_array(np.asarray(vals, dtype=t), name)
+    inits = [c('sizes', [1, 2, 7, 9], np.int64), c('down', [1, 1, 0.7, 0.75]), c('empty', [])]
+    nodes = [
+        helper.make_node('Resize', ['x', 'empty', 'empty', 'sizes'], ['near_ceil'], name='near_ceil', mode='nearest',
+                         coordinate_transformation_mode='asymmetric', nearest_mode='round_prefer_ceil'),
+        helper.make_node('Resize', ['x', 'empty', 'down'], ['lin_down'], name='lin_down', mode='linear',
+                         coordinate_transformation_mode='pytorch_half_pixel'),
+        helper.make_node('Resize', ['x', 'empty', 'down'], ['near_down'], name='near_down', mode='nearest',
+                         coordinate_transformation_mode='half_pixel', nearest_mode='floor'),
+        helper.make_node('Add', ['lin_down', 'near_down'], ['out'], name='out'),
+    ]
+    save(graph_model(nodes, [vi('x', [1, 2, 5, 6])], [vi('out', None)], inits, opset=13), 'resize')
+    nodes = [
+        helper.make_node('Upsample', ['x', 'scales'], ['up_near'], name='up_near', mode='nearest'),
+        helper.make_node('Upsample', ['x', 'scales'], ['up_lin'], name='up_lin', mode='linear'),
+        helper.make_node('Sub', ['up_near', 'up_lin'], ['out'], name='out'),
+    ]
+    save(graph_model(nodes, [vi('x', [1, 2, 3, 4])], [vi('out', None)], [c('scales', [1, 1, 2, 1.5])], opset=9), 'upsample9')
 
 
 def legacy_opset():
@@ -383,12 +421,13 @@ def main():
     shape_ops()
     legacy_opset()
     lrn()
+    resize_variants()
     float16_weights()
     external_data()
     bad_models()
     if args.check:
         check(['tiny_cnn', 'residual', 'branches', 'depthwise', 'grouped', 'free_size', 'activations', 'conv_pads', 'pools',
-               'shape_ops', 'legacy_opset9', 'lrn', 'float16', 'external_data'])
+               'shape_ops', 'legacy_opset9', 'lrn', 'upsampling', 'resize', 'upsample9', 'float16', 'external_data'])
 
 
 if __name__ == '__main__':

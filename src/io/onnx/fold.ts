@@ -65,23 +65,36 @@ export function expandTo(t: ConstTensor, dims: readonly number[]): Data {
   return out;
 }
 
-/** Transposes `t` by `perm` (output axis i is input axis perm[i]). */
+/**
+ * Transposes `t` by `perm` (output axis i is input axis perm[i]): a counter over the output's outer
+ * axes and a strided inner loop, fast enough for the weights of a large model.
+ */
 export function transposeConst(t: ConstTensor, perm: readonly number[]): ConstTensor {
   const dims = perm.map((p) => t.dims[p]!);
   const n = elementCount(dims);
+  const out = t.kind === 'float' ? new Float32Array(n) : new Float64Array(n);
+  const r = dims.length;
+  if (r === 0 || n === 0) {
+    if (n) out[0] = t.data[0]!;
+    return { kind: t.kind, dims, data: out };
+  }
   const inStr = stridesOf(t.dims);
   const str = perm.map((p) => inStr[p]!);
-  const oStr = stridesOf(dims);
-  const out = t.kind === 'float' ? new Float32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let rem = i;
-    let j = 0;
-    for (let d = 0; d < dims.length; d++) {
-      const q = Math.floor(rem / oStr[d]!);
-      rem -= q * oStr[d]!;
-      j += q * str[d]!;
+  const data = t.data;
+  const last = r - 1;
+  const dl = dims[last]!;
+  const sl = str[last]!;
+  const idx = new Array<number>(r).fill(0);
+  let src = 0;
+  for (let i = 0; i < n; i += dl) {
+    for (let k = 0, s = src; k < dl; k++, s += sl) out[i + k] = data[s]!;
+    for (let d = last - 1; d >= 0; d--) {
+      idx[d]!++;
+      src += str[d]!;
+      if (idx[d]! < dims[d]!) break;
+      src -= str[d]! * dims[d]!;
+      idx[d] = 0;
     }
-    out[i] = t.data[j]!;
   }
   return { kind: t.kind, dims, data: out };
 }

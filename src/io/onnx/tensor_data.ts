@@ -121,19 +121,15 @@ function fromField(type: number, v: number[]): Float32Array | Float64Array {
 function fromRaw(type: number, raw: Uint8Array, n: number): Float32Array | Float64Array {
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   switch (type) {
-    case DataType.FLOAT: {
-      // Aligned raw data is copied in one go; unaligned data (after odd-sized fields) value by value.
-      if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + n * 4) as ArrayBuffer);
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
-      return out;
-    }
+    case DataType.FLOAT:
+      // One copy into a fresh (aligned) buffer; raw data often starts at an odd offset in the file.
+      // Every platform a browser runs on is little-endian, as raw_data is.
+      return new Float32Array(raw.slice(0, n * 4).buffer);
     case DataType.DOUBLE:
       return Float32Array.from({ length: n }, (_, i) => view.getFloat64(i * 8, true));
     case DataType.FLOAT16:
     case DataType.BFLOAT16: {
-      const bits = new Uint16Array(n);
-      for (let i = 0; i < n; i++) bits[i] = view.getUint16(i * 2, true);
+      const bits = new Uint16Array(raw.slice(0, n * 2).buffer);
       return type === DataType.FLOAT16 ? float16ToFloat32(bits) : bfloat16ToFloat32(bits);
     }
     case DataType.INT64:

@@ -31,6 +31,9 @@ const CASES: Case[] = [
   { file: 'legacy_opset9.onnx', shape: [1, 3, 4, 5] },
   { file: 'float16.onnx', shape: [1, 2, 6, 5] },
   { file: 'lrn.onnx', shape: [1, 3, 5, 6] },
+  { file: 'upsampling.onnx', shape: [1, 3, 5, 4] },
+  { file: 'resize.onnx', shape: [1, 2, 5, 6] },
+  { file: 'upsample9.onnx', shape: [1, 2, 3, 4] },
   { file: 'free_size.onnx', shape: [2, 3, 13, 9], inputSize: [13, 9] },
 ];
 

@@ -121,18 +121,13 @@ function pool(kind: 'max' | 'avg'): Handler {
     const ks = attrInts(cv.node, 'kernel_shape', cv) ?? cv.fail('lacks kernel_shape');
     if (ks.length !== 2) cv.fail(`kernel_shape ${shapeStr(ks)}: only 2-D pools are supported`);
     const [n, c, h, w] = x.shape as [number, number, number, number];
-    const win = windowOf(cv, [h, w], [ks[0]!, ks[1]!], attrInt(cv.node, 'ceil_mode', 0, cv) === 1);
-    if (win.dilations.some((d) => d !== 1)) cv.fail(`dilations ${shapeStr(win.dilations)} in a pool are not supported`);
+    const ceil = attrInt(cv.node, 'ceil_mode', 0, cv) === 1;
+    const win = windowOf(cv, [h, w], [ks[0]!, ks[1]!], ceil);
     const includePad = kind === 'avg' && attrInt(cv.node, 'count_include_pad', 0, cv) === 1;
-    let config: Record<string, unknown> = { pool: kind, kernel_size: win.kernel, strides: win.strides, pads: win.pads };
-    if (includePad) {
-      // The declared pads count in the average (as zeros); the extra that ceil_mode adds does not.
-      const declared = win.declared;
-      const zero: Pads = [[declared[0][0], Math.min(declared[0][1], win.pads[0][1])], [declared[1][0], Math.min(declared[1][1], win.pads[1][1])]];
-      const rest: Pads = [[0, win.pads[0][1] - zero[0][1]], [0, win.pads[1][1] - zero[1][1]]];
-      config = { ...config, zero_pads: zero, pads: rest };
-    }
-    cv.emit('OnnxPool', config, [x], { shape: [n, c, ...win.out] });
+    cv.emit('OnnxPool', {
+      pool: kind, kernel_size: win.kernel, strides: win.strides, dilations: win.dilations, pads: win.declared,
+      ceil_mode: ceil && attrString(cv.node, 'auto_pad', 'NOTSET', cv) === 'NOTSET', count_include_pad: includePad,
+    }, [x], { shape: [n, c, ...win.out] });
   };
 }
 

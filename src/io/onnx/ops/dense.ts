@@ -11,10 +11,11 @@ import { flatColumn, isPermuted } from '../layout.js';
 import type { Handler } from './types.js';
 
 /**
- * Adds the layer for x · kernel + bias, where `kernelAt(k, n)` reads the ONNX kernel [K, N] and
- * `bias` (if any) has N values.
+ * Adds the layer for x · kernel + bias: `w` holds the ONNX weight, [k, units] or with `transposed`
+ * [units, k], scaled by `alpha`; `bias` (if any) has `units` values. Each part of a split kernel
+ * is cut from one decoding of `w`, kept only until the last part is made.
  */
-function dense(cv: Converter, x: Act, k: number, units: number, kernelAt: (data: ArrayLike<number>) => (row: number, col: number) => number, w: Constant, bias: (() => Float32Array) | undefined): void {
+function dense(cv: Converter, x: Act, k: number, units: number, w: Constant, transposed: boolean, alpha: number, bias: (() => Float32Array) | undefined): void {
   const flat = isPermuted(x.flat) ? x.flat : undefined;
   // Columns per part: as many as fit one binding, in multiples of 4 (the kernels' vector width).
   const perPart = Math.max(4, Math.floor(cv.opts.maxBindingBytes / (4 * k) / 4) * 4);
@@ -22,16 +23,30 @@ function dense(cv: Converter, x: Act, k: number, units: number, kernelAt: (data:
   for (let at = 0; at < units; at += perPart) splits.push(Math.min(perPart, units - at));
   const y = cv.emit('OnnxGemm', { units, use_bias: !!bias, splits }, [x], { shape: [...x.shape.slice(0, -1), units] });
   const suffix = (i: number) => (splits.length === 1 ? '' : `_${i}`);
+  // Row r of the kernel reads ONNX row rows[r] (a flattened feature map's rows come in NHWC order).
+  const rows = Int32Array.from({ length: k }, (_, r) => (flat ? flatColumn(flat, r) : r));
+  let source: ArrayLike<number> | undefined;
+  let made = 0;
   let start = 0;
   splits.forEach((cols, i) => {
     const from = start;
     cv.weight(y.layer, `kernel${suffix(i)}`, [k, cols], () => {
-      const at = kernelAt(w.fresh().data);
+      source ??= w.fresh().data;
+      const data = source;
       const out = new Float32Array(k * cols);
-      for (let r = 0; r < k; r++) {
-        const src = flat ? flatColumn(flat, r) : r;
-        for (let c = 0; c < cols; c++) out[r * cols + c] = at(src, from + c);
+      if (transposed) {
+        for (let c = 0; c < cols; c++) {
+          const base = (from + c) * k;
+          for (let r = 0; r < k; r++) out[r * cols + c] = data[base + rows[r]!]!;
+        }
+      } else {
+        for (let r = 0; r < k; r++) {
+          const base = rows[r]! * units + from;
+          for (let c = 0; c < cols; c++) out[r * cols + c] = data[base + c]!;
+        }
       }
+      if (alpha !== 1) for (let q = 0; q < out.length; q++) out[q] = out[q]! * alpha;
+      if (++made === splits.length) source = undefined;
       return out;
     });
     if (bias) cv.weight(y.layer, `bias${suffix(i)}`, [cols], () => bias().slice(from, from + cols));
@@ -62,8 +77,7 @@ const gemm: Handler = (cv) => {
   const beta = attrFloat(cv.node, 'beta', 1, cv);
   const [k, units] = transB ? [w.dims[1]!, w.dims[0]!] : [w.dims[0]!, w.dims[1]!];
   if (k !== x.shape[1]) cv.fail(`A ${shapeStr(x.shape)} and B ${shapeStr(w.dims)}${transB ? ' (transposed)' : ''} do not multiply`);
-  const at = (data: ArrayLike<number>) => (transB ? (r: number, c: number) => alpha * data[c * k + r]! : (r: number, c: number) => alpha * data[r * units + c]!);
-  dense(cv, x, k, units, at, w, biasOf(cv, cv.constant(2, 'C (the bias)'), units, beta));
+  dense(cv, x, k, units, w, transB, alpha, biasOf(cv, cv.constant(2, 'C (the bias)'), units, beta));
 };
 
 const matMul: Handler = (cv) => {
@@ -74,7 +88,7 @@ const matMul: Handler = (cv) => {
   if (x.shape.length < 2 || x.shape.length === 4) cv.fail(`A has shape ${shapeStr(x.shape)}; MatMul is supported on 2-D and 3-D activations`);
   const [k, units] = w.dims as [number, number];
   if (k !== x.shape[x.shape.length - 1]) cv.fail(`A ${shapeStr(x.shape)} and B ${shapeStr(w.dims)} do not multiply`);
-  dense(cv, x, k, units, (data) => (r, c) => data[r * units + c]!, w, undefined);
+  dense(cv, x, k, units, w, false, 1, undefined);
 };
 
 export const denseHandlers: Record<string, Handler> = { Gemm: gemm, MatMul: matMul };

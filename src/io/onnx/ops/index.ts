@@ -5,6 +5,7 @@ import { denseHandlers } from './dense.js';
 import { elementwiseHandlers } from './elementwise.js';
 import { shapeHandlers } from './shape.js';
 import { normalizationHandlers } from './normalization.js';
+import { resizeHandlers } from './resize.js';
 
 export const HANDLERS: Record<string, Handler> = {
   ...convHandlers,
@@ -12,4 +13,5 @@ export const HANDLERS: Record<string, Handler> = {
   ...elementwiseHandlers,
   ...shapeHandlers,
   ...normalizationHandlers,
+  ...resizeHandlers,
 };

@@ -10,10 +10,11 @@ import { OnnxIdentity, OnnxPad, OnnxRelayout, OnnxSlice } from './layout.js';
 import { OnnxSoftmax } from './softmax.js';
 import { OnnxReduce } from './reduce.js';
 import { OnnxLrn } from './lrn.js';
+import { OnnxResize } from './resize.js';
 
-export { OnnxConv, OnnxPool, OnnxGemm, OnnxBinary, OnnxUnary, OnnxIdentity, OnnxPad, OnnxRelayout, OnnxSlice, OnnxSoftmax, OnnxReduce, OnnxLrn };
+export { OnnxConv, OnnxPool, OnnxGemm, OnnxBinary, OnnxUnary, OnnxIdentity, OnnxPad, OnnxRelayout, OnnxSlice, OnnxSoftmax, OnnxReduce, OnnxLrn, OnnxResize };
 export type { LayoutStep } from './base.js';
 
 export const ONNX_LAYER_CLASSES = {
-  OnnxConv, OnnxPool, OnnxGemm, OnnxBinary, OnnxUnary, OnnxIdentity, OnnxPad, OnnxRelayout, OnnxSlice, OnnxSoftmax, OnnxReduce, OnnxLrn,
+  OnnxConv, OnnxPool, OnnxGemm, OnnxBinary, OnnxUnary, OnnxIdentity, OnnxPad, OnnxRelayout, OnnxSlice, OnnxSoftmax, OnnxReduce, OnnxLrn, OnnxResize,
 };
