@@ -5,6 +5,7 @@ import { tokens } from './theme.js';
 import { sharedEngine, type Model } from './shared-engine.js';
 import { CnnElement } from './cnn-element.js';
 import { fmt } from './attributes.js';
+import { filterText } from './filter-viewer-messages.js';
 import { legendGradient } from './describe.js';
 
 export type FilterViewerState = 'idle' | 'unsupported' | 'loading' | 'ready' | 'error';
@@ -121,14 +122,15 @@ export class CnnFilterViewer extends CnnElement {
   override render(): TemplateResult {
     if (this.unsupported) return html`<div part="base">${this.renderUnsupported()}</div>`;
     const img = this.image;
+    const t = filterText.strings(this);
     return html`<div part="base">
       ${this.renderProblem()} ${this.state === 'loading' ? this.renderLoading() : nothing}
       ${img
         ? html`<header part="header">
               <h3>${img.layer}</h3>
-              <span class="meta">${img.className} · ${img.shape[3]} filters of ${img.shape[0]}×${img.shape[1]}×${img.shape[2]} · weights ${fmt(img.min)} … ${fmt(img.max)}</span>
+              <span class="meta">${t('meta', { className: img.className, n: img.shape[3]!, h: img.shape[0]!, w: img.shape[1]!, c: img.shape[2]!, min: fmt(img.min), max: fmt(img.max) })}</span>
             </header>
-            <ul class="grid" aria-label="${img.filters} of the ${img.shape[3]} filters of ${img.layer}">
+            <ul class="grid" aria-label=${t('gridAria', { shown: img.filters, n: img.shape[3]!, layer: img.layer })}>
               ${Array.from({ length: img.filters }, (_, o) => {
                 const [lo, hi] = img.ranges[o]!;
                 return html`<li part="filter">
@@ -139,16 +141,16 @@ export class CnnFilterViewer extends CnnElement {
                     width=${img.shape[1]}
                     height=${img.shape[0]}
                     role="img"
-                    aria-label="Filter ${o}: ${img.shape[0]} by ${img.shape[1]}, weights ${fmt(lo)} to ${fmt(hi)}"
+                    aria-label=${t('filterAria', { o, h: img.shape[0]!, w: img.shape[1]!, lo: fmt(lo), hi: fmt(hi) })}
                   ></canvas>
                 </li>`;
               })}
             </ul>
             <p class="note legend">
               ${img.rgb
-                ? 'Each filter’s weights on the red, green and blue input: grey is 0, brighter is positive, darker negative.'
-                : html`Weights on input channel ${this.inChannel}: <i style="background: ${legendGradient('diverging')}"></i> blue negative, white 0, red positive.`}
-              ${this.normalization === 'channel' ? ' Each filter on its own scale.' : ' All filters on one scale.'}
+                ? t('rgb')
+                : html`${t('channelBefore', { c: this.inChannel })} <i style="background: ${legendGradient('diverging')}"></i> ${t('channelAfter')}`}
+              ${t(this.normalization === 'channel' ? 'ownScale' : 'oneScale')}
             </p>`
         : nothing}
     </div>`;
@@ -163,7 +165,7 @@ export class CnnFilterViewer extends CnnElement {
       this.netName = this.model;
       await this.draw();
     } catch (err) {
-      this.fail(err, `The model ${this.model} could not be loaded`);
+      this.fail(err, filterText.msg(this, 'modelFailed', { url: this.model }));
     }
   }
 
@@ -186,7 +188,7 @@ export class CnnFilterViewer extends CnnElement {
       const { shape, min, max } = this.image;
       this.emit('cnn-ready', { model: this.netName, layer: layer.name, className: layer.className, shape, min, max });
     } catch (err) {
-      this.fail(err, 'The filters could not be drawn');
+      this.fail(err, filterText.msg(this, 'drawFailed'));
     }
   }
 
