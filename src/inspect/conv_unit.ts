@@ -118,8 +118,13 @@ export interface UnitExplanation {
   value: number;
   /** The engine's value of this unit. */
   engineValue: number;
-  /** How far `value` and `engineValue` may differ from float32 rounding alone. */
+  /**
+   * How far `value` and `engineValue` may differ from float32 rounding alone, whatever order the
+   * kernel sums in: (terms + 2) roundings of `magnitude` (the classic bound for a float sum).
+   */
   tolerance: number;
+  /** Σ |term| + |bias|: the scale of the sum's rounding errors (a sum that cancels has large terms and a small result). */
+  magnitude: number;
   /** Max pool: the tap and channel that won; null otherwise. */
   winner: { channel: number; tap: number } | null;
 }
@@ -314,7 +319,7 @@ export function explainUnit(src: UnitSource, y: number, x: number): UnitExplanat
     // Each product and partial sum rounds in float32: at most about d roundings of the magnitude.
     const slope = src.activation === 'softmax' ? 1 : src.activation === 'sigmoid' ? 0.25 : 1;
     const tolerance = slope * (d + 2) * EPS32 * (magnitude + Math.abs(src.bias ?? 0)) + 4 * EPS32 * Math.abs(value);
-    return { ...base, y: 0, x: 0, taps: [], terms: [], top, termCount: d, sum: f32(sum), preActivation: pre, logits, value, engineValue, tolerance, winner: null };
+    return { ...base, y: 0, x: 0, taps: [], terms: [], top, termCount: d, sum: f32(sum), preActivation: pre, logits, value, engineValue, tolerance, magnitude: magnitude + Math.abs(src.bias ?? 0), winner: null };
   }
   const g = src.geometry!;
   const [, iw, ic] = src.inputShape as [number, number, number];
@@ -335,10 +340,11 @@ export function explainUnit(src: UnitSource, y: number, x: number): UnitExplanat
       // TF.js averages over the cells inside the input: padding is not counted.
       sum = f32(real.reduce((a, e) => a + e.v, 0) / real.length);
     }
-    const tolerance = src.kind === 'max-pool' ? 0 : (real.length + 1) * EPS32 * Math.max(...real.map((e) => Math.abs(e.v)));
+    const largest = Math.max(...real.map((e) => Math.abs(e.v)));
+    const tolerance = src.kind === 'max-pool' ? 0 : (real.length + 1) * EPS32 * largest;
     return {
       ...base, bias: null, activation: 'linear', taps, terms: [{ channel: c, values, weights: null, products: null, sum }], top: [], termCount: real.length,
-      sum, preActivation: sum, logits: null, value: sum, engineValue, tolerance, winner,
+      sum, preActivation: sum, logits: null, value: sum, engineValue, tolerance, magnitude: largest * real.length, winner,
     };
   }
   if (src.activation === 'softmax') throw new CnnError(op, `layer '${src.layer}' ends in a softmax over its channels, which this view does not write out`);
@@ -371,6 +377,7 @@ export function explainUnit(src: UnitSource, y: number, x: number): UnitExplanat
   const n = taps.length * channels.length;
   const tolerance = (n + 2) * EPS32 * (magnitude + Math.abs(src.bias ?? 0)) + 4 * EPS32 * Math.abs(value);
   return {
-    ...base, taps, terms, top: [], termCount: n, sum: f32(total), preActivation: pre, logits: null, value, engineValue, tolerance, winner: null,
+    ...base, taps, terms, top: [], termCount: n, sum: f32(total), preActivation: pre, logits: null, value, engineValue, tolerance,
+    magnitude: magnitude + Math.abs(src.bias ?? 0), winner: null,
   };
 }

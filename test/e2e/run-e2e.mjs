@@ -9,6 +9,7 @@ import { chromeArgs } from '../../tools/find-chrome.mjs';
 import { serverTests } from './demo_server_checks.mjs';
 import { pageTests } from './demo_page_checks.mjs';
 import { articleTests } from './article_checks.mjs';
+import { lessonTests } from './lessons_checks.mjs';
 import { trainPageTests } from './train_page_checks.mjs';
 import { benchNodeTests } from './bench_node_checks.mjs';
 import { buildTests } from './build_checks.mjs';
@@ -50,7 +51,7 @@ export async function runE2e(chromePath) {
     } catch (err) {
       serverError = new Error(`the demo server did not start: ${firstLine(err)}`);
     }
-    for (const test of [...buildTests, ...layeringTests, ...serverTests, ...pageTests, ...articleTests, ...trainPageTests, ...benchNodeTests, ...packageTests]) {
+    for (const test of [...buildTests, ...layeringTests, ...serverTests, ...pageTests, ...articleTests, ...lessonTests, ...trainPageTests, ...benchNodeTests, ...packageTests]) {
       const ok = await runOne(test, async () => {
         if (serverError) throw serverError;
         await test.run({ server, getBrowser, artifacts: ARTIFACTS });

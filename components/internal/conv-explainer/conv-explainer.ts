@@ -442,7 +442,8 @@ export class CnnConvExplainer extends CnnElement {
     ev.preventDefault();
     if (src.kind === 'dense') {
       const n = src.output.length;
-      this.selectUnit(Math.min(n - 1, Math.max(0, src.channel + d[0] + d[1])));
+      // From the channel asked for, not the one read: keys pressed while it is read add up.
+      this.selectUnit(Math.min(n - 1, Math.max(0, this.channel + d[0] + d[1])));
       return;
     }
     const [oh, ow] = src.outputShape as [number, number];

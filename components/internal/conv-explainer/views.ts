@@ -124,7 +124,7 @@ export function denseArithmetic(u: UnitExplanation, src: UnitSource, t: Explaine
       </tbody>
     </table>
     ${u.termCount > u.top.length ? html`<p class="others">${t('restTerms', { n: u.termCount - u.top.length, v: fmt(Math.fround(rest)) })}</p>` : nothing}
-    ${u.logits ? html`<p class="logits">${u.logits.map((z, j) => html`<span class=${j === u.channel ? 'mine' : ''}>${j}: ${fmt(z)}</span>`)}</p>` : nothing}
+    ${u.logits ? html`<p class="logits"><span>${t('logitsLabel')}</span>${u.logits.map((z, j) => html`<span class=${j === u.channel ? 'mine' : ''}>${j}: ${fmt(z)}</span>`)}</p>` : nothing}
     ${ending(u, t)}
   </section>`;
 }

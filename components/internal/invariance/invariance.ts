@@ -73,7 +73,8 @@ const UNIT_KEYS = {
  * @csspart response - The response chart. @csspart layers - The per-layer heat map.
  * @csspart frames - The untransformed and transformed inputs. @csspart maps - Feature maps at the scrubbed value.
  * @csspart progress - The loading indicator. @csspart notice - The no-WebGPU or error box.
- * @cssprop --cnn-plot-width - Widest the charts are drawn (460px). @cssprop --cnn-frame-size - Width of the input pictures (128px).
+ * @cssprop --cnn-plot-width - Widest the charts are drawn (460px). @cssprop --cnn-frame-size - Width of the input pictures (112px).
+ * @cssprop --cnn-map-tile-size - Width of a feature-map tile at the scrubbed value (44px).
  * @cssprop --cnn-fg, --cnn-bg, --cnn-surface, --cnn-border, --cnn-muted, --cnn-accent, --cnn-error - Colours.
  * @cssprop --cnn-font, --cnn-mono, --cnn-radius - Type and corners.
  */
@@ -95,7 +96,7 @@ export class CnnInvariance extends CnnElement {
   /** Layers whose feature maps are drawn at the scrubbed value; empty: the first, middle and last spatial ones. */
   @property() maps = '';
   /** Channels drawn per layer at the scrubbed value: a count, "all", or a list ("0, 3, 5-7"). */
-  @property() channels = '6';
+  @property() channels = '4';
   /** Class names of a classifier: a JSON array, a comma-separated list, or a URL of a JSON array. */
   @property() labels = '';
   /** How many classes to plot: the top ones of the untransformed input, plus any class that wins somewhere in the sweep. */
@@ -300,6 +301,7 @@ export class CnnInvariance extends CnnElement {
           ${this.snapshots.map((s, si) => html`<figure>
             <figcaption>${t('mapsCaption', { layer: s.name, s: fmt(s.similarity) })}</figcaption>
             ${s.pair.map((m, row) => html`<div class="tiles" data-row=${row === 0 ? 'original' : 'transformed'}>
+              <span class="row-label">${row === 0 ? t('original') : this.valueText(t, at)}</span>
               ${m.channels.map((_, ti) => html`<canvas class="pixels" data-map=${si} data-row=${row} data-tile=${ti} width=${m.tileWidth} height=${m.tileHeight}></canvas>`)}
             </div>`)}
           </figure>`)}
@@ -522,7 +524,7 @@ export class CnnInvariance extends CnnElement {
       const [, hh, ww, cc] = t.shape as [number, number, number, number];
       const slices = [0, at + 1].map((b) => engine.slice(t, [b, 0, 0, 0], [1, hh, ww, cc]));
       try {
-        const channels = pickChannels(this.channels, cc, 6);
+        const channels = pickChannels(this.channels, cc, 4);
         const pair = await drawFeatureMaps(engine, slices.map((s, i) => ({ name: `${l.name}#${i}`, className: l.className, tensor: s, channels })), { normalize: 'global' });
         out.push({ name: l.name, pair, similarity: l.similarity[at]! });
       } finally {

@@ -3,7 +3,7 @@ import { css } from 'lit';
 export const invarianceStyles = css`
   :host {
     --_plot: var(--cnn-plot-width, 460px);
-    --_frame: var(--cnn-frame-size, 128px);
+    --_frame: var(--cnn-frame-size, 112px);
   }
   .controls {
     display: flex;
@@ -45,7 +45,7 @@ export const invarianceStyles = css`
     flex-direction: column;
     gap: 14px;
     max-width: var(--_plot);
-    flex: 1 1 320px;
+    flex: 1 1 400px;
   }
   figure {
     margin: 0;
@@ -110,7 +110,8 @@ export const invarianceStyles = css`
     display: flex;
     flex-direction: column;
     gap: 10px;
-    flex: 1 1 260px;
+    flex: 1 1 200px;
+    min-width: 200px;
   }
   .frames {
     display: flex;
@@ -142,10 +143,17 @@ export const invarianceStyles = css`
   .maps .tiles {
     display: flex;
     flex-wrap: wrap;
+    align-items: center;
     gap: 3px;
+    margin-bottom: 3px;
+  }
+  .maps .row-label {
+    font-size: 0.72em;
+    color: var(--_muted);
+    width: 100%;
   }
   .maps canvas {
-    width: 46px;
+    width: var(--cnn-map-tile-size, 44px);
     height: auto;
     border-radius: 2px;
   }
