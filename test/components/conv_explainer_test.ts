@@ -1,4 +1,6 @@
 import { expect } from '@esm-bundle/chai';
+import { CnnElement, type CnnErrorDetail } from '../../components/internal/cnn-element.js';
+import { CnnError, WebGpuUnavailableError } from '../../src/index.js';
 import { fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { sendKeys, sendMouse } from '@web/test-runner-commands';
 import '../../components/cnn-layer-viewer.js';
@@ -163,6 +165,13 @@ describe('cnn-conv-explainer', function () {
     expect(Math.abs(el.explanation!.value - (await engineValue(viewer, 'signed', 2, 7, 1)))).to.be.at.most(el.explanation!.tolerance);
   });
 
+  it('speaks Simplified Chinese under lang="zh"', async () => {
+    const { el } = await linked(html`<cnn-conv-explainer for="v" lang="zh"></cnn-conv-explainer>`);
+    expect(root(el).querySelector('.arithmetic h4')!.textContent).to.include('单元 (x 5, y 5) 的计算');
+    expect(root(el).querySelector('button.play')!.textContent).to.equal('播放');
+    expect(root(el).querySelector('.engine')!.textContent).to.include('float32');
+  });
+
   it('a layer without arithmetic of its own says which layers have some', async () => {
     const { el } = await linked(html`<cnn-conv-explainer for="v" layer="flat"></cnn-conv-explainer>`, false);
     await waitUntil(() => root(el).querySelector('.status')?.textContent?.includes('conv, signed, pool, probs'), 'the note');
@@ -177,5 +186,25 @@ describe('cnn-conv-explainer', function () {
     const u = el.explanation!;
     expect(Math.abs(u.value - u.engineValue)).to.be.at.most(u.tolerance);
     expect(pixelsOf(root(el).querySelector<HTMLCanvasElement>('canvas.rf')!).some((v) => v > 0)).to.equal(true);
+  });
+
+  it('extends CnnElement; without WebGPU it shows the shared notice, fires cnn-error with a WebGpuUnavailableError and ends unsupported', async () => {
+    Object.defineProperty(navigator, 'gpu', { value: undefined, configurable: true });
+    try {
+      const box = await fixture<HTMLDivElement>(html`<div></div>`);
+      const errors: CnnErrorDetail[] = [];
+      box.addEventListener('cnn-error', (e) => errors.push((e as CustomEvent<CnnErrorDetail>).detail));
+      const el = document.createElement('cnn-conv-explainer');
+      expect(el).to.be.instanceOf(CnnElement);
+      box.append(el);
+      await el.updateComplete;
+      expect(el.state).to.equal('unsupported');
+      expect(el.shadowRoot!.querySelector('.notice')!.textContent).to.include('navigator.gpu is missing').and.include('Safari');
+      expect(errors).to.have.length(1);
+      expect(errors[0]!.phase).to.equal('webgpu');
+      expect(errors[0]!.error).to.be.instanceOf(WebGpuUnavailableError).and.instanceOf(CnnError);
+    } finally {
+      delete (navigator as { gpu?: unknown }).gpu;
+    }
   });
 });

@@ -1,4 +1,6 @@
 import { expect } from '@esm-bundle/chai';
+import { CnnElement, type CnnErrorDetail } from '../../components/internal/cnn-element.js';
+import { CnnError, WebGpuUnavailableError } from '../../src/index.js';
 import { fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../components/cnn-invariance.js';
 import type { CnnInvariance, InvarianceReadyDetail } from '../../components/cnn-invariance.js';
@@ -116,6 +118,13 @@ describe('cnn-invariance', function () {
     expect(root(el).querySelector('.readout')!.textContent).to.include('similarity');
   });
 
+  it('speaks Simplified Chinese under lang="zh"', async () => {
+    const { el } = await swept(html`<cnn-invariance lang="zh" steps="3"></cnn-invariance>`, await classifier());
+    expect(root(el).querySelector('.controls label')!.textContent).to.include('变换');
+    expect(root(el).querySelector('select option[value="rotation"]')!.textContent).to.equal('旋转');
+    expect(root(el).querySelector('[part="layers"] figcaption')!.textContent).to.include('余弦相似度');
+  });
+
   it('choosing another transformation in the menu runs a new sweep over its own range', async () => {
     const { el } = await swept(html`<cnn-invariance steps="5"></cnn-invariance>`, await classifier());
     const select = root(el).querySelector('select')!;
@@ -151,5 +160,25 @@ describe('cnn-invariance', function () {
     await ready;
     expect(el.result!.values).to.deep.equal([-180, 0, 180]);
     revoke();
+  });
+
+  it('extends CnnElement; without WebGPU it shows the shared notice, fires cnn-error with a WebGpuUnavailableError and ends unsupported', async () => {
+    Object.defineProperty(navigator, 'gpu', { value: undefined, configurable: true });
+    try {
+      const box = await fixture<HTMLDivElement>(html`<div></div>`);
+      const errors: CnnErrorDetail[] = [];
+      box.addEventListener('cnn-error', (e) => errors.push((e as CustomEvent<CnnErrorDetail>).detail));
+      const el = document.createElement('cnn-invariance');
+      expect(el).to.be.instanceOf(CnnElement);
+      box.append(el);
+      await el.updateComplete;
+      expect(el.state).to.equal('unsupported');
+      expect(el.shadowRoot!.querySelector('.notice')!.textContent).to.include('navigator.gpu is missing').and.include('Safari');
+      expect(errors).to.have.length(1);
+      expect(errors[0]!.phase).to.equal('webgpu');
+      expect(errors[0]!.error).to.be.instanceOf(WebGpuUnavailableError).and.instanceOf(CnnError);
+    } finally {
+      delete (navigator as { gpu?: unknown }).gpu;
+    }
   });
 });

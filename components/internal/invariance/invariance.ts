@@ -205,7 +205,9 @@ export class CnnInvariance extends CnnElement {
     const resweep = ['transform', 'range', 'steps', 'layers', 'inputRange', 'fit'].some((k) => changed.has(k as keyof CnnInvariance));
     if (resweep && changed.size > 0 && (this.net || this.lastSource) && !changed.has('model') && !changed.has('src')) this.request();
     if (changed.has('topK') && this.sweep) this.response = this.describe(this.sweep, this.response?.detail.ms ?? 0);
-    if ((changed.has('position') || changed.has('maps') || changed.has('channels')) && this.sweep) void this.drawMaps();
+    if ((changed.has('position') || changed.has('maps') || changed.has('channels')) && this.sweep) {
+      this.drawMaps().catch((err: unknown) => this.fail('run', err, invarianceText.msg(this, 'runFailed')));
+    }
   }
 
   protected override updated(): void {
@@ -520,7 +522,9 @@ export class CnnInvariance extends CnnElement {
       : [...new Set([0, Math.floor((spatial.length - 1) / 2), spatial.length - 1])].filter((i) => i >= 0 && i < spatial.length).map((i) => spatial[i]!);
     const out: { name: string; pair: FeatureMaps[]; similarity: number }[] = [];
     for (const l of chosen) {
-      const t = sweep.activations.outputs.get(l.name)!;
+      // A newer sweep, or the element leaving the page, disposes this one's tensors: stop drawing them.
+      const t = sweep.activations.outputs.get(l.name);
+      if (!t || sweep !== this.sweep || seq !== this.mapSeq) return;
       const [, hh, ww, cc] = t.shape as [number, number, number, number];
       const slices = [0, at + 1].map((b) => engine.slice(t, [b, 0, 0, 0], [1, hh, ww, cc]));
       try {
