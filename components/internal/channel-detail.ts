@@ -59,6 +59,16 @@ export class ChannelDetail implements ReactiveController {
     if (this.opened && this.opened.layer === d.layer && this.opened.tile === d.tile) this.set({ ...this.opened, values });
   }
 
+  /** Puts the cursor on (x, y) of the opened map (clamped to it), as a pointer there would. */
+  setCursor(x: number, y: number): void {
+    const d = this.opened;
+    const s = d ? this.source.snapshots()[d.layer] : undefined;
+    if (!d || !s) return;
+    const cx = Math.min(Math.max(Math.round(x), 0), s.tileWidth - 1);
+    const cy = Math.min(Math.max(Math.round(y), 0), s.tileHeight - 1);
+    this.set({ ...d, cursor: [cx, cy] });
+  }
+
   close(): void {
     const d = this.opened;
     this.set(null);

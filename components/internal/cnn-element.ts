@@ -4,12 +4,13 @@
  * `cnn-error`, events that bubble out of shadow roots, and loading a model with a progress bar.
  */
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
-import { state } from 'lit/decorators.js';
+import { property, state } from 'lit/decorators.js';
 import { WebGpuUnavailableError } from '../../src/index.js';
 import { hasWebGpu, probeAdapter, sharedModel, NO_ADAPTER, NO_WEBGPU, type Model } from './shared-engine.js';
 import { errorNotice, unsupportedNotice } from './notice.js';
 import { messageOf } from './errors.js';
 import { common, LangController } from './i18n.js';
+import { UrlStateSync, withState, type Fields } from './url-state.js';
 
 /** The detail of every `cnn-error`: what failed in words, in which phase, and the error itself. */
 export interface CnnErrorDetail<Phase extends string = string> {
@@ -39,6 +40,40 @@ export class CnnElement extends LitElement {
 
   /** Re-renders the element when its language changes (its own `lang`, an ancestor's, the page's). */
   protected readonly langController = new LangController(this);
+
+  /**
+   * Opt-in shareable state: with this attribute the element keeps what the reader chose in the page
+   * URL's fragment and restores it from there, under the attribute's value as a namespace (empty:
+   * the element's id, else its tag name). See `urlFields`.
+   */
+  @property({ attribute: 'url-state' }) urlState: string | null = null;
+
+  private readonly urlSync = new UrlStateSync(this, {
+    urlNamespace: () => (this.urlState === null ? null : this.urlState || this.id || this.localName),
+    urlFields: () => this.urlFields(),
+    restoreUrlFields: (fields) => this.restoreUrlFields(fields),
+  });
+
+  /** The page's URL with this element's state in its fragment (its current state, written now). */
+  shareLink(): string {
+    const ns = this.urlState === null ? null : this.urlState || this.id || this.localName;
+    if (!ns) return location.href;
+    const hash = withState(ns, this.urlFields());
+    return `${location.origin}${location.pathname}${location.search}${hash ? `#${hash}` : ''}`;
+  }
+
+  /** Writes the element's state into the fragment now (it is otherwise written after each update). */
+  writeUrlState(): void {
+    this.urlSync.write();
+  }
+
+  /** The element's shareable state, by field name ('' or null: not written). Elements override it. */
+  protected urlFields(): Fields {
+    return {};
+  }
+
+  /** Takes back fields read from the fragment (strings, possibly bad: check them). Elements override it. */
+  protected restoreUrlFields(_fields: Record<string, string>): void {}
 
   override connectedCallback(): void {
     super.connectedCallback();

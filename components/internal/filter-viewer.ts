@@ -6,6 +6,7 @@ import { sharedEngine, type Model } from './shared-engine.js';
 import { CnnElement } from './cnn-element.js';
 import { fmt } from './attributes.js';
 import { filterText } from './filter-viewer-messages.js';
+import type { Fields } from './url-state.js';
 import { legendGradient } from './describe.js';
 
 export type FilterViewerState = 'idle' | 'unsupported' | 'loading' | 'ready' | 'error';
@@ -154,6 +155,17 @@ export class CnnFilterViewer extends CnnElement {
             </p>`
         : nothing}
     </div>`;
+  }
+
+  /** The layer and the input channel shown. */
+  protected override urlFields(): Fields {
+    return { layer: this.layer, channel: this.inChannel ? String(this.inChannel) : null };
+  }
+
+  protected override restoreUrlFields(f: Record<string, string>): void {
+    if (f.layer) this.layer = f.layer;
+    const c = Number(f.channel);
+    if (Number.isInteger(c) && c >= 0) this.inChannel = c;
   }
 
   private async load(): Promise<void> {

@@ -7,6 +7,7 @@ import { ElementError, messageOf } from './errors.js';
 import { drawInput, loadImage, sourceSize, type InputSource } from './image-pixels.js';
 import { SAMPLE_DIGITS, clearPad, drawStrokes, mnistFrame, strokeStyle } from './draw-pad.js';
 import { inputText } from './image-input-messages.js';
+import type { Fields } from './url-state.js';
 
 export type InputMode = 'image' | 'draw' | 'camera';
 const MODES: InputMode[] = ['image', 'draw', 'camera'];
@@ -74,6 +75,8 @@ export class CnnImageInput extends CnnElement {
   @state() private sampleShown = '';
   /** What the URL box holds: the `src` at first, cleared when a file replaces it. */
   @state() private urlText: string | null = null;
+  /** The last image URL fed (null after a file, the pad or the camera): what a shared link can reopen. */
+  private fedUrl: string | null = null;
 
   private last: HTMLCanvasElement | null = null;
   private drawing = false;
@@ -117,6 +120,7 @@ export class CnnImageInput extends CnnElement {
 
   /** Feeds `source` to the targets as if the reader had chosen it. */
   feed(source: InputSource, kind: InputDetail['source'] = 'url'): void {
+    if (kind !== 'url') this.fedUrl = null;
     const [w, h] = sourceSize(source);
     const canvas = source instanceof HTMLCanvasElement ? source : drawInput(source, Math.max(1, w), Math.max(1, h), 'fill');
     this.last = canvas;
@@ -134,6 +138,8 @@ export class CnnImageInput extends CnnElement {
       const img = await loadImage(url, undefined, (u) => inputText.msg(this, 'imageFailedUrl', { url: u }));
       this.message = { text: t('loaded', { name: url, w: img.naturalWidth, h: img.naturalHeight }), error: false };
       this.feed(img, 'url');
+      this.fedUrl = url;
+      this.requestUpdate();
     } catch (err) {
       this.showMessage('image', err);
     }
@@ -324,6 +330,29 @@ export class CnnImageInput extends CnnElement {
     if (url) void this.loadUrl(url);
     else this.message = { text: inputText.msg(this, 'emptyUrl'), error: false };
   };
+
+  // ---- shareable state (the url-state attribute) ----
+
+  /** The mode, the image URL fed (not a file's), and the sample digit on the pad. */
+  protected override urlFields(): Fields {
+    return {
+      mode: this.mode,
+      src: this.mode === 'image' && this.fedUrl && this.fedUrl !== this.getAttribute('src') ? this.fedUrl : null,
+      sample: this.mode === 'draw' && this.sampleShown !== '' && this.sampleShown !== this.getAttribute('sample') ? this.sampleShown : null,
+    };
+  }
+
+  protected override restoreUrlFields(f: Record<string, string>): void {
+    if (f.mode && (MODES as string[]).includes(f.mode)) this.mode = f.mode as InputMode;
+    if (f.src) {
+      this.src = f.src;
+      if (this.hasUpdated) void this.loadUrl(f.src);
+    }
+    if (f.sample && /^\d$/.test(f.sample)) {
+      this.sample = f.sample;
+      if (this.hasUpdated && this.mode === 'draw') this.drawSample(Number(f.sample));
+    }
+  }
 
   // ---- drawing pad ----
 

@@ -24,6 +24,7 @@ import { describeLayer, describeTile, legendGradient } from './describe.js';
 import { ChannelDetail } from './channel-detail.js';
 import { nextTile } from './tile-keys.js';
 import { viewerText, type ViewerStrings } from './layer-viewer-messages.js';
+import type { Fields } from './url-state.js';
 
 export type ViewerState = 'idle' | 'unsupported' | 'loading' | 'waiting' | 'running' | 'ready' | 'error';
 
@@ -104,6 +105,8 @@ export class CnnLayerViewer extends CnnElement {
   @state() private expanded = new Set<string>();
   /** The current input is one flat colour (an empty drawing pad): no prediction is shown for it. */
   @state() private blankInput = false;
+  /** A tile (and unit) to open once the layers are drawn: from the URL's fragment. */
+  private pendingOpen: { layer: string; channel: number; unit: [number, number] | null } | null = null;
 
   private readonly detail = new ChannelDetail(this, {
     snapshots: () => this.snapshots,
@@ -481,6 +484,7 @@ export class CnnLayerViewer extends CnnElement {
     }
     this.updatePredictions();
     if (this.detail.current) await this.detail.reload();
+    await this.applyPendingOpen();
     this.problem = null;
     this.setState('ready');
     await this.updateComplete;
@@ -584,6 +588,63 @@ export class CnnLayerViewer extends CnnElement {
     this.focusAt = next;
     void this.updateComplete.then(() => this.tileButton(next.layer, next.tile)?.focus());
   };
+
+  // ---- shareable state (the url-state attribute) ----
+
+  /** The image URL, the layers shown in full, and the opened tile with the unit under the cursor. */
+  protected override urlFields(): Fields {
+    const d = this.detail.current;
+    const s = d ? this.snapshots[d.layer] : undefined;
+    const open = s && d ? { layer: s.name, channel: s.vector ? 0 : s.channels[d.tile]!, unit: d.cursor } : this.pendingOpen;
+    return {
+      model: this.hasAttribute('model') && this.model !== this.getAttribute('model') ? this.model : null,
+      src: this.src && this.src !== this.getAttribute('src') ? this.src : null,
+      show: [...this.expanded].join(','),
+      layer: open?.layer,
+      channel: open ? String(open.channel) : null,
+      unit: open?.unit ? open.unit.join(',') : null,
+    };
+  }
+
+  protected override restoreUrlFields(f: Record<string, string>): void {
+    if (f.model) this.model = f.model;
+    if (f.src) this.src = f.src;
+    if (f.show !== undefined) this.expanded = new Set(parseNames(f.show));
+    if (f.layer) {
+      const unit = (f.unit ?? '').split(',').map(Number);
+      this.pendingOpen = {
+        layer: f.layer,
+        channel: Math.max(0, Number.parseInt(f.channel ?? '0', 10) || 0),
+        unit: unit.length === 2 && unit.every(Number.isInteger) ? [unit[0]!, unit[1]!] : null,
+      };
+      if (this.activations && !this.running) void this.applyPendingOpen();
+    } else {
+      this.pendingOpen = null;
+      this.detail.reset();
+    }
+  }
+
+  /** Opens the tile (and puts the cursor on the unit) the fragment named, once its layer is drawn. */
+  private async applyPendingOpen(): Promise<void> {
+    const want = this.pendingOpen;
+    if (!want) return;
+    let li = this.snapshots.findIndex((s) => s.name === want.layer);
+    if (li < 0) {
+      this.pendingOpen = null;
+      return;
+    }
+    let s = this.snapshots[li]!;
+    if (!s.vector && !s.channels.includes(want.channel) && want.channel < s.channelCount) {
+      this.expanded = new Set([...this.expanded, s.name]);
+      await this.redraw();
+      li = this.snapshots.findIndex((x) => x.name === want.layer);
+      s = this.snapshots[li]!;
+    }
+    const tile = s.vector ? 0 : Math.max(0, s.channels.indexOf(want.channel));
+    this.pendingOpen = null;
+    await this.detail.open(li, tile);
+    if (want.unit) this.detail.setCursor(want.unit[0], want.unit[1]);
+  }
 
   // ---- state ----
 

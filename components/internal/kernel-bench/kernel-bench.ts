@@ -6,6 +6,7 @@ import { kernelBenchStyles } from './styles.js';
 import { ratioChart, chartLegend } from './ratio-chart.js';
 import { geomeanTable, problemsList, rowsTable } from './results-table.js';
 import { benchText, familyName } from './messages.js';
+import type { Fields } from '../url-state.js';
 import { installGpuTimer } from '../../../bench/gpu_timer.js';
 import { allCases, selectCases, runSuite } from '../../../bench/suite.js';
 import { ENGINE_IDS, ENGINE_LABELS, loadEngines } from '../../../bench/engines/load.js';
@@ -130,6 +131,19 @@ export class CnnKernelBench extends CnnElement {
       for (const e of engines) await Promise.resolve(e.dispose()).catch(() => undefined);
       if (this.abort === abort) this.abort = null;
     }
+  }
+
+  /** The run's settings: ops, layers, samples and baselines. */
+  protected override urlFields(): Fields {
+    return { ops: this.ops, shapes: this.shapes, samples: String(this.samples), engines: this.engines };
+  }
+
+  protected override restoreUrlFields(f: Record<string, string>): void {
+    if (f.ops !== undefined) this.ops = f.ops;
+    if (f.shapes !== undefined) this.shapes = f.shapes;
+    if (f.engines !== undefined) this.engines = f.engines;
+    const n = Number(f.samples);
+    if (Number.isInteger(n) && n > 0) this.samples = n;
   }
 
   protected override setState(s: BenchState): void {

@@ -16,6 +16,7 @@ import { controlsView, digitView, filtersView, meterView, plotView, timelineView
 import { modelTargets, needsInput, settled } from './handoff.js';
 import { confusionView, type Confusion } from './confusion.js';
 import { trainerText, type Said, type TrainerStrings } from './messages.js';
+import type { Fields } from '../url-state.js';
 
 export type TrainerState = 'idle' | 'unsupported' | 'loading' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -734,6 +735,25 @@ export class CnnTrainer extends CnnElement {
     }
     this[key] = v;
   };
+
+  // ---- shareable state (the url-state attribute) ----
+
+  /** The settings of the run (a link reopens the trainer ready to train the same network the same way). */
+  protected override urlFields(): Fields {
+    return { preset: this.preset, optimizer: this.optimizer, lr: String(this.learningRate), batch: String(this.batchSize), epochs: String(this.epochs) };
+  }
+
+  protected override restoreUrlFields(f: Record<string, string>): void {
+    if (f.preset) this.preset = f.preset;
+    if (f.optimizer === 'adam' || f.optimizer === 'sgd') this.optimizer = f.optimizer;
+    const num = (v: string | undefined, set: (n: number) => void) => {
+      const n = Number(v);
+      if (v !== undefined && v.trim() !== '' && Number.isFinite(n)) set(n);
+    };
+    num(f.lr, (n) => (this.learningRate = n));
+    num(f.batch, (n) => (this.batchSize = n));
+    num(f.epochs, (n) => (this.epochs = n));
+  }
 
   // ---- state ----
 
