@@ -11,6 +11,7 @@ export type { Activation, EpilogueOptions } from './ops/epilogue.js';
 export type { Pool2dOptions } from './ops/pool.js';
 export type { LrnOptions } from './ops/lrn.js';
 export type { ResizeOptions, CoordinateTransform, NearestMode } from './ops/resize.js';
+export type { AffineWarpOptions } from './ops/affine_warp.js';
 export type { UnaryOp } from './ops/elementwise.js';
 export type { Operand } from './ops/binary.js';
 export type { EngineOps, TapeOps, OpName, DifferentiableOpName } from './ops/table.js';

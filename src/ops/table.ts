@@ -23,18 +23,19 @@ import { transposeOps, type TransposeOps } from './transpose.js';
 import { lrnOps, type LrnOps, type LrnGradKernels } from './lrn.js';
 import { clipOps, type ClipOps, type ClipGradKernels } from './clip.js';
 import { resizeOps, type ResizeOps, type ResizeGradKernels } from './resize.js';
+import { affineWarpOps, type AffineWarpOps, type AffineWarpGradKernels } from './affine_warp.js';
 import type { Definitions, DifferentiableOp } from './op.js';
 
 /** The ops the tape records and differentiates (each has a gradient rule). */
 export interface TapeOps
   extends UnaryOps, BinaryOps, Conv2dOps, DepthwiseConv2dOps, PoolOps, MatMulOps, SoftmaxOps,
     ReduceOps, BatchNormOps, PadOps, SliceOps, ConcatOps, ReshapeOps,
-    TransposeOps, LrnOps, ClipOps, ResizeOps {}
+    TransposeOps, LrnOps, ClipOps, ResizeOps, AffineWarpOps {}
 
 /** The gradient kernels: engine methods the tape does not record. */
 export interface KernelOps
   extends UnaryGradKernels, Conv2dGradKernels, DepthwiseConv2dGradKernels, PoolGradKernels, LrnGradKernels,
-    ClipGradKernels, ResizeGradKernels {}
+    ClipGradKernels, ResizeGradKernels, AffineWarpGradKernels {}
 
 /** Every op method of the engine. */
 export interface EngineOps extends TapeOps, KernelOps {}
@@ -57,6 +58,7 @@ export const opTable: Definitions<TapeOps, KernelOps> = {
   ...lrnOps,
   ...clipOps,
   ...resizeOps,
+  ...affineWarpOps,
 };
 
 export type OpName = keyof EngineOps;

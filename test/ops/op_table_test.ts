@@ -105,6 +105,7 @@ const cases: Record<DifferentiableOpName, Case | Case[]> = {
     { inputs: { x: [[1, 3, 4, 2]] }, call: (ops, t) => ops.resize(t.x!, { size: [5, 7], mode: 'linear', coordinateTransform: 'half_pixel' }) },
     { inputs: { x: [[1, 4, 3, 2]] }, call: (ops, t) => ops.resize(t.x!, { size: [3, 7], mode: 'nearest', coordinateTransform: 'asymmetric', nearestMode: 'floor' }) },
   ],
+  affineWarp: { inputs: { x: [[2, 5, 4, 2]] }, call: (ops, t) => ops.affineWarp(t.x!, { matrices: [0.93, 0.21, 0.3, -0.18, 1.07, -0.45, 1.1, -0.05, -0.6, 0.1, 0.9, 0.35], fill: 0.4 }) },
   localResponseNormalization: [
     { inputs: { x: [[1, 2, 2, 5]] }, call: (ops, t) => ops.localResponseNormalization(t.x!, { depthRadius: 1, bias: 1, alpha: 0.8, beta: 0.75 }) },
     { inputs: { x: [[1, 2, 1, 6]] }, call: (ops, t) => ops.localResponseNormalization(t.x!, { before: 1, after: 2, bias: 1.5, alpha: 0.6, beta: 0.6 }) },
