@@ -129,9 +129,12 @@ export class ProtoReader {
         this.need(8, 'a 64-bit field');
         this.pos += 8;
         return;
-      case Wire.Bytes:
-        this.pos += this.length();
+      case Wire.Bytes: {
+        // The length is read (moving past its varint) before the skip is added.
+        const len = this.length();
+        this.pos += len;
         return;
+      }
       case Wire.Fixed32:
         this.need(4, 'a 32-bit field');
         this.pos += 4;

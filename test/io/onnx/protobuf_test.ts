@@ -85,7 +85,7 @@ describe('decodeModel', () => {
       ...attr('f', AttrType.FLOAT, ffield(2, 0.25)),
       ...attr('i', AttrType.INT, vfield(3, -1)),
       ...attr('s', AttrType.STRING, bytes(4, [...new TextEncoder().encode('SAME_UPPER')])),
-      ...attr('ints', AttrType.INTS, [...tag(8, 2), ...varint(12), ...varint(-1), 2]),
+      ...attr('ints', AttrType.INTS, bytes(8, [...varint(-1), 2])),
       ...attr('floats', AttrType.FLOATS, ffield(7, 1), ffield(7, 2)),
       ...attr('t', AttrType.TENSOR, bytes(5, tensor)),
     ];
