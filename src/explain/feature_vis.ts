@@ -1,11 +1,10 @@
 /**
  * Feature visualisation by optimisation: an input image changed by gradient ascent until it drives
  * a unit, a channel, a class or a whole layer (DeepDream) hard. The image lives in a decorrelated
- * Fourier parameterisation (fourier_image.ts), and each step sees it shifted by a random jitter,
- * so what survives is what the unit responds to wherever it appears, not a pixel-exact pattern.
- *
- * This first version has the parameterisation and translation jitter; the scale and rotation of
- * Lucid's transformation robustness need a resampling kernel the engine does not have yet.
+ * Fourier parameterisation (fourier_image.ts), and each step sees it shifted, scaled and turned at
+ * random (robustness.ts), so what survives is what the unit responds to wherever it appears, not
+ * a pixel-exact pattern. Several objectives run as one batch: image i is optimised for objective i,
+ * and every step is one forward and one backward pass for all of them.
  */
 import type { Tensor } from '../tensor.js';
 import { Tape } from '../autograd/tape.js';
@@ -13,16 +12,16 @@ import { CnnError } from '../errors.js';
 import type { Model } from '../nn/model.js';
 import { SeededRandom } from '../nn/random.js';
 import { adam } from '../nn/optimizers.js';
-import { channelOrUnit, namedLayer, resolveTarget, type ResolvedTarget, type Target } from './target.js';
-import { preActivation } from './pre_activation.js';
 import { intOption } from './pass.js';
 import { FourierImage } from './fourier_image.js';
+import { resolveObjectives, type Objective } from './objectives.js';
+import { checkRobustness, defaultRobustness, isIdentity, randomMaps } from './robustness.js';
 
-/** What to maximise: a target as the other methods take it, or `{layer}` alone: the mean square of the layer's output (DeepDream). */
-export type Objective = Target | { layer: string; channel?: undefined };
+export type { Objective } from './objectives.js';
 
 export interface FeatureVisOptions {
-  target: Objective;
+  /** What to maximise; a list optimises one image per objective, all in one batch. */
+  target: Objective | readonly Objective[];
   /** [h, w] of the image: the model's input size (the default), as the model takes no other. */
   size?: readonly [number, number];
   /** Gradient steps (default 256). */
@@ -31,8 +30,22 @@ export interface FeatureVisOptions {
   seed?: number;
   /** Adam's learning rate on the Fourier coefficients (default 0.2). */
   learningRate?: number;
-  /** The most pixels the image is shifted by each step, in each direction (default 2). */
+  /**
+   * Transformation robustness, each step and each image at random (Lucid's recipe, sized to the
+   * image; see robustness.ts): `jitter` (pixels each way, shifted first; default 8 per 128 pixels
+   * of the image's side, at least 1: 2 for a 28-pixel digit), `scale` ([lo, hi], default [0.9, 1.1]),
+   * `rotate` (± degrees, default 10), `jitterAfter` (pixels, shifted last; default 4 per 128 pixels,
+   * at least 1). Points moved in from outside the image read the middle of `range`. All four 0
+   * (and scale [1, 1]) give the image as it is.
+   */
   jitter?: number;
+  scale?: readonly [number, number];
+  rotate?: number;
+  jitterAfter?: number;
+  /** Weight of an L1 penalty: the mean distance of the pixels from the middle of the range, as a fraction of the range (default 0). */
+  l1?: number;
+  /** Weight of a total-variation penalty: the mean absolute difference of neighbouring pixels, as a fraction of the range (default 0). */
+  tv?: number;
   /** The input range the image spans (default [0, 1]). */
   range?: readonly [number, number];
   /**
@@ -40,15 +53,21 @@ export interface FeatureVisOptions {
    * where the layer has one to strip: a ReLU that is off passes no gradient to start from.
    */
   preActivation?: boolean;
-  /** Called after every step with the image so far (valid only during the call; copy what you keep) and the objective as optimised (before the activation where `preActivation` applies). */
-  onStep?: (step: number, image: Tensor, objective: number) => void;
+  /**
+   * Called after every step with the images so far [n, h, w, c] (valid only during the call; copy
+   * what you keep), the objective as optimised (before the activation where `preActivation`
+   * applies; the mean over the images for a batch), and each image's own.
+   */
+  onStep?: (step: number, image: Tensor, objective: number, objectives: readonly number[]) => void;
 }
 
 export interface FeatureVisResult {
-  /** The image [1, h, w, c], the caller's to dispose. */
+  /** The images [n, h, w, c] (n = 1 for one objective), the caller's to dispose. */
   image: Tensor;
-  /** The objective at the last step (on that step's shifted image, before its update). */
+  /** The objective at the last step (on that step's transformed image, before its update); the mean over the images for a batch. */
   objective: number;
+  /** Each image's objective at the last step. */
+  objectives: number[];
   /** Steps taken (fewer than asked when cancelled). */
   steps: number;
 }
@@ -58,7 +77,7 @@ export interface FeatureVisRun {
   readonly done: Promise<FeatureVisResult>;
   /** Steps taken so far. */
   readonly step: number;
-  /** A copy of the image so far, [1, h, w, c], for the caller to dispose (null before the first step). */
+  /** A copy of the images so far, [n, h, w, c], for the caller to dispose (null before the first step). */
   image(): Tensor | null;
   pause(): void;
   resume(): void;
@@ -72,6 +91,8 @@ export interface FeatureVisRun {
  * @example
  * const run = explain.featureVis(model, { target: { layer: 'conv2', channel: 7 }, steps: 256, seed: 1, onStep });
  * const { image } = await run.done; // [1, 28, 28, 1]
+ * // eight channels of a layer at once, one image each:
+ * const grid = explain.featureVis(model, { target: [0, 1, 2, 3, 4, 5, 6, 7].map((channel) => ({ layer: 'conv2', channel })) });
  */
 export function featureVis(model: Model, opts: FeatureVisOptions): FeatureVisRun {
   const op = 'explain.featureVis';
@@ -81,67 +102,103 @@ export function featureVis(model: Model, opts: FeatureVisOptions): FeatureVisRun
   if (opts?.size !== undefined && (opts.size[0] !== h || opts.size[1] !== w)) throw new CnnError(op, `size ${JSON.stringify(opts.size)} differs from the model's input ${h}×${w}`);
   const steps = intOption(op, 'steps', opts.steps, 256);
   const seed = intOption(op, 'seed', opts.seed, 0, 0);
-  const jitter = intOption(op, 'jitter', opts.jitter, 2, 0);
+  const defaults = defaultRobustness(h, w);
+  const robust = checkRobustness(op, {
+    jitter: opts.jitter ?? defaults.jitter,
+    scale: opts.scale ? [opts.scale[0], opts.scale[1]] : defaults.scale,
+    rotate: opts.rotate ?? defaults.rotate,
+    jitterAfter: opts.jitterAfter ?? (opts.jitter === 0 ? 0 : defaults.jitterAfter),
+  });
   const learningRate = opts.learningRate ?? 0.2;
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new CnnError(op, `learningRate must be a positive number, got ${JSON.stringify(opts.learningRate)}`);
   const range: [number, number] = opts.range ? [opts.range[0], opts.range[1]] : [0, 1];
   if (!range.every(Number.isFinite) || !(range[1] > range[0])) throw new CnnError(op, `range must be [lo, hi] with lo < hi, got ${JSON.stringify(opts.range)}`);
-  const objective = resolveObjective(op, model, opts.target, opts.preActivation ?? true);
+  const [l1, tv] = (['l1', 'tv'] as const).map((k) => {
+    const v = opts[k] ?? 0;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new CnnError(op, `${k} must be a finite number ≥ 0, got ${JSON.stringify(opts[k])}`);
+    return v;
+  }) as [number, number];
+  const targets: readonly Objective[] = Array.isArray(opts.target) ? opts.target : [opts.target as Objective];
+  if (!targets.length) throw new CnnError(op, 'target lists no objectives');
+  const n = targets.length;
+  const objective = resolveObjectives(op, model, targets, opts.preActivation ?? true);
 
   const engine = model.engine;
   const rng = new SeededRandom(seed);
-  const image = new FourierImage(engine, h, w, c, range, rng);
+  const image = new FourierImage(engine, n, h, w, c, range, rng);
   const optimizer = adam({ learningRate });
+  const mid = (range[0] + range[1]) / 2;
+  const span = range[1] - range[0];
   let current: Tensor | null = null;
   let step = 0;
   let cancelled = false;
   let paused = null as { promise: Promise<void>; resume: () => void } | null;
 
-  /** One step: the objective on the jittered image, its gradient, and Adam's ascent (on −objective). */
-  const ascend = async (): Promise<number> => {
+  /** The penalties of each image, [n], weighted (null when both weights are 0). */
+  const penalties = (ops: Tape, img: Tensor): Tensor | null => {
+    const axes = [1, 2, 3];
+    let p: Tensor | null = null;
+    if (l1 > 0) p = ops.mul(ops.mean(ops.abs(ops.sub(img, mid)), axes), l1 / span);
+    if (tv > 0) {
+      const diff = (begin: number[], size: number[], begin2: number[]) => ops.mean(ops.abs(ops.sub(ops.slice(img, begin, size), ops.slice(img, begin2, size))), axes);
+      const down = h > 1 ? diff([0, 1, 0, 0], [n, h - 1, w, c], [0, 0, 0, 0]) : null;
+      const right = w > 1 ? diff([0, 0, 1, 0], [n, h, w - 1, c], [0, 0, 0, 0]) : null;
+      const both = down && right ? ops.add(down, right) : (down ?? right);
+      if (both) {
+        const t = ops.mul(both, tv / span);
+        p = p ? ops.add(p, t) : t;
+      }
+    }
+    return p;
+  };
+
+  /** One step: the objectives on the transformed images, their gradient, and Adam's ascent (on −objective). */
+  const ascend = async (): Promise<Float32Array> => {
     const tape = new Tape(engine);
     const temps: Tensor[] = [];
     let value: Tensor;
     try {
       const img = image.render(tape);
-      const [dy, dx] = [rng.next(), rng.next()].map((u) => Math.floor(u * (2 * jitter + 1)));
-      const seen = jitter ? tape.slice(tape.pad(img, [[0, 0], [jitter, jitter], [jitter, jitter], [0, 0]], (range[0] + range[1]) / 2), [0, dy!, dx!, 0], [1, h, w, c]) : img;
+      const seen = isIdentity(robust) ? img : tape.affineWarp(img, { matrices: randomMaps(robust, n, h, w, rng), fill: mid });
       const acts = model.run(seen, { ops: tape, logits: objective.logits });
-      const total = tape.sum(objective.perRow(tape, acts, new Int32Array(1), temps));
+      const rows = objective.perRow(tape, acts, new Int32Array(n), temps);
+      const penalty = penalties(tape, img);
+      const total = tape.sum(penalty ? tape.sub(rows, penalty) : rows);
       const grads = tape.backward(tape.neg(total), image.params);
       const list = image.params.map((p) => grads.get(p)!);
       optimizer.apply(engine, image.params, list);
       for (const g of list) g.dispose();
-      value = engine.sum(total, []);
+      value = engine.sum(rows, []);
       current?.dispose();
-      current = engine.sum(img, []); // the unshifted image, kept past the tape
+      current = engine.sum(img, []); // the untransformed images, kept past the tape
     } finally {
       for (const t of temps) t.dispose();
       tape.dispose();
     }
     try {
-      return (await value.read())[0]!;
+      return await value.read();
     } finally {
       value.dispose();
     }
   };
 
   const done = (async (): Promise<FeatureVisResult> => {
-    let last = NaN;
+    let last: number[] = targets.map(() => NaN);
+    const mean = (v: readonly number[]) => v.reduce((p, x) => p + x, 0) / v.length;
     try {
       while (step < steps && !cancelled) {
         const wait = paused as { promise: Promise<void> } | null;
         if (wait) await wait.promise;
         if (cancelled) break;
-        last = await ascend();
+        last = Array.from(await ascend());
         step++;
-        opts.onStep?.(step, current!, last);
+        opts.onStep?.(step, current!, mean(last), last);
         await new Promise<void>((r) => setTimeout(r, 0)); // let the page draw and handle input
       }
       if (!current) current = engine.sum(image.render(engine), []);
       const out = current;
       current = null;
-      return { image: out, objective: last, steps: step };
+      return { image: out, objective: mean(last), objectives: last, steps: step };
     } finally {
       (current as Tensor | null)?.dispose();
       image.dispose();
@@ -171,27 +228,5 @@ export function featureVis(model: Model, opts: FeatureVisOptions): FeatureVisRun
       cancelled = true;
       this.resume();
     },
-  };
-}
-
-/**
- * A target, or a whole layer's mean square. A layer objective is taken before the layer's
- * activation where it has one to strip (see pre_activation.ts), unless `preActivation` is false.
- */
-function resolveObjective(op: string, model: Model, target: Objective, pre: boolean): ResolvedTarget {
-  if (!target || typeof target !== 'object' || !('layer' in target)) return resolveTarget(op, model, target as Target, 1);
-  const layer = namedLayer(op, model, target.layer);
-  const checked = target.channel === undefined ? null : resolveTarget(op, model, target, 1);
-  checked?.dispose();
-  const strip = pre ? preActivation(layer) : null;
-  const source = model.inboundOf(layer.name)[0];
-  return {
-    logits: false,
-    perRow(ops, acts) {
-      const a = strip ? strip(ops, acts.outputs.get(source!)!) : acts.outputs.get(layer.name)!;
-      if (target.channel !== undefined) return channelOrUnit(ops, a, target);
-      return ops.mean(ops.square(a), a.shape.slice(1).map((_, i) => i + 1));
-    },
-    dispose() {},
   };
 }

@@ -22,7 +22,10 @@ const COLOUR = [
 ];
 
 export class FourierImage {
-  /** One [h, w] tensor of coefficients per channel: the parameters. */
+  /**
+   * The coefficients of every image and channel, [h, n·c·w] (row frequency, then image, channel and
+   * column frequency): one parameter, so one optimiser update serves the batch.
+   */
   readonly params: Tensor[];
   private readonly basisH: Tensor;
   private readonly basisW: Tensor;
@@ -31,6 +34,7 @@ export class FourierImage {
 
   constructor(
     engine: Engine,
+    readonly n: number,
     readonly h: number,
     readonly w: number,
     readonly channels: number,
@@ -39,24 +43,24 @@ export class FourierImage {
   ) {
     this.basisH = engine.tensor(realFourierBasis(h), [h, h]);
     this.basisW = engine.tensor(realFourierBasis(w), [w, w]);
-    this.scale = engine.tensor(frequencyScale(h, w), [h, w]);
+    this.scale = engine.tensor(frequencyScale(h, w), [h, 1, w]);
     this.colour = channels === 3 ? engine.tensor(colourMatrix(), [3, 3]) : null;
     // Small random coefficients, as Lucid starts (σ 0.01): a grey image with faint noise.
-    this.params = Array.from({ length: channels }, () => engine.tensor(Float32Array.from({ length: h * w }, () => 0.01 * rng.normal()), [h, w]));
+    this.params = [engine.tensor(Float32Array.from({ length: h * n * channels * w }, () => 0.01 * rng.normal()), [h, n * channels * w])];
   }
 
-  /** The image [1, h, w, c] from the parameters, computed through `ops` (a tape, to differentiate). */
+  /** The images [n, h, w, c] from the parameters, computed through `ops` (a tape, to differentiate). */
   render(ops: Ops): Tensor {
-    const { h, w } = this;
-    const planes = this.params.map((p) => {
-      const spectrum = ops.mul(p, this.scale);
-      const rows = ops.matMul(this.basisH, spectrum);
-      return ops.reshape(ops.matMul(rows, this.basisW, { transposeB: true }), [h, w, 1]);
-    });
-    let x = planes.length === 1 ? planes[0]! : ops.concat(planes, 2);
-    if (this.colour) x = ops.reshape(ops.matMul(ops.reshape(x, [h * w, 3]), this.colour, { transposeB: true }), [h, w, 3]);
+    const { n, h, w, channels: c } = this;
+    // Per image and channel X = B_h · (S ⊙ P) · B_wᵀ: the row transform on [h, n·c·w], the column
+    // transform on [h·n·c, w], then one transpose to NHWC.
+    const spectrum = ops.reshape(ops.mul(ops.reshape(this.params[0]!, [h, n * c, w]), this.scale), [h, n * c * w]);
+    const rows = ops.matMul(this.basisH, spectrum);
+    const cols = ops.matMul(ops.reshape(rows, [h * n * c, w]), this.basisW, { transposeB: true });
+    let x = ops.transpose(ops.reshape(cols, [h, n, c, w]), [1, 0, 3, 2]);
+    if (this.colour) x = ops.reshape(ops.matMul(ops.reshape(x, [n * h * w, 3]), this.colour, { transposeB: true }), [n, h, w, 3]);
     const [lo, hi] = this.range;
-    return ops.reshape(ops.add(ops.mul(ops.sigmoid(x), hi - lo), lo), [1, h, w, this.channels]);
+    return ops.add(ops.mul(ops.sigmoid(x), hi - lo), lo);
   }
 
   dispose(): void {

@@ -10,3 +10,4 @@ export { gradCam, type GradCamOptions } from './grad_cam.js';
 export { occlusion, targetValues, type OcclusionOptions } from './occlusion.js';
 export { receptiveField, type ReceptiveField } from './receptive_field.js';
 export { featureVis, type FeatureVisOptions, type FeatureVisResult, type FeatureVisRun, type Objective } from './feature_vis.js';
+export { datasetExamples, type DatasetExample, type DatasetExamplesOptions } from './dataset_examples.js';

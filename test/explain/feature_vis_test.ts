@@ -93,4 +93,90 @@ describe('explain: feature visualisation', () => {
     expect(e.memory().buffers).to.equal(before);
     model.dispose();
   });
+
+  gpuIt('a batch of channels runs as one batch: image i drives channel i, each step one warp of all images and one pass', async (e) => {
+    const model = await loadLayersModel(e, '/demo/models/mnist/model.json');
+    const channels = [3, 9, 14, 22];
+    const seen: string[] = [];
+    const stop = e.observeDispatches((d) => seen.push(d.entry));
+    const objectives: number[][] = [];
+    const run = explain.featureVis(model, { target: channels.map((channel) => ({ layer: 'conv2', channel })), steps: 24, seed: 2, onStep: (_s, image, _o, per) => {
+      expect(image.shape).to.deep.equal([4, 28, 28, 1]);
+      objectives.push([...per]);
+    } });
+    const { image, objectives: last, objective } = await run.done;
+    stop();
+    expect(seen.filter((d) => d === 'affine_warp')).to.have.length(24, 'one warp per step for the batch');
+    expect(seen.filter((d) => d === 'affine_warp_grad')).to.have.length(24);
+    expect(objective).to.be.closeTo(last.reduce((a, b) => a + b) / 4, 1e-6);
+    expect(objectives[23]).to.deep.equal(last);
+    last.forEach((v, i) => expect(v, `channel ${channels[i]} rose`).to.be.greaterThan(objectives[0]![i]!));
+    const pixels = await image.read();
+    image.dispose();
+    const means = await Promise.all(channels.map((ch) => channelMeans(e, model, pixels, 4, ch)));
+    channels.forEach((ch, i) => {
+      const others = [0, 1, 2, 3].filter((j) => j !== i).map((j) => means[i]![j]!);
+      expect(means[i]![i]!, `channel ${ch}: its own image beats the others`).to.be.greaterThan(Math.max(...others));
+    });
+    model.dispose();
+  });
+
+  gpuIt('without transformations no warp runs; a total-variation penalty gives a smoother image', async (e) => {
+    const model = await loadLayersModel(e, '/demo/models/mnist/model.json');
+    const seen: string[] = [];
+    const stop = e.observeDispatches((d) => seen.push(d.entry));
+    const target = { layer: 'conv1', channel: 5 };
+    const plain = await explain.featureVis(model, { target, steps: 12, seed: 4, jitter: 0, rotate: 0, scale: [1, 1] }).done;
+    stop();
+    expect(seen.filter((d) => d.startsWith('affine_warp'))).to.have.length(0);
+    const smooth = await explain.featureVis(model, { target, steps: 12, seed: 4, jitter: 0, rotate: 0, scale: [1, 1], tv: 5 }).done;
+    const tv = (p: Float32Array) => {
+      let s = 0;
+      for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) s += (y < 27 ? Math.abs(p[(y + 1) * 28 + x]! - p[y * 28 + x]!) : 0) + (x < 27 ? Math.abs(p[y * 28 + x + 1]! - p[y * 28 + x]!) : 0);
+      return s;
+    };
+    const [a, b] = [tv(await plain.image.read()), tv(await smooth.image.read())];
+    expect(b, `total variation ${b} with the penalty, ${a} without`).to.be.below(a);
+    plain.image.dispose();
+    smooth.image.dispose();
+    expect(() => explain.featureVis(model, { target, tv: -1 })).to.throw(/tv must be/);
+    expect(() => explain.featureVis(model, { target, scale: [1.2, 0.9] })).to.throw(/scale must be/);
+    model.dispose();
+  });
+
+  gpuIt('dataset examples: the k digits with the largest value of each channel, at its unit, with the unit’s receptive field', async (e) => {
+    const model = await loadLayersModel(e, '/demo/models/mnist/model.json');
+    const digits = await loadMnist({ baseUrl: '/demo/data/mnist-subset/', split: 'test', limit: 60 });
+    const x = e.tensor(digits.images, [60, 28, 28, 1]);
+    const before = e.memory().buffers;
+    const found = await explain.datasetExamples(model, x, { layer: 'conv2', channels: [1, 7], k: 4, batchSize: 25 });
+    expect(e.memory().buffers).to.equal(before);
+    const acts = model.run(x);
+    const maps = await acts.outputs.get('conv2')!.read(); // [60, 8, 8, 32]
+    acts.dispose();
+    [1, 7].forEach((ch, ci) => {
+      const peak = Array.from({ length: 60 }, (_, i) => {
+        let best = -Infinity;
+        let at = 0;
+        for (let p = 0; p < 64; p++) if (maps[(i * 64 + p) * 32 + ch]! > best) [best, at] = [maps[(i * 64 + p) * 32 + ch]!, p];
+        return { i, best, at };
+      }).sort((a, b) => b.best - a.best);
+      expect(found[ci]!.map((f) => f.index), `channel ${ch}`).to.deep.equal(peak.slice(0, 4).map((p) => p.i));
+      found[ci]!.forEach((f, r) => {
+        expect(f.value).to.be.closeTo(peak[r]!.best, 1e-5);
+        expect([f.y, f.x]).to.deep.equal([Math.floor(peak[r]!.at / 8), peak[r]!.at % 8]);
+        const rf = explain.receptiveField(model, 'conv2', { y: f.y, x: f.x });
+        expect(f.field).to.deep.equal({ top: rf.top, left: rf.left, bottom: rf.bottom, right: rf.right });
+      });
+    });
+    // One input, more examples than inputs: several units of it, half a field apart.
+    const one = e.slice(x, [0, 0, 0, 0], [1, 28, 28, 1]);
+    const [units] = await explain.datasetExamples(model, one, { layer: 'conv1', channels: [0], k: 3 });
+    expect(units).to.have.length(3);
+    for (const u of units!) expect(u.index).to.equal(0);
+    for (let i = 1; i < 3; i++) expect(units![i]!.value).to.be.at.most(units![i - 1]!.value);
+    one.dispose();
+    x.dispose();
+    model.dispose();
+  });
 });
