@@ -1,14 +1,9 @@
-// Batched image transformations (src/ops/image_transform.ts): `batch` NHWC output images made from
-// one input image (in_batch = 1: every output reads image 0) or from one input each (in_batch =
-// batch), each output image b with its own parameters, row b of `p`. One thread per output
-// element; a 2-D grid of workgroups covers more than 65,535 × 256 elements.
+// Batched photometric transformations (src/ops/image_transform.ts): `batch` NHWC output images made
+// from one input image (in_batch = 1: every output reads image 0) or from one input each (in_batch
+// = batch), each output image b with its own parameters, row b of `p`. One thread per output
+// element; a 2-D grid of workgroups covers more than 65,535 × 256 elements. (Geometric warps are
+// affine_warp.wgsl's.)
 //
-// warp:      tf.image.transform with bilinear interpolation and a constant fill. Row b holds 8
-//            numbers [a0, a1, a2, b0, b1, b2, c0, c1]: output pixel (x, y) reads the input at
-//            ((a0·x + a1·y + a2) / k, (b0·x + b1·y + b2) / k), k = c0·x + c1·y + 1, in pixel
-//            units (pixel (0, 0) at 0). Each of the four neighbours that lies outside the image
-//            reads `fill` (so an edge fades into the fill over one pixel, exactly as TF.js does);
-//            k = 0 gives `fill`.
 // adjust:    y = clamp(gain·x + offset + noise·n, lo, hi) with row b = [gain, offset, noise]: the
 //            pixel values a photo can hold stay within [lo, hi] (brightness and contrast saturate as
 //            a camera's do). n is a standard normal from a hash of (seed, element within the
@@ -26,7 +21,6 @@ struct Params {
   channels: u32,
   in_batch: u32,
   seed: u32,
-  fill: f32,
   lo: f32,
   hi: f32,
 }
@@ -61,35 +55,9 @@ fn decode(i: u32) -> Pixel {
   return Pixel(b, i32(row), i32(col), c, select(b, 0u, params.in_batch == 1u) * image);
 }
 
+/** The input value of this output's image at (row, col), which callers keep inside the image. */
 fn at(px: Pixel, row: i32, col: i32) -> f32 {
-  if (row < 0 || col < 0 || row >= i32(params.height) || col >= i32(params.width)) {
-    return params.fill;
-  }
   return x[px.base + (u32(row) * params.width + u32(col)) * params.channels + px.c];
-}
-
-@compute @workgroup_size(256)
-fn warp(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = linear_index(gid, groups);
-  if (i >= params.size) { return; }
-  let px = decode(i);
-  let t = px.b * 8u;
-  let ox = f32(px.col);
-  let oy = f32(px.row);
-  let k = p[t + 6u] * ox + p[t + 7u] * oy + 1.0;
-  if (k == 0.0) {
-    y[i] = params.fill;
-    return;
-  }
-  let sx = (p[t] * ox + p[t + 1u] * oy + p[t + 2u]) / k;
-  let sy = (p[t + 3u] * ox + p[t + 4u] * oy + p[t + 5u]) / k;
-  let fx = floor(sx);
-  let fy = floor(sy);
-  let x0 = i32(fx);
-  let y0 = i32(fy);
-  let top = (fx + 1.0 - sx) * at(px, y0, x0) + (sx - fx) * at(px, y0, x0 + 1);
-  let bottom = (fx + 1.0 - sx) * at(px, y0 + 1, x0) + (sx - fx) * at(px, y0 + 1, x0 + 1);
-  y[i] = (fy + 1.0 - sy) * top + (sy - fy) * bottom;
 }
 
 /** PCG's output permutation (O'Neill), a good 32-bit integer hash. */

@@ -43,5 +43,5 @@ export { topK, softmax, argMax, endsInSoftmax, type Prediction } from './inspect
 export { transformImages, sweepValues, warpMatrix, isTransformKind, TRANSFORMS, type TransformKind, type TransformInfo, type TransformOptions } from './inspect/transforms.js';
 export { invarianceSweep, similarityToReference, type InvarianceSweep, type InvarianceOptions, type LayerSimilarity } from './inspect/invariance.js';
 export { readUnitSource, explainUnit, explainableLayers, unitKind, windowTaps, activate, type UnitSource, type UnitExplanation, type UnitKind, type UnitActivation, type ChannelTerms, type Tap, type DenseTerm } from './inspect/conv_unit.js';
-export { warpImages, adjustImages, blurImages } from './ops/image_transform.js';
+export { adjustImages, blurImages } from './ops/image_transform.js';
 export * as explain from './explain/index.js';

@@ -1,13 +1,14 @@
 /**
  * A transformation swept over a range, as one batch on the GPU: rotation, scale, translation,
  * brightness, contrast, blur and noise of one input image, each value of the sweep one image of
- * the batch (src/ops/image_transform.ts does the pixels). What `<cnn-invariance>` feeds a network
+ * the batch (the engine's affineWarp resamples, src/ops/image_transform.ts changes light, blur and
+ * noise). What `<cnn-invariance>` feeds a network
  * to show what it is, and is not, invariant to.
  */
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import { CnnError, shapeStr } from '../errors.js';
-import { adjustImages, blurImages, warpImages } from '../ops/image_transform.js';
+import { adjustImages, blurImages } from '../ops/image_transform.js';
 
 export type TransformKind = 'rotation' | 'scale' | 'translation' | 'brightness' | 'contrast' | 'blur' | 'noise';
 
@@ -63,8 +64,9 @@ export interface TransformOptions {
 }
 
 /**
- * The 8-number projective map (tf.image.transform's layout) of a geometric transformation with
- * parameter `v` for an h × w image, or null for a photometric one.
+ * The 8-number map (tf.image.transform's layout; the last two are 0, so its first six are
+ * affineWarp's matrix) of a geometric transformation with parameter `v` for an h × w image, or null
+ * for a photometric one.
  * @example
  * warpMatrix('rotation', 90, 28, 28) // [0, -1, 27, 1, 0, 0, 0, 0]: output (x, y) reads input (27 − y, x), a quarter turn counter-clockwise
  */
@@ -90,7 +92,7 @@ export function warpMatrix(kind: TransformKind, v: number, h: number, w: number)
 
 /**
  * x ([1, h, w, c]) transformed by `kind` at each of `values`: a [values.length, h, w, c] tensor the
- * caller owns, computed on the GPU in one or two dispatches. Geometric transformations fill what
+ * caller owns, computed on the GPU in a dispatch or two. Geometric transformations fill what
  * comes in from outside the image with black (the low end of `inputRange`).
  * @example
  * const x = engine.tensor(pixels, [1, 28, 28, 1]);
@@ -110,11 +112,12 @@ export async function transformImages(engine: Engine, x: Tensor, kind: Transform
   const n = values.length;
   let params: Tensor;
   if (kind === 'rotation' || kind === 'scale' || kind === 'translation') {
-    params = engine.tensor(values.flatMap((v) => warpMatrix(kind, v, h, w)!), [n, 8]);
+    // affineWarp maps image b through matrix b: the batch holds one copy of x per value.
+    const copies = n === 1 ? x : engine.concat(Array.from({ length: n }, () => x), 0);
     try {
-      return warpImages(engine, x, params, { fill: lo });
+      return engine.affineWarp(copies, { matrices: values.flatMap((v) => warpMatrix(kind, v, h, w)!.slice(0, 6)), fill: lo });
     } finally {
-      params.dispose();
+      if (copies !== x) copies.dispose();
     }
   }
   if (kind === 'blur') {

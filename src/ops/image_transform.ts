@@ -1,9 +1,9 @@
 /**
- * Batched image transformations (shaders/image_transform.wgsl): from one NHWC image, a batch of
- * transformed copies, each with its own parameters, in one dispatch (two for a blur), so a sweep of
- * a transformation over a range runs through a network as one batch. `warpImages` is
- * `tf.image.transform` (bilinear, constant fill); `adjustImages` changes gain, offset and adds
- * seeded Gaussian noise, held within the input's value range; `blurImages` is a Gaussian blur.
+ * Batched photometric transformations (shaders/image_transform.wgsl): from one NHWC image, a batch
+ * of changed copies, each with its own parameters, in one dispatch (two for a blur), so a sweep of
+ * a transformation over a range runs through a network as one batch. `adjustImages` changes gain
+ * and offset and adds seeded Gaussian noise, held within the input's value range; `blurImages` is
+ * a Gaussian blur. (Rotations, zooms and shifts are the engine's `affineWarp`.)
  *
  * These are display and inspection kernels with no gradient, called by src/inspect/transforms.ts
  * (as the colormap kernels are by src/inspect/colors.ts), not engine methods the tape records.
@@ -29,7 +29,7 @@ function checkBatch(op: string, x: Tensor, p: Tensor, name: string, width: numbe
   return rows;
 }
 
-function launch(engine: Engine, op: string, entry: string, x: Tensor, p: Tensor, batch: number, extra: { seed?: number; fill?: number; lo?: number; hi?: number } = {}): Tensor {
+function launch(engine: Engine, op: string, entry: string, x: Tensor, p: Tensor, batch: number, extra: { seed?: number; lo?: number; hi?: number } = {}): Tensor {
   const [, h, w, c] = x.shape as [number, number, number, number];
   const y = engine.empty([batch, h, w, c], op);
   if (y.size === 0) return y;
@@ -39,29 +39,11 @@ function launch(engine: Engine, op: string, entry: string, x: Tensor, p: Tensor,
     buffers: { x: x.buffer, p: p.buffer, y: y.buffer },
     params: {
       size: y.size, height: h, width: w, channels: c, in_batch: x.shape[0]!,
-      seed: extra.seed ?? 0, fill: extra.fill ?? 0, lo: extra.lo ?? -3.4e38, hi: extra.hi ?? 3.4e38,
+      seed: extra.seed ?? 0, lo: extra.lo ?? -3.4e38, hi: extra.hi ?? 3.4e38,
     },
     workgroups: grid1d(y.size, 256),
   });
   return y;
-}
-
-/**
- * `tf.image.transform(x, transforms, 'bilinear', 'constant', fill)`: output image b samples x (its
- * only image, or image b) at the projective map in row b of `transforms` ([batch, 8], each row
- * [a0, a1, a2, b0, b1, b2, c0, c1]: output (x, y) reads input ((a0x + a1y + a2) / k, (b0x + b1y + b2) / k),
- * k = c0x + c1y + 1). Points outside the image read `fill`.
- * @example
- * // one image, turned by 90° about its centre c (output point o reads input c + R(o − c))
- * const t = engine.tensor([0, -1, cx + cy, 1, 0, cy - cx, 0, 0], [1, 8]);
- * const turned = warpImages(engine, x, t); // [1, h, w, c]
- */
-export function warpImages(engine: Engine, x: Tensor, transforms: Tensor, opts: { fill?: number } = {}): Tensor {
-  const op = 'warpImages';
-  const batch = checkBatch(op, x, transforms, 'transforms', 8);
-  const fill = opts.fill ?? 0;
-  if (typeof fill !== 'number' || !Number.isFinite(fill)) fail(op, `fill must be a finite number, got ${String(fill)}`);
-  return launch(engine, op, 'warp', x, transforms, batch, { fill });
 }
 
 /**

@@ -5,7 +5,6 @@ import { expectClose } from '../helpers/compare.js';
 import { tinyModel } from './helpers.js';
 import { TRANSFORMS, sweepValues, transformImages, warpMatrix } from '../../src/inspect/transforms.js';
 import { invarianceSweep, similarityToReference } from '../../src/inspect/invariance.js';
-import { warpImages } from '../../src/ops/image_transform.js';
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let [ab, aa, bb] = [0, 0, 0];
@@ -53,7 +52,7 @@ describe('inspect: transformation sweeps and invariance', () => {
     expect(new Set(flat).size, 'contrast 0 leaves only the mean').to.equal(1);
     expect(flat[0]).to.be.closeTo(1 / 49, 1e-7);
     expect(warpMatrix('brightness', 1, h, w)).to.equal(null);
-    const viaOp = await warpImages(e, x, e.tensor(warpMatrix('rotation', 90, h, w)!, [1, 8])).read();
+    const viaOp = await e.affineWarp(x, { matrices: warpMatrix('rotation', 90, h, w)!.slice(0, 6) }).read();
     expect(Array.from(viaOp)).to.deep.equal(Array.from(turned));
   });
 

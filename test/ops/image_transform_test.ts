@@ -1,22 +1,9 @@
 import { expect } from '@esm-bundle/chai';
-import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose } from '../helpers/compare.js';
-import { adjustImages, blurImages, warpImages } from '../../src/ops/image_transform.js';
+import { adjustImages, blurImages } from '../../src/ops/image_transform.js';
 import { CnnError } from '../../src/errors.js';
-
-/** tf.image.transform, one image at a time (the CPU kernel of this TF.js computes only image 0 of a batch). */
-async function tfTransform(pixels: Float32Array, shape: [number, number, number], rows: number[][], fill: number): Promise<Float32Array> {
-  await tf.setBackend('cpu');
-  const out: number[] = [];
-  for (const r of rows) {
-    const y = tf.tidy(() => tf.image.transform(tf.tensor4d(pixels, [1, ...shape]), tf.tensor2d(r, [1, 8]), 'bilinear', 'constant', fill));
-    out.push(...(await y.data()));
-    y.dispose();
-  }
-  return Float32Array.from(out);
-}
 
 /** A Gaussian blur written out: rows then columns, taps to ⌈3σ⌉, edge pixel repeated, weights summing to 1. */
 function blurReference(x: Float32Array, [h, w, c]: [number, number, number], sigma: number): Float32Array {
@@ -42,38 +29,7 @@ function blurReference(x: Float32Array, [h, w, c]: [number, number, number], sig
   return pass(pass(x, true), false);
 }
 
-describe('image transforms (warpImages, adjustImages, blurImages)', () => {
-  gpuIt('warpImages equals tf.image.transform (bilinear, constant fill) for rotations, zooms, shifts and a projective map, one image shared by the batch', async (e) => {
-    const shape: [number, number, number] = [9, 11, 3];
-    const pixels = new Rng(4).uniform(9 * 11 * 3, 0, 1);
-    const [cx, cy] = [5, 4];
-    const a = 0.7;
-    const rows = [
-      [1, 0, 0, 0, 1, 0, 0, 0],
-      [Math.cos(a), -Math.sin(a), cx - Math.cos(a) * cx + Math.sin(a) * cy, Math.sin(a), Math.cos(a), cy - Math.sin(a) * cx - Math.cos(a) * cy, 0, 0],
-      [0.6, 0, 2, 0, 0.6, 1.6, 0, 0],
-      [1, 0, -3.5, 0, 1, 1.25, 0, 0],
-      [1.1, 0.2, -0.5, -0.1, 0.9, 0.3, 0.01, -0.02],
-    ];
-    const x = e.tensor(pixels, [1, ...shape]);
-    const t = e.tensor(rows.flat(), [rows.length, 8]);
-    const y = warpImages(e, x, t, { fill: 0.25 });
-    expect(y.shape).to.deep.equal([rows.length, ...shape]);
-    expectClose(await y.read(), await tfTransform(pixels, shape, rows, 0.25), 'warp', 1e-5);
-    expect(Array.from((await y.read()).subarray(0, pixels.length))).to.deep.equal(Array.from(pixels), 'the identity row copies exactly');
-  });
-
-  gpuIt('warpImages reads image b for output b when given as many images as rows', async (e) => {
-    const shape: [number, number, number] = [6, 5, 1];
-    const rng = new Rng(9);
-    const images = [rng.uniform(30, 0, 1), rng.uniform(30, 0, 1)];
-    const rows = [[1, 0, 0.5, 0, 1, 0, 0, 0], [0.5, 0, 1, 0, 0.5, 1, 0, 0]];
-    const x = e.tensor(Float32Array.from([...images[0]!, ...images[1]!]), [2, ...shape]);
-    const y = warpImages(e, x, e.tensor(rows.flat(), [2, 8]));
-    const want = [...(await tfTransform(images[0]!, shape, [rows[0]!], 0)), ...(await tfTransform(images[1]!, shape, [rows[1]!], 0))];
-    expectClose(await y.read(), want, 'per-image warp', 1e-5);
-  });
-
+describe('image transforms (adjustImages, blurImages)', () => {
   gpuIt('adjustImages: gain and offset held within the range; noise is one standard-normal pattern scaled per image', async (e) => {
     const n = 40 * 40;
     const pixels = new Rng(1).uniform(n, 0.3, 0.7);
@@ -112,8 +68,8 @@ describe('image transforms (warpImages, adjustImages, blurImages)', () => {
 
   gpuIt('bad arguments are CnnErrors naming the op and the shapes', async (e) => {
     const x = e.tensor(new Float32Array(2 * 4 * 4), [2, 4, 4, 1]);
-    expect(() => warpImages(e, x, e.tensor(new Float32Array(24), [3, 8]))).to.throw(CnnError, /warpImages.*\[2, 4, 4, 1\].*3/);
-    expect(() => warpImages(e, x, e.tensor(new Float32Array(12), [2, 6]))).to.throw(CnnError, /transforms must have shape \[batch, 8\]/);
+    expect(() => adjustImages(e, x, e.tensor(new Float32Array(9), [3, 3]))).to.throw(CnnError, /adjustImages.*\[2, 4, 4, 1\].*3/);
+    expect(() => adjustImages(e, x, e.tensor(new Float32Array(12), [2, 6]))).to.throw(CnnError, /params must have shape \[batch, 3\]/);
     expect(() => adjustImages(e, x, e.tensor(new Float32Array(6), [2, 3]), { range: [1, 0] })).to.throw(CnnError, /range/);
     expect(() => blurImages(e, e.tensor(new Float32Array(16), [4, 4]), e.tensor([1], [1]))).to.throw(CnnError, /blurImages.*rank 4/);
   });
