@@ -116,7 +116,7 @@ export class ChannelDetail implements ReactiveController {
         </div>
         <figcaption>${t('values', { lo: fmt(lo), hi: fmt(hi) })}</figcaption>
       </figure>
-      <output id="readout" class="readout" aria-live="polite"
+      <output id="readout" class="readout ${cur && value !== undefined ? '' : 'hint'}" aria-live="polite"
         >${cur && value !== undefined ? t('readout', { x: cur[0], y: cur[1], value: fmt(value) }) : t('readoutHint')}</output
       >
     </section>`;

@@ -225,6 +225,11 @@ export const layerViewerStyles = css`
     font-size: 0.9em;
     min-height: 1.4em;
   }
+  .readout.hint {
+    font-family: inherit;
+    font-size: 0.85em;
+    color: var(--_muted);
+  }
   .close {
     border: 1px solid var(--_border);
     background: var(--_bg);

@@ -317,7 +317,7 @@ export class CnnLayerViewer extends CnnElement {
     const opened = this.detail.current;
     const selected = opened && opened.layer === li ? opened.tile : -1;
     const probs = this.isProbabilities(s);
-    const pct = (v: number) => `${(v * 100).toFixed(v > 0 && v < 0.001 ? 3 : 1)}%`;
+    const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
     const range = probs ? t('probabilitiesRange', { min: pct(s.min), max: pct(s.max) }) : `${fmt(s.min)} … ${fmt(s.max)}`;
     const cells = s.shape.slice(1).reduce((a, b) => a * b, 1);
     return html`<section class="layer" part="layer" role="group" aria-labelledby="name-${li}" aria-describedby="desc-${li}" data-layer=${s.name}>

@@ -15,3 +15,10 @@ describe('the demo pages, as a new reader opens them', () => {
     }
   });
 });
+
+describe('the training page', () => {
+  it('describes the three networks a reader can choose', async () => {
+    const text = (await page('/demo/train.html')).body.textContent!.replace(/\s+/g, ' ');
+    for (const name of ['lenet', 'deeper', 'tiny']) expect(text, name).to.match(new RegExp(`${name}, [^.;]*convolution`, 'i'));
+  });
+});

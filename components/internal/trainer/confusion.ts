@@ -75,7 +75,7 @@ export function confusionView(m: Confusion | null, step: number | null, t: Train
     <table aria-label=${t('confusionAria')}>
       <thead>
         <tr>
-          <th scope="col" class="corner"><span>${t('trueDigit')}</span> \\ <span>${t('predictedDigit')}</span></th>
+          <th scope="col" class="corner">${t('predictedDigit')} →<br />${t('trueDigit')} ↓</th>
           ${classes.map((c) => html`<th scope="col">${c}</th>`)}
           <th scope="col" class="acc">${t('perClass')}</th>
         </tr>

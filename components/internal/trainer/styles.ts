@@ -214,6 +214,10 @@ export const trainerStyles = css`
     font-size: 0.85em;
     color: var(--_accent);
   }
+  .confusion {
+    overflow-x: auto;
+    max-width: 100%;
+  }
   .confusion table {
     border-collapse: collapse;
     font: 11px/1 var(--_mono);
@@ -221,9 +225,9 @@ export const trainerStyles = css`
   }
   .confusion th,
   .confusion td {
-    padding: 3px 4px;
+    padding: 2px 3px;
     text-align: right;
-    min-width: 2.2em;
+    min-width: 1.9em;
   }
   .confusion th {
     color: var(--_muted);
@@ -245,7 +249,7 @@ export const trainerStyles = css`
   }
   .confusion td.acc {
     position: relative;
-    min-width: 4.5em;
+    min-width: 3.6em;
     text-align: left;
   }
   .confusion td.acc .bar {
