@@ -172,6 +172,23 @@ describe('cnn-conv-explainer', function () {
     expect(root(el).querySelector('.engine')!.textContent).to.include('float32');
   });
 
+  it('with url-state, the layer, channel and unit go into the page URL and come back from a link', async () => {
+    const bare = `${location.pathname}${location.search}`;
+    history.replaceState(null, '', `${bare}#ex.layer=signed&ex.channel=2&ex.unit=4,6`);
+    try {
+      const { el } = await linked(html`<cnn-conv-explainer id="ex" url-state for="v"></cnn-conv-explainer>`);
+      const u = el.explanation!;
+      expect([u.layer, u.channel, u.x, u.y]).to.deep.equal(['signed', 2, 4, 6]);
+      el.selectUnit(1, 2);
+      await el.updateComplete;
+      el.writeUrlState();
+      expect(location.hash).to.include('ex.layer=signed').and.include('ex.channel=2').and.include('ex.unit=1,2');
+      expect(el.shareLink()).to.include('ex.unit=1,2');
+    } finally {
+      history.replaceState(null, '', bare);
+    }
+  });
+
   it('a layer without arithmetic of its own says which layers have some', async () => {
     const { el } = await linked(html`<cnn-conv-explainer for="v" layer="flat"></cnn-conv-explainer>`, false);
     await waitUntil(() => root(el).querySelector('.status')?.textContent?.includes('conv, signed, pool, probs'), 'the note');

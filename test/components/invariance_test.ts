@@ -125,6 +125,26 @@ describe('cnn-invariance', function () {
     expect(root(el).querySelector('[part="layers"] figcaption')!.textContent).to.include('余弦相似度');
   });
 
+  it('with url-state, the transformation, its range and the scrubbed step come back from a link and are written when changed', async () => {
+    const bare = `${location.pathname}${location.search}`;
+    history.replaceState(null, '', `${bare}#inv.transform=scale&inv.range=0.5,2&inv.at=1`);
+    try {
+      const { el, detail } = await swept(html`<cnn-invariance id="inv" url-state steps="3"></cnn-invariance>`, await classifier());
+      expect(detail.transform).to.equal('scale');
+      expect(detail.values).to.deep.equal([0.5, 1.25, 2]);
+      expect(root(el).querySelector<HTMLInputElement>('input[type="range"]')!.value).to.equal('1');
+      const ready = oneEvent(el, 'cnn-ready');
+      const select = root(el).querySelector('select')!;
+      select.value = 'blur';
+      select.dispatchEvent(new Event('change'));
+      await ready;
+      el.writeUrlState();
+      expect(location.hash).to.include('inv.transform=blur').and.not.include('inv.range').and.not.include('inv.at');
+    } finally {
+      history.replaceState(null, '', bare);
+    }
+  });
+
   it('choosing another transformation in the menu runs a new sweep over its own range', async () => {
     const { el } = await swept(html`<cnn-invariance steps="5"></cnn-invariance>`, await classifier());
     const select = root(el).querySelector('select')!;

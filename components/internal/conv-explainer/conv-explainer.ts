@@ -23,6 +23,7 @@ import { explainerText, type ExplainerStrings } from './messages.js';
 import { paintOutput, paintReceptiveField, paintSlide, unitAt } from './paint.js';
 import { denseArithmetic, windowArithmetic } from './views.js';
 import { ViewerLink } from './viewer-link.js';
+import type { Fields } from '../url-state.js';
 
 export type ExplainerState = 'idle' | 'unsupported' | 'loading' | 'waiting' | 'running' | 'ready' | 'error';
 export type ReceptiveField = ReturnType<typeof explain.receptiveField>;
@@ -211,6 +212,30 @@ export class CnnConvExplainer extends CnnElement {
     if (!this.source || this.source.kind === 'dense') return;
     this.filled = 1;
     this.moveTo(0, 0);
+  }
+
+  // ---- shareable state (with the url-state attribute) ----
+
+  /** The layer, the channel and the unit explained. */
+  protected override urlFields(): Fields {
+    const u = this.unit;
+    return {
+      layer: this.source?.layer ?? this.layer,
+      channel: String(this.source?.channel ?? this.channel),
+      unit: u && u.kind !== 'dense' ? `${u.x},${u.y}` : null,
+    };
+  }
+
+  protected override restoreUrlFields(f: Record<string, string>): void {
+    if (f.layer) this.layer = f.layer;
+    const c = Number(f.channel);
+    if (f.channel && Number.isInteger(c) && c >= 0) this.channel = c;
+    const unit = /^(\d+),(\d+)$/.exec(f.unit ?? '');
+    if (unit) {
+      this.pause();
+      this.x = Number(unit[1]);
+      this.y = Number(unit[2]);
+    }
   }
 
   // ---- lifecycle ----

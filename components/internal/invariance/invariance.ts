@@ -25,6 +25,7 @@ import { invarianceStyles } from './styles.js';
 import { invarianceText, type InvarianceStrings } from './messages.js';
 import { chartBox, heatmap, heatmapHeight, lineChart, SERIES_COLOURS, type Series } from './plot.js';
 import { imageOf, responseOf, type Response } from './response.js';
+import type { Fields } from '../url-state.js';
 
 export type InvarianceState = 'idle' | 'unsupported' | 'loading' | 'deferred' | 'waiting' | 'running' | 'ready' | 'error';
 export type Loading = 'eager' | 'lazy';
@@ -165,6 +166,20 @@ export class CnnInvariance extends CnnElement {
     const [w, h] = sourceSize(source);
     this.lastSource = drawInput(source, Math.max(1, w), Math.max(1, h), 'fill');
     this.request();
+  }
+
+  // ---- shareable state (with the url-state attribute) ----
+
+  /** The transformation, its range when not the default, and the step the reader scrubbed to. */
+  protected override urlFields(): Fields {
+    return { transform: this.kind(), range: this.range.trim() || null, at: this.position >= 0 ? String(this.position) : null };
+  }
+
+  protected override restoreUrlFields(f: Record<string, string>): void {
+    if (isTransformKind(f.transform)) this.transform = f.transform;
+    if (f.range) this.range = f.range;
+    const at = Number(f.at);
+    if (f.at && Number.isInteger(at) && at >= 0) this.position = at;
   }
 
   // ---- lifecycle ----
