@@ -8,4 +8,5 @@ export { CnnImageInput } from './cnn-image-input.js';
 export { CnnTrainer } from './cnn-trainer.js';
 export { CnnConvExplainer } from './cnn-conv-explainer.js';
 export { CnnInvariance } from './cnn-invariance.js';
+export { CnnFeatureVis } from './cnn-feature-vis.js';
 export { sharedEngine, sharedModel } from './internal/shared-engine.js';
