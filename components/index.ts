@@ -9,4 +9,5 @@ export { CnnTrainer } from './cnn-trainer.js';
 export { CnnConvExplainer } from './cnn-conv-explainer.js';
 export { CnnInvariance } from './cnn-invariance.js';
 export { CnnFeatureVis } from './cnn-feature-vis.js';
+export { CnnAttribution } from './cnn-attribution.js';
 export { sharedEngine, sharedModel } from './internal/shared-engine.js';
