@@ -31,6 +31,7 @@ export { openSource, SourceError, type Source, type SourceFile, type SourceInput
 export { loadLayersModel, type ModelSource, type ModelFiles, type LoadOptions, type ModelArtifacts } from './io/tfjs_layers/reader.js';
 export { saveLayersModel, type SavedModel } from './io/tfjs_layers/writer.js';
 export { loadOnnxModel, readOnnxModel, supportedOnnxOps, type OnnxLoadOptions, type OnnxModelInfo, type OnnxFile } from './io/onnx/loader.js';
+export { saveOnnxModel, ONNX_EXPORT_OPSET, type OnnxSaveOptions, type SavedOnnxModel } from './io/onnx/export.js';
 export { loadModel, detectModelFormat, type ModelFormat, type AnyModelOptions } from './io/load_model.js';
 export { loadMnist, parseIdxImages, parseIdxLabels, imageSet, batches, type Batch, type MnistSource } from './io/mnist.js';
 export type { ColorMap, ColormapOptions, Normalize, TensorViewKind } from './ops/colormap.js';

@@ -24,6 +24,7 @@ export const trainerText = defineMessages({
     resume: 'Resume',
     stop: 'Stop',
     save: 'Save model',
+    saveOnnx: 'Save as ONNX',
     // Data.
     dataSubset: 'Data: the packed 1,000 MNIST test digits from {url} (800 to train on, 200 to test).',
     dataMnist: (p) => `Data: MNIST (60,000 training digits${p.first ? `, of which the first ${n(p.first)}` : ''}; ${n(p.test)} test digits) from ${p.url}.`,
@@ -49,6 +50,7 @@ export const trainerText = defineMessages({
     epochDone: 'Epoch {epoch} of {epochs} done: test accuracy {acc} (loss {loss}).',
     failedStatus: 'Training stopped: {reason}',
     saved: 'Saved {name} as model.json and weights.bin ({kb} KB of weights).',
+    savedOnnx: 'Saved {name} as {file} ({kb} KB), an ONNX file with an NCHW input.',
     // Problems.
     badSettings: 'These settings cannot train',
     dataFailed: 'The MNIST digits could not be loaded',
@@ -142,6 +144,7 @@ export const trainerText = defineMessages({
     resume: '继续',
     stop: '停止',
     save: '保存模型',
+    saveOnnx: '保存为 ONNX',
     dataSubset: '数据：来自 {url} 的 1,000 个打包 MNIST 测试数字（800 个用于训练，200 个用于测试）。',
     dataMnist: (p) => `数据：MNIST（60,000 个训练数字${p.first ? `，只用前 ${n(p.first)} 个` : ''}；${n(p.test)} 个测试数字），来自 ${p.url}。`,
     dataLoaded: '数据：{where} 中的 {train} 个训练数字和 {test} 个测试数字。',
@@ -165,6 +168,7 @@ export const trainerText = defineMessages({
     epochDone: '第 {epoch} 轮（共 {epochs} 轮）完成：测试准确率 {acc}（损失 {loss}）。',
     failedStatus: '训练已停止：{reason}',
     saved: '已把 {name} 保存为 model.json 和 weights.bin（权重 {kb} KB）。',
+    savedOnnx: '已把 {name} 保存为 {file}（{kb} KB），ONNX 文件，输入为 NCHW。',
     badSettings: '这些设置无法训练',
     dataFailed: '无法加载 MNIST 数字',
     lossNaN: '训练已停止：损失不再是一个数',

@@ -1,6 +1,6 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { argMax, NonFiniteLossError, saveLayersModel, WebGpuUnavailableError, type History, type SavedModel } from '../../../src/index.js';
+import { argMax, NonFiniteLossError, saveLayersModel, saveOnnxModel, WebGpuUnavailableError, type History, type SavedModel, type SavedOnnxModel } from '../../../src/index.js';
 import { tokens } from '../theme.js';
 import { abortable, sharedEngine, type Model } from '../shared-engine.js';
 import { CnnElement, type CnnErrorDetail } from '../cnn-element.js';
@@ -369,6 +369,7 @@ export class CnnTrainer extends CnnElement {
         </button>
         <button class="stop" part="button stop" ?disabled=${idle || this.stopping} @click=${() => this.stop()}>${t('stop')}</button>
         <button class="save" part="button save" ?disabled=${!this.net || this.state === 'training' || this.state === 'loading'} @click=${this.onSave}>${t('save')}</button>
+        <button class="save-onnx" part="button save-onnx" ?disabled=${!this.net || this.state === 'training' || this.state === 'loading'} @click=${() => void this.saveOnnx().catch(() => undefined)}>${t('saveOnnx')}</button>
       </div>
       ${meterView(this.progress, this.state === 'loading', this.phase(), t)}
       <p class="status" part="status" role="status" aria-live="polite">${t(this.said.key, this.said.params)}</p>
@@ -712,6 +713,29 @@ export class CnnTrainer extends CnnElement {
   }
 
   // ---- handlers ----
+
+  /**
+   * The model as one ONNX file (NCHW input, see saveOnnxModel), beside the TF.js format: with
+   * `download` (the Save as ONNX button) the browser downloads it. Pauses a run for the read-back as save() does.
+   */
+  async saveOnnx(opts: { download?: boolean } = {}): Promise<SavedOnnxModel> {
+    const model = this.net;
+    const t = this.t();
+    if (!model) throw new ElementError('cnn-trainer', t('nothingToSave'));
+    const held = this.state === 'training' ? this.run : null;
+    try {
+      if (held) await held.pause();
+      const saved = await saveOnnxModel(model);
+      if (opts.download ?? true) download([{ name: saved.fileName, blob: saved.blob() }]);
+      this.said = { key: 'savedOnnx', params: { name: model.name, file: saved.fileName, kb: count(saved.bytes.byteLength / 1024) } };
+      return saved;
+    } catch (err) {
+      this.showProblem('save', err, t('saveFailed'));
+      throw err;
+    } finally {
+      if (this.state === 'training') held?.resume();
+    }
+  }
 
   private onPause = (): void => {
     if (this.state === 'paused') this.resume();
