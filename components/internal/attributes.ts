@@ -45,7 +45,7 @@ export function defaultLayer(className: string): boolean {
 
 /**
  * `labels`: a JSON array (`["cat", "dog"]`) or a comma-separated list (`cat, dog`). A URL (ending in
- * .json, or absolute, or starting with / ./ ../) is fetched by the element: this returns null for it.
+ * .json or .txt, or absolute, or starting with / ./ ../) is fetched by the element: this returns null for it.
  */
 export function parseLabels(spec: string | null | undefined): string[] | null {
   const text = String(spec ?? '').trim();
@@ -60,7 +60,7 @@ export function parseLabels(spec: string | null | undefined): string[] | null {
     if (!Array.isArray(parsed)) throw new ElementError('labels', 'labels must be a JSON array of strings');
     return parsed.map(String);
   }
-  if (!text.includes(',') && (/\.json(\?|#|$)/i.test(text) || /^(https?:|blob:|data:|\.{0,2}\/)/i.test(text))) return null;
+  if (!text.includes(',') && (/\.(json|txt)(\?|#|$)/i.test(text) || /^(https?:|blob:|data:|\.{0,2}\/)/i.test(text))) return null;
   return text.split(',').map((s) => s.trim());
 }
 
@@ -84,4 +84,69 @@ export function fmt(v: number): string {
 /** "26×26×8" for [1, 26, 26, 8] (the batch left out). */
 export function shapeText(shape: readonly number[]): string {
   return shape.slice(1).join('×') || '1';
+}
+
+/**
+ * `input-size`: "224" (square) or "224 224" / "224x224" (height, width); empty or bad: undefined.
+ * @example
+ * parseInputSize('224')      // [224, 224]
+ * parseInputSize('240 320')  // [240, 320]
+ */
+export function parseInputSize(spec: string | null | undefined): [number, number] | undefined {
+  const parts = String(spec ?? '').trim().split(/[\s,x×]+/).filter(Boolean).map(Number);
+  if (parts.length === 0 || parts.length > 2 || !parts.every((n) => Number.isInteger(n) && n > 0)) return undefined;
+  return [parts[0]!, parts[1] ?? parts[0]!];
+}
+
+/**
+ * `mean` / `std`: one number per channel ("0.485 0.456 0.406"), or one for all; empty: undefined.
+ * @example
+ * parseChannelList('0.485 0.456 0.406') // [0.485, 0.456, 0.406]
+ */
+export function parseChannelList(spec: string | null | undefined, what: string): number[] | undefined {
+  const text = String(spec ?? '').trim();
+  if (text === '') return undefined;
+  const values = text.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean).map(Number);
+  if (!values.every(Number.isFinite)) throw new ElementError(what, `${what} must be numbers, one per channel (e.g. "0.485 0.456 0.406"); got '${text}'`);
+  if (what === 'std' && values.some((v) => v === 0)) throw new ElementError(what, `std must not be 0 ('${text}')`);
+  return values;
+}
+
+/**
+ * Class names an ONNX file carries in its metadata: under `labels`, `classes`, `class_names` or
+ * `synset` (case-insensitive), as a JSON array, a JSON object from index to name, or one per line
+ * (or comma-separated). Null where none is there.
+ */
+export function labelsFromMetadata(metadata: ReadonlyMap<string, string>): string[] | null {
+  const keys = ['labels', 'classes', 'class_names', 'class_labels', 'synset'];
+  for (const [k, v] of metadata) {
+    if (!keys.includes(k.toLowerCase())) continue;
+    const text = v.trim();
+    if (text.startsWith('[') || text.startsWith('{')) {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (Array.isArray(parsed)) return parsed.map(String);
+        if (parsed && typeof parsed === 'object') {
+          const out: string[] = [];
+          for (const [i, name] of Object.entries(parsed as Record<string, unknown>)) if (/^\d+$/.test(i)) out[Number(i)] = String(name);
+          return Array.from(out, (x, i) => x ?? String(i));
+        }
+      } catch {
+        // Not JSON after all: read it as a list.
+      }
+    }
+    return labelLines(text);
+  }
+  return null;
+}
+
+/** A label list file's text: a JSON array, or one name per line (else comma-separated). */
+export function labelLines(text: string): string[] {
+  const t = text.trim();
+  if (t.startsWith('[')) {
+    const parsed: unknown = JSON.parse(t);
+    if (Array.isArray(parsed)) return parsed.map(String);
+  }
+  const lines = t.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  return lines.length > 1 ? lines : t.split(',').map((l) => l.trim()).filter(Boolean);
 }

@@ -6,7 +6,8 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { WebGpuUnavailableError } from '../../src/index.js';
-import { hasWebGpu, probeAdapter, sharedModel, NO_ADAPTER, NO_WEBGPU, type Model } from './shared-engine.js';
+import { hasWebGpu, loadModelFiles, probeAdapter, sharedModel, NO_ADAPTER, NO_WEBGPU, type Model } from './shared-engine.js';
+import { parseInputSize } from './attributes.js';
 import { errorNotice, unsupportedNotice } from './notice.js';
 import { messageOf } from './errors.js';
 import { common, LangController } from './i18n.js';
@@ -129,11 +130,32 @@ export class CnnElement extends LitElement {
   }
 
   /**
-   * The page's shared copy of the model at `url`, with `loadProgress` following the download and the
-   * state 'loading'. Resolves null when a newer load, `cancelModelLoad()` or leaving the page
-   * ended this element's wait (the download goes on for the others).
+   * The [height, width] an ONNX model with a free input size is built at: the `input-size`
+   * attribute ("224" or "224 224") where there is one. Elements that know their image override it.
    */
-  protected async loadSharedModel(url: string): Promise<Model | null> {
+  protected modelInputSize(): readonly [number, number] | undefined {
+    return parseInputSize(this.getAttribute('input-size'));
+  }
+
+  /**
+   * The page's shared copy of the model at `url` (`.onnx` or a TF.js model.json), with
+   * `loadProgress` following the download and the state 'loading'. Resolves null when a newer load,
+   * `cancelModelLoad()` or leaving the page ended this element's wait (the download goes on for the
+   * others).
+   */
+  protected loadSharedModel(url: string): Promise<Model | null> {
+    return this.waitForModel((opts) => sharedModel(url, opts));
+  }
+
+  /**
+   * A model from dropped or picked files (a `.onnx` with its external data files, or a model.json
+   * with its shards), with the same progress, state and cancelling as `loadSharedModel`.
+   */
+  protected loadFileModel(files: FileList | readonly File[]): Promise<Model | null> {
+    return this.waitForModel((opts) => loadModelFiles(files, opts));
+  }
+
+  private async waitForModel(load: (opts: { signal: AbortSignal; onProgress: (f: number) => void; inputSize?: readonly [number, number] }) => Promise<Model>): Promise<Model | null> {
     this.modelLoad?.abort();
     const abort = new AbortController();
     this.modelLoad = abort;
@@ -141,7 +163,7 @@ export class CnnElement extends LitElement {
     this.loadProgress = 0;
     this.setState('loading');
     try {
-      const model = await sharedModel(url, { signal: abort.signal, onProgress: (f) => (this.loadProgress = f) });
+      const model = await load({ signal: abort.signal, onProgress: (f) => (this.loadProgress = f), inputSize: this.modelInputSize() });
       return abort.signal.aborted ? null : model;
     } catch (err) {
       if (abort.signal.aborted) return null;

@@ -15,10 +15,11 @@ import {
 } from '../../src/index.js';
 import { tokens } from './theme.js';
 import { layerViewerStyles } from './layer-viewer-styles.js';
-import { sharedEngine, type Model } from './shared-engine.js';
+import { atInputSize, onnxInfo, sharedEngine, type Model } from './shared-engine.js';
 import { CnnElement, type CnnErrorDetail } from './cnn-element.js';
 import { ElementError } from './errors.js';
-import { defaultLayer, fmt, parseLabels, parseNames, parseRange, pickChannels, shapeText } from './attributes.js';
+import { defaultLayer, fmt, labelLines, labelsFromMetadata, parseChannelList, parseInputSize, parseLabels, parseNames, parseRange, pickChannels, shapeText } from './attributes.js';
+import { normalizePixels } from './preprocess.js';
 import { drawInput, canvasPixels, loadImage, sourceSize, type Fit, type InputSource } from './image-pixels.js';
 import { describeLayer, describeTile, legendGradient } from './describe.js';
 import { ChannelDetail } from './channel-detail.js';
@@ -54,6 +55,10 @@ export interface LayerSelectDetail {
  *
  * @example
  * <cnn-layer-viewer model="models/mnist/model.json" src="three.png" channels="8"></cnn-layer-viewer>
+ * <cnn-layer-viewer model="alexnet.onnx" src="cat.jpg" input-range="0 1" mean="0.485 0.456 0.406" std="0.229 0.224 0.225" labels="imagenet.txt"></cnn-layer-viewer>
+ *
+ * A model can also be dropped onto the element (a `.onnx` with its external data files, or a
+ * model.json with its shards), or given as files to `openModelFiles()`; a dropped image becomes the input.
  *
  * @fires cnn-ready - A pass is drawn (after the first load and after every new input). detail: {model, inputShape, layers: [{name, className, shape, min, max}], predictions, ms}
  * @fires cnn-error - Something failed; the element shows it in place. detail: {message, phase: 'webgpu' | 'model' | 'image' | 'run' | 'labels', error}
@@ -74,7 +79,7 @@ export interface LayerSelectDetail {
 export class CnnLayerViewer extends CnnElement {
   static override styles = [tokens, layerViewerStyles];
 
-  /** URL of a TensorFlow.js layers model.json (weights beside it). */
+  /** URL of an ONNX model (`.onnx`, external data beside it) or a TensorFlow.js layers model.json (weights beside it). */
   @property() model = '';
   /** URL of an image to run the model on. */
   @property() src = '';
@@ -86,12 +91,26 @@ export class CnnLayerViewer extends CnnElement {
   @property() colormap: FeatureMapColors = 'auto';
   /** Colour scale: each channel its own range ('channel'), one per layer ('layer'), or one over all shown layers ('global'). */
   @property({ attribute: 'normalize' }) normalization: FeatureMapNormalize = 'channel';
-  /** Class names for a classifier's outputs: a JSON array, a comma-separated list, or a URL of a JSON array. */
+  /**
+   * Class names for a classifier's outputs: a JSON array, a comma-separated list, or a URL of a JSON
+   * array or a text file with one name per line. Empty: the names an ONNX file carries in its metadata, if any.
+   */
   @property() labels = '';
   /** How many classes to list for a classifier (0: none). */
   @property({ attribute: 'top-k', type: Number }) topK = 5;
   /** The values black and white pixels become ("0 1"; "0 255" for models that expect bytes). */
   @property({ attribute: 'input-range' }) inputRange = '0 1';
+  /** Subtracted per channel after `input-range` ("0.485 0.456 0.406" for PyTorch's ImageNet models); empty: none. */
+  @property() mean = '';
+  /** Divided per channel after `mean` ("0.229 0.224 0.225"); empty: none. */
+  @property() std = '';
+  /** 'rgb', or 'bgr' for models that take blue first (Caffe, OpenCV). */
+  @property({ attribute: 'channel-order' }) channelOrder: 'rgb' | 'bgr' = 'rgb';
+  /**
+   * [height, width] ("224" or "224 224") for an ONNX model whose input size is free; empty: the
+   * size of the image given. A fixed size in the file wins.
+   */
+  @property({ attribute: 'input-size' }) inputSize = '';
   /** How an image of another aspect ratio becomes the model's input: 'cover', 'contain' or 'fill'. */
   @property() fit: Fit = 'cover';
   /** What the element is doing; reflected so pages and tests can wait on it. Read-only. */
@@ -127,6 +146,8 @@ export class CnnLayerViewer extends CnnElement {
   private painted: FeatureMaps[] | null = null;
   private srcAbort: AbortController | null = null;
   private labelList: string[] = [];
+  /** Class names from the ONNX file's metadata, used when the `labels` attribute is empty. */
+  private metaLabels: string[] = [];
   private outputValues: Float32Array | null = null;
 
   override connectedCallback(): void {
@@ -162,6 +183,7 @@ export class CnnLayerViewer extends CnnElement {
     }
     this.net = model;
     this.netName = name;
+    this.metaLabels = labelsFromMetadata(onnxInfo(model)?.metadata ?? new Map()) ?? [];
     this.problem = null;
     this.pending ??= this.lastSource;
     this.setState(this.pending ? 'running' : 'waiting');
@@ -216,10 +238,58 @@ export class CnnLayerViewer extends CnnElement {
     return { shape: [...t.shape], values: await t.read() };
   }
 
+  /**
+   * Shows the model in `files` (dropped or picked: a `.onnx` with its external data files, or a
+   * model.json with its weight shards) instead of the `model` URL.
+   */
+  async openModelFiles(files: FileList | readonly File[]): Promise<void> {
+    if (this.unsupported) return;
+    const list = Array.from(files as ArrayLike<File>);
+    try {
+      const model = await this.loadFileModel(list);
+      const main = list.find((f) => /\.(onnx|json)$/i.test(f.name)) ?? list[0];
+      if (model) this.useModel(model, main?.name ?? model.name);
+    } catch (err) {
+      this.fail('model', err, viewerText.msg(this, 'modelFailed', { url: list.map((f) => f.name).join(', ') }));
+    }
+  }
+
+  /** The `input-size` attribute, else the last image's size (a free-size ONNX model takes it), else 224×224. */
+  protected override modelInputSize(): readonly [number, number] | undefined {
+    const src = this.lastSource;
+    return parseInputSize(this.inputSize) ?? (src ? [src.height, src.width] : [224, 224]);
+  }
+
+  private onDragOver = (ev: DragEvent): void => {
+    if (!ev.dataTransfer?.types.includes('Files')) return;
+    ev.preventDefault();
+    ev.dataTransfer.dropEffect = 'copy';
+  };
+
+  /** A dropped model (.onnx and its data, or model.json and shards) loads; a dropped image becomes the input. */
+  private onDrop = (ev: DragEvent): void => {
+    const files = [...(ev.dataTransfer?.files ?? [])];
+    if (files.length === 0) return;
+    ev.preventDefault();
+    const model = files.filter((f) => /\.(onnx|json|bin|data|pb)$/i.test(f.name) || !f.type.startsWith('image/'));
+    const image = files.find((f) => f.type.startsWith('image/'));
+    if (model.some((f) => /\.(onnx|json)$/i.test(f.name))) void this.openModelFiles(model);
+    if (image) {
+      const url = URL.createObjectURL(image);
+      void loadImage(url)
+        .then((img) => this.setInput(img))
+        .catch((err: unknown) => this.fail('image', err, viewerText.msg(this, 'imageFailed')))
+        .finally(() => URL.revokeObjectURL(url));
+    }
+  };
+
   // Loads start here, not in updated(): what they set synchronously (state, progress) joins this update.
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('labels')) void this.loadLabels();
     if (changed.has('model') && this.model) void this.loadModel();
+    else if (changed.has('inputSize') && changed.get('inputSize') !== undefined && this.net) this.rerun();
+    const preprocess = (['inputRange', 'mean', 'std', 'channelOrder', 'fit'] as const).some((k) => changed.has(k) && changed.get(k) !== undefined);
+    if (preprocess && this.net) this.rerun();
     if (changed.has('src') && this.src) void this.loadSrc();
     if (changed.has('topK')) this.updatePredictions();
   }
@@ -230,10 +300,16 @@ export class CnnLayerViewer extends CnnElement {
     this.paint();
   }
 
+  /** Runs the last input again (the preprocessing or the input size changed). */
+  private rerun(): void {
+    this.pending ??= this.lastSource;
+    void this.pump();
+  }
+
   override render(): TemplateResult {
     if (this.unsupported) return html`<div part="base">${this.renderUnsupported()}</div>`;
     const t = viewerText.strings(this);
-    return html`<div part="base">
+    return html`<div part="base" @dragover=${this.onDragOver} @drop=${this.onDrop}>
       ${this.renderProblem()} ${this.state === 'loading' ? this.renderLoading() : nothing}
       <div class="top">
         <figure class="input" part="input" ?hidden=${!this.inputCanvas}>
@@ -309,7 +385,7 @@ export class CnnLayerViewer extends CnnElement {
   /** True for a layer whose outputs are a softmax's: class probabilities. */
   private isProbabilities(s: FeatureMaps): boolean {
     const layer = this.net?.layers.find((l) => l.name === s.name);
-    return s.vector && !!layer && (layer.className === 'Softmax' || layer.config?.activation === 'softmax');
+    return s.vector && !!layer && (layer.className === 'Softmax' || layer.config?.activation === 'softmax' || (layer.className === 'OnnxSoftmax' && layer.config?.log !== true));
   }
 
   private renderLayer(s: FeatureMaps, li: number, t: ViewerStrings): TemplateResult {
@@ -324,7 +400,7 @@ export class CnnLayerViewer extends CnnElement {
       <header part="layer-header">
         <h3 id="name-${li}">${s.name}</h3>
         ${probs ? html`<span class="kind">${t('probabilities')}</span>` : nothing}
-        <span class="meta">${s.className} · ${shapeText(s.shape)} · ${range}</span>
+        <span class="meta">${this.kindOf(s)} · ${shapeText(s.shape)} · ${range}</span>
         ${s.vector ? nothing : this.renderChannelCount(s, t)}
         <span class="legend"
           ><span aria-hidden="true">${s.map === 'diverging' ? '−' : t('low')}<i style="background: ${legendGradient(s.map)}"></i>${s.map === 'diverging' ? '+' : t('high')}</span>
@@ -350,7 +426,7 @@ export class CnnLayerViewer extends CnnElement {
             ${s.vector
               ? probs && cells <= 32
                 ? html`<span class="classes" role="list" aria-label=${t('classesAria')} style="grid-template-columns: repeat(${cells}, 1fr)"
-                    >${Array.from({ length: cells }, (_, i) => html`<span role="listitem">${this.labelList[i] ?? i}</span>`)}</span
+                    >${Array.from({ length: cells }, (_, i) => html`<span role="listitem">${this.classNames[i] ?? i}</span>`)}</span
                   >`
                 : nothing
               : html`<span class="ch" aria-hidden="true">${c}</span>`}
@@ -358,6 +434,12 @@ export class CnnLayerViewer extends CnnElement {
         )}
       </div>
     </section>`;
+  }
+
+  /** The layer's class, with the ONNX operator it came from beside it ("OnnxConv (Conv)"). */
+  private kindOf(s: FeatureMaps): string {
+    const op = this.net?.layers.find((l) => l.name === s.name)?.config?.op_type;
+    return typeof op === 'string' && op !== s.className ? `${s.className} (${op})` : s.className;
   }
 
   /** "8 of 32 channels" and the button that shows them all (or the chosen few again). */
@@ -416,9 +498,9 @@ export class CnnLayerViewer extends CnnElement {
       } else {
         const res = await fetch(new URL(this.labels, document.baseURI));
         if (!res.ok) throw new ElementError('cnn-layer-viewer', `${this.labels}: HTTP ${res.status}`);
-        const json: unknown = await res.json();
-        if (!Array.isArray(json)) throw new ElementError('cnn-layer-viewer', `${this.labels} is not a JSON array`);
-        this.labelList = json.map(String);
+        const list = labelLines(await res.text());
+        if (list.length === 0) throw new ElementError('cnn-layer-viewer', `${this.labels} holds no class names (a JSON array, or one name per line)`);
+        this.labelList = list;
       }
       this.updatePredictions();
     } catch (err) {
@@ -435,6 +517,9 @@ export class CnnLayerViewer extends CnnElement {
       while (this.pending && this.net) {
         const source = this.pending;
         this.pending = null;
+        // An ONNX model with a free input size is built at the image's size (or input-size's).
+        const sized = await atInputSize(this.net, parseInputSize(this.inputSize) ?? [source.height, source.width]);
+        if (sized !== this.net) this.net = sized;
         await this.runOnce(this.net, source);
       }
     } catch (err) {
@@ -452,8 +537,9 @@ export class CnnLayerViewer extends CnnElement {
     this.setState('running');
     const canvas = drawInput(source, w, h, this.fit);
     const pixels = canvasPixels(canvas, c, parseRange(this.inputRange));
-    const x = engine.tensor(pixels, [1, h, w, c]);
     const blank = pixels.every((v) => v === pixels[0]);
+    normalizePixels(pixels, c, { mean: parseChannelList(this.mean, 'mean'), std: parseChannelList(this.std, 'std'), channelOrder: this.channelOrder });
+    const x = engine.tensor(pixels, [1, h, w, c]);
     let acts: Activations;
     try {
       acts = model.run(x);
@@ -476,7 +562,7 @@ export class CnnLayerViewer extends CnnElement {
     previous?.dispose();
     previousInput?.dispose();
     await this.redraw();
-    if (this.topK > 0 && acts.output.rank === 2 && (endsInSoftmax(model) || this.labelList.length > 0)) {
+    if (this.topK > 0 && acts.output.rank === 2 && (endsInSoftmax(model) || this.classNames.length > 0)) {
       const out = await acts.output.read();
       this.outputValues = out.subarray(0, acts.output.shape[1]);
     } else {
@@ -525,7 +611,12 @@ export class CnnLayerViewer extends CnnElement {
 
   private updatePredictions(): void {
     const out = this.outputValues;
-    this.predictions = out && this.net && !this.blankInput ? topK(out, this.topK, this.labelList, endsInSoftmax(this.net)) : null;
+    this.predictions = out && this.net && !this.blankInput ? topK(out, this.topK, this.classNames, endsInSoftmax(this.net)) : null;
+  }
+
+  /** The `labels` attribute's names, else those in the ONNX file's metadata. */
+  private get classNames(): string[] {
+    return this.labels.trim() ? this.labelList : this.metaLabels;
   }
 
   // ---- drawing into the canvases ----

@@ -14,7 +14,7 @@ export interface Prediction {
 export function endsInSoftmax(model: Model): boolean {
   const last = model.layers[model.layers.length - 1];
   if (!last) return false;
-  return last.className === 'Softmax' || last.config?.activation === 'softmax';
+  return last.className === 'Softmax' || last.config?.activation === 'softmax' || (last.className === 'OnnxSoftmax' && last.config?.log !== true);
 }
 
 /**
