@@ -90,7 +90,8 @@ export const imageInputStyles = css`
   .message.error {
     color: var(--_error);
   }
-  input[type='file'] {
-    font-size: 0.85em;
+  .file:focus-within {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
   }
 `;

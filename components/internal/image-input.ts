@@ -309,15 +309,19 @@ export class CnnImageInput extends CnnElement {
         <button class="button" part="button" type="submit">${t('load')}</button>
       </form>
       <div class="row">
-        <input
-          type="file"
-          accept="image/*"
-          aria-label=${t('fileAria')}
-          @change=${(e: Event) => {
-            const f = (e.target as HTMLInputElement).files?.[0];
-            if (f) void this.loadFile(f);
-          }}
-        />
+        <!-- The browser's own file button speaks the browser's language: ours speaks the element's. -->
+        <label class="button file" part="button"
+          >${t('chooseFile')}
+          <input
+            class="sr-only"
+            type="file"
+            accept="image/*"
+            aria-label=${t('fileAria')}
+            @change=${(e: Event) => {
+              const f = (e.target as HTMLInputElement).files?.[0];
+              if (f) void this.loadFile(f);
+            }}
+        /></label>
       </div>
       <div class="drop ${this.over ? 'over' : ''}" part="drop-zone">${t('drop')}</div>
       ${this.showsPreview ? html`<div class="row"><canvas class="preview pixels" part="preview" role="img" aria-label=${t('previewAria')}></canvas></div>` : nothing}`;

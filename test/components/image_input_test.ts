@@ -334,6 +334,10 @@ describe('cnn-image-input: what a new reader meets', function () {
     const input = await fixture<CnnImageInput>(html`<cnn-image-input lang="zh-Hans" mode="draw"></cnn-image-input>`);
     const text = root(input).textContent!.replace(/\s+/g, ' ');
     expect(text).to.include('图像').and.include('手写').and.include('清除').and.include('示例');
+    input.mode = 'image';
+    await input.updateComplete;
+    const file = root(input).querySelector('input[type=file]')!;
+    expect(file.closest('label')!.textContent, 'the file button speaks the element’s language, not the browser’s').to.include('选择文件');
   });
 });
 
