@@ -131,10 +131,11 @@ export class CnnElement extends LitElement {
 
   /**
    * The [height, width] an ONNX model with a free input size is built at: the `input-size`
-   * attribute ("224" or "224 224") where there is one. Elements that know their image override it.
+   * attribute ("224" or "224 224") where there is one, else ImageNet's 224×224 (a fixed size in the
+   * file wins). Elements that know their image override it.
    */
   protected modelInputSize(): readonly [number, number] | undefined {
-    return parseInputSize(this.getAttribute('input-size'));
+    return parseInputSize(this.getAttribute('input-size')) ?? [224, 224];
   }
 
   /**

@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
-import { fixture, html, oneEvent } from '@open-wc/testing';
+import { fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../components/cnn-layer-viewer.js';
+import '../../components/cnn-filter-viewer.js';
 import type { CnnLayerViewer, ReadyDetail } from '../../components/cnn-layer-viewer.js';
 import { normalizePixels } from '../../components/internal/preprocess.js';
 import { labelLines, labelsFromMetadata, parseChannelList, parseInputSize } from '../../components/internal/attributes.js';
@@ -71,5 +72,13 @@ describe('cnn-layer-viewer with an ONNX model', function () {
     const raw = await run('0 1', '', '');
     normalised.forEach((v, i) => expect(v).to.be.closeTo(ranged[i]!, 1e-4));
     expect(raw.some((v, i) => Math.abs(v - normalised[i]!) > 1e-3)).to.equal(true, 'without mean/std the conv sees other values');
+  });
+
+  it('the filter viewer takes the same .onnx by URL and draws its first conv\'s filters', async () => {
+    const el = await fixture<HTMLElement & { state: string }>(html`<cnn-filter-viewer layer="conv1"></cnn-filter-viewer>`);
+    el.setAttribute('model', MODEL);
+    await waitUntil(() => el.state === 'ready' || el.state === 'error', 'filter viewer never finished', { timeout: 30_000 });
+    expect(el.state, el.shadowRoot!.textContent!.slice(0, 300)).to.equal('ready');
+    expect(el.shadowRoot!.querySelectorAll('canvas').length).to.be.greaterThan(0);
   });
 });
