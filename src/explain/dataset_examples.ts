@@ -12,6 +12,7 @@ import type { Model } from '../nn/model.js';
 import { namedLayer } from './target.js';
 import { checkInput, intOption, rowsPerPass } from './pass.js';
 import { receptiveField, type ReceptiveField } from './receptive_field.js';
+import { neededLayers, runPartial } from './partial_run.js';
 
 export interface DatasetExamplesOptions {
   /** The layer whose channels are ranked. */
@@ -59,13 +60,14 @@ export async function datasetExamples(model: Model, images: Tensor, opts: Datase
   const rest = images.shape.slice(1);
   const engine = model.engine;
   const rows = rowsPerPass(op, model, opts.batchSize);
+  const need = neededLayers(model, [layer.name]);
 
   // Pass 1: each input's largest value of every channel, [n, c].
   const best = new Float32Array(n * c);
   for (let start = 0; start < n; start += rows) {
     const b = Math.min(rows, n - start);
     const part = b === n ? images : engine.slice(images, [start, ...rest.map(() => 0)], [b, ...rest]);
-    const acts = model.run(part);
+    const acts = runPartial(model, part, engine, need);
     try {
       const a = acts.outputs.get(layer.name)!;
       const peak = spatial ? engine.maxPool2d(a, { filterSize: [shape[0]!, shape[1]!] }) : null;
@@ -95,7 +97,7 @@ export async function datasetExamples(model: Model, images: Tensor, opts: Datase
     const ids = chosen.slice(s, s + rows);
     const parts = ids.map((i) => engine.slice(images, [i, ...rest.map(() => 0)], [1, ...rest]));
     const batch = parts.length === 1 ? parts[0]! : engine.concat(parts, 0);
-    const acts = model.run(batch);
+    const acts = runPartial(model, batch, engine, need);
     try {
       const v = await acts.outputs.get(layer.name)!.read();
       ids.forEach((id, j) => maps.set(id, v.subarray(j * h * w * c, (j + 1) * h * w * c)));

@@ -16,6 +16,7 @@ import { intOption } from './pass.js';
 import { FourierImage } from './fourier_image.js';
 import { resolveObjectives, type Objective } from './objectives.js';
 import { checkRobustness, defaultRobustness, isIdentity, randomMaps } from './robustness.js';
+import { neededLayers, runPartial } from './partial_run.js';
 
 export type { Objective } from './objectives.js';
 
@@ -122,6 +123,9 @@ export function featureVis(model: Model, opts: FeatureVisOptions): FeatureVisRun
   if (!targets.length) throw new CnnError(op, 'target lists no objectives');
   const n = targets.length;
   const objective = resolveObjectives(op, model, targets, opts.preActivation ?? true);
+  // Layer objectives need their layers only (and, before an activation, the layer's input).
+  const layered = targets.every((t) => t && typeof t === 'object' && 'layer' in t);
+  const need = layered ? neededLayers(model, targets.map((t) => (t as { layer: string }).layer)) : null;
 
   const engine = model.engine;
   const rng = new SeededRandom(seed);
@@ -160,7 +164,7 @@ export function featureVis(model: Model, opts: FeatureVisOptions): FeatureVisRun
     try {
       const img = image.render(tape);
       const seen = isIdentity(robust) ? img : tape.affineWarp(img, { matrices: randomMaps(robust, n, h, w, rng), fill: mid });
-      const acts = model.run(seen, { ops: tape, logits: objective.logits });
+      const acts = need ? runPartial(model, seen, tape, need) : model.run(seen, { ops: tape, logits: objective.logits });
       const rows = objective.perRow(tape, acts, new Int32Array(n), temps);
       const penalty = penalties(tape, img);
       const total = tape.sum(penalty ? tape.sub(rows, penalty) : rows);
