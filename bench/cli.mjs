@@ -16,7 +16,7 @@ const ALL_ENGINES = 'tfjs-webgpu,jax-webgpu,ort-webgpu,tfjs-cpu';
 const HELP = `npm run bench -- [options]
   --op LIST        op families to run, comma-separated substrings (conv2d, conv2dGradInput, maxPool, matMul, trainStep, …)
   --shape LIST     layers, comma-separated substrings (lenet, alexnet-b8.conv3, vgg-block, face.conv64, …)
-  --engines LIST   baselines (default ${ALL_ENGINES}); ours always runs
+  --engines LIST   baselines (default ${ALL_ENGINES}); ours always runs; cnn-webgpu-unfused adds ours with the layers unfused as a column
   --samples N      timed samples per measurement (default 30)
   --rounds N       take the samples in N rounds, every engine in turn (default 3)
   --warmup N       untimed calls first (default 3)
@@ -24,7 +24,7 @@ const HELP = `npm run bench -- [options]
   --max-seconds S  fewer samples (not under 5) where samples × a call would pass S seconds (default: no cap)
   --variant V      our conv2d forward kernel (conv2d and convLayer rows): block, vec4, tiled; or autotune (time the conv2d, matMul and depthwise variants per shape class first; default: the engine's rules)
   --unfused        our layer rows and training step with bias add and relu as dispatches of their own (as before the fused epilogues)
-  --trace FILE     also write a Chrome trace (chrome://tracing, ui.perfetto.dev) of one call of each of our rows, every dispatch submitted and timed alone
+  --trace FILE     also write a Chrome trace (chrome://tracing, ui.perfetto.dev) of one call of each of our rows, every dispatch submitted alone and timed by timestamp queries
   --no-gpu-timer   no timestamp queries
   --out DIR        where to write the results (default bench/results)
   --no-write       print the table only (quick checks)

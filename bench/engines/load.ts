@@ -8,12 +8,20 @@ import type { BenchEngine } from '../types.js';
 
 export const ENGINE_IDS = [OURS, 'tfjs-webgpu', 'jax-webgpu', 'ort-webgpu', 'tfjs-cpu'] as const;
 
+/**
+ * Not a baseline but our engine with its layer rows and training step unfused (bias add and relu
+ * as dispatches of their own): as a column beside ours, it times what fusion buys in the same page
+ * and rounds. Its other rows run what ours runs.
+ */
+export const OURS_UNFUSED = `${OURS}-unfused`;
+
 export const ENGINE_LABELS: Record<string, string> = {
   [OURS]: 'cnn-webgpu',
   'tfjs-webgpu': 'TF.js WebGPU',
   'jax-webgpu': 'jax-js WebGPU',
   'ort-webgpu': 'ORT Web WebGPU',
   'tfjs-cpu': 'TF.js CPU',
+  [OURS_UNFUSED]: 'cnn-webgpu unfused',
 };
 
 export interface LoadOptions extends OursOptions {
@@ -44,8 +52,12 @@ async function start(id: string, o: LoadOptions): Promise<BenchEngine> {
       const { createOrtEngine } = await import('./ort.js');
       return createOrtEngine(await import('onnxruntime-web/webgpu'), o.ortWasmPaths);
     }
+    case OURS_UNFUSED: {
+      const e = await createOursEngine({ ...o, unfused: true, trace: false });
+      return { ...e, id: OURS_UNFUSED, label: ENGINE_LABELS[OURS_UNFUSED]! };
+    }
     default:
-      throw new Error(`unknown engine '${id}' (known: ${ENGINE_IDS.join(', ')})`);
+      throw new Error(`unknown engine '${id}' (known: ${[...ENGINE_IDS, OURS_UNFUSED].join(', ')})`);
   }
 }
 

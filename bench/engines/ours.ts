@@ -7,6 +7,7 @@ import { createEngine, type Engine } from '../../src/engine.js';
 import type { Tensor } from '../../src/tensor.js';
 import { launchConv2d, type Conv2dVariant, type FusedConv2dOptions } from '../../src/ops/conv2d.js';
 import { DispatchTrace } from '../../src/gpu/trace.js';
+import { canTime, startRecording } from '../gpu_timer.js';
 import { lenetStep, type LenetState } from './ours_lenet.js';
 import { prepareModel } from './ours_model.js';
 import { trainOutput } from './train_output.js';
@@ -22,7 +23,10 @@ export interface OursOptions {
    * bias add, relu), as the layers did before the kernels took a fused epilogue.
    */
   unfused?: boolean;
-  /** Keeps a timed dispatch trace of one call per row in the adapter's `traces` (for `--trace`). */
+  /**
+   * Keeps a dispatch trace of one (untimed) call per row in the adapter's `traces` (for `--trace`),
+   * each dispatch submitted alone and given its GPU time where the device has timestamp queries.
+   */
   trace?: boolean;
   /** Where the model rows' files are fetched from (default: the page's origin). */
   modelBase?: string;
@@ -99,19 +103,28 @@ function observed(e: Engine, p: PreparedCase, keep: ((t: DispatchTrace) => void)
       try {
         return p.run();
       } finally {
-        // Our calls record synchronously; stopping unsubscribes at once.
-        void trace.stop();
-        first = trace;
+        // Our calls record synchronously.
+        first = trace.stop();
       }
     },
     sync: () => p.sync(),
     output: async () => {
       if (!keep) return p.output();
-      const trace = DispatchTrace.start(e, { timing: true });
+      // An idle queue first; then each dispatch in a submission (and a timed pass) of its own.
+      await e.sync();
+      const recording = canTime(e.device) ? startRecording() : null;
+      let n = 0;
+      // Subscribed before the trace, whose observer submits: the pass is counted as dispatch n.
+      const mark = recording ? e.observeDispatches(() => recording.sample(n++)) : null;
+      const trace = DispatchTrace.start(e, { submitEach: true });
       try {
         return await p.output();
       } finally {
-        keep(await trace.stop());
+        trace.stop();
+        mark?.();
+        const ms = recording ? await recording.finish(trace.count) : null;
+        if (ms) trace.setGpuTimes(ms);
+        keep(trace);
       }
     },
     get variant() {

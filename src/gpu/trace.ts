@@ -1,29 +1,32 @@
 /**
  * A profiling trace of the dispatches an engine records, built on the scheduler's dispatch
- * observer: which kernels ran (shader, entry point, workgroups, bytes bound), how often, and,
- * when asked, about how long each took. It exports Chrome's trace-event JSON, which
- * chrome://tracing and Perfetto (ui.perfetto.dev) open.
+ * observer: which kernels ran (shader, entry point, workgroups, bytes bound) and how often, per
+ * dispatch and summed per kernel, exported as Chrome's trace-event JSON, which chrome://tracing
+ * and Perfetto (ui.perfetto.dev) open.
  *
- * Timing is optional because it changes what it measures: with `timing: true` every dispatch is
- * submitted on its own as it is recorded, and its duration is the wall time from the later of its
- * submission and the previous dispatch's completion to its own completion, as
- * `queue.onSubmittedWorkDone` reports it. That includes one submission's overhead and the
- * browser's delay in reporting completion, so it suits dispatches of a few hundred microseconds
- * and more; for the batched timings an app sees, time the whole call instead.
+ * GPU time per dispatch comes from outside: the scheduler encodes a whole batch into one compute
+ * pass, so a per-pass timer (timestamp queries on each pass, as the benchmark's GPU timer writes
+ * them) times a batch, not a dispatch. With `submitEach` the trace submits every dispatch as it is
+ * recorded, in a pass of its own, and `setGpuTimes` then takes the timer's per-pass durations in
+ * order. Wall-clock completion times are no substitute: an op records its dispatches
+ * synchronously, so the page learns of their completions only together, when it next yields.
  */
 import type { DispatchObserver, DispatchRecord } from './scheduler.js';
+import { fail } from '../errors.js';
 
-/** What a trace needs of an engine (an `Engine` has all three). */
+/** What a trace needs of an engine (an `Engine` has both). */
 export interface Traceable {
   observeDispatches(observer: DispatchObserver): () => void;
-  /** Submits what is recorded (timing submits each dispatch alone). */
+  /** Submits what is recorded (`submitEach` calls it after every dispatch). */
   flush(): void;
-  readonly device: GPUDevice;
 }
 
 export interface TraceOptions {
-  /** Submit each dispatch alone and time it to its completion (see the module comment). Default false. */
-  timing?: boolean;
+  /**
+   * Submit each dispatch as it is recorded, in a compute pass of its own, so that a per-pass GPU
+   * timer times dispatches one by one. It serialises the work; default false.
+   */
+  submitEach?: boolean;
 }
 
 /** One dispatch as the trace saw it. */
@@ -32,9 +35,7 @@ export interface TracedDispatch extends DispatchRecord {
   index: number;
   /** When it was recorded, in ms after the trace started. */
   recordedMs: number;
-  /** With timing: when the GPU started on it (as far as the page can tell), ms after the trace started. */
-  startMs?: number;
-  /** With timing: ms from `startMs` to its completion. */
+  /** GPU time, ms, where `setGpuTimes` gave it. */
   durationMs?: number;
 }
 
@@ -47,7 +48,7 @@ export interface TraceSummaryRow {
   workgroups: number;
   /** Bytes of storage buffers bound, all its dispatches together. */
   bytesBound: number;
-  /** With timing: the dispatches' durations added up, ms. */
+  /** Where GPU times were given: the dispatches' GPU time added up, ms. */
   durationMs?: number;
 }
 
@@ -80,44 +81,48 @@ const workgroupCount = (w: readonly number[]) => w[0]! * w[1]! * w[2]!;
  * @example
  * const trace = DispatchTrace.start(engine);
  * engine.conv2d(x, w, { bias: b, activation: 'relu' }).dispose();
- * await trace.stop();
+ * trace.stop();
  * trace.summary(); // [{ shader: 'conv2d', entry: 'conv2d_block_vec4', count: 1, … }]
  */
 export class DispatchTrace {
   readonly records: TracedDispatch[] = [];
   private readonly t0 = performance.now();
   private unsubscribe: (() => void) | null;
-  private readonly completions: Promise<void>[] = [];
+  private timed = false;
 
-  private constructor(engine: Traceable, readonly timed: boolean) {
-    let lastDone = 0;
+  private constructor(engine: Traceable, submitEach: boolean) {
     this.unsubscribe = engine.observeDispatches((d) => {
-      const record: TracedDispatch = { ...d, index: this.records.length, recordedMs: performance.now() - this.t0 };
-      this.records.push(record);
-      if (!timed) return;
-      engine.flush();
-      const submitted = performance.now() - this.t0;
-      this.completions.push(engine.device.queue.onSubmittedWorkDone().then(() => {
-        // The queue completes in order, so the previous dispatch's time is known by now.
-        const done = performance.now() - this.t0;
-        record.startMs = Math.max(submitted, lastDone);
-        record.durationMs = done - record.startMs;
-        lastDone = done;
-      }));
+      this.records.push({ ...d, index: this.records.length, recordedMs: performance.now() - this.t0 });
+      if (submitEach) engine.flush();
     });
   }
 
   /** Starts recording what `engine` dispatches. */
   static start(engine: Traceable, opts: TraceOptions = {}): DispatchTrace {
-    return new DispatchTrace(engine, opts.timing ?? false);
+    return new DispatchTrace(engine, opts.submitEach ?? false);
   }
 
-  /** Stops recording; with timing, resolves once every traced dispatch has completed. */
-  async stop(): Promise<this> {
+  /** Stops recording (what the engine dispatches from now on is not in the trace). */
+  stop(): this {
     this.unsubscribe?.();
     this.unsubscribe = null;
-    await Promise.all(this.completions);
     return this;
+  }
+
+  /**
+   * Gives each dispatch its GPU time in ms, in record order (null: not timed), as a per-pass timer
+   * measured them for a trace taken with `submitEach`.
+   */
+  setGpuTimes(ms: readonly (number | null)[]): void {
+    if (ms.length !== this.records.length) {
+      fail('setGpuTimes', `${ms.length} times for ${this.records.length} dispatches`);
+    }
+    this.records.forEach((r, i) => {
+      const t = ms[i];
+      if (t == null) delete r.durationMs;
+      else r.durationMs = t;
+    });
+    this.timed = this.records.some((r) => r.durationMs !== undefined);
   }
 
   get count(): number {
@@ -152,8 +157,9 @@ export class DispatchTrace {
   }
 
   /**
-   * The trace as Chrome trace events on one thread: timed dispatches as complete events, untimed
-   * ones as instants at the moment they were recorded.
+   * The trace as Chrome trace events on one thread. With GPU times, complete events laid end to end
+   * on a GPU-busy timeline (the gaps between dispatches are not known, so they are left out);
+   * without, instants at the moments they were recorded.
    */
   toChromeTrace(name = 'cnn-webgpu dispatches'): ChromeTrace {
     return chromeTrace([{ name, trace: this }]);
@@ -162,23 +168,24 @@ export class DispatchTrace {
   /** The events of this trace on thread `tid`, shifted by `offsetMs`. */
   events(pid: number, tid: number, offsetMs = 0): ChromeTraceEvent[] {
     const us = (ms: number) => Math.round((ms + offsetMs) * 1000);
+    let busy = 0;
     return this.records.map((r) => {
       const args = {
         shader: r.shader, entry: r.entry, workgroups: r.workgroups.join('×'), bytesBound: r.bytesBound,
         constants: r.constants, recordedMs: r.recordedMs,
       };
       const name = `${r.shader}.${r.entry}`;
-      return r.durationMs !== undefined && r.startMs !== undefined
-        ? { name, cat: 'dispatch', ph: 'X' as const, ts: us(r.startMs), dur: Math.max(1, Math.round(r.durationMs * 1000)), pid, tid, args }
-        : { name, cat: 'dispatch', ph: 'i' as const, s: 't' as const, ts: us(r.recordedMs), pid, tid, args };
+      if (!this.timed) return { name, cat: 'dispatch', ph: 'i' as const, s: 't' as const, ts: us(r.recordedMs), pid, tid, args };
+      const start = busy;
+      busy += r.durationMs ?? 0;
+      return { name, cat: 'dispatch', ph: 'X' as const, ts: us(start), dur: Math.max(1, Math.round((r.durationMs ?? 0) * 1000)), pid, tid, args: { ...args, gpuMs: r.durationMs ?? null } };
     });
   }
 
-  /** How long the trace spans, ms (to the last completion where timed). */
+  /** How long the trace spans on its timeline, ms. */
   get spanMs(): number {
-    let end = 0;
-    for (const r of this.records) end = Math.max(end, r.recordedMs, (r.startMs ?? 0) + (r.durationMs ?? 0));
-    return end;
+    if (this.timed) return this.records.reduce((n, r) => n + (r.durationMs ?? 0), 0);
+    return this.records.reduce((n, r) => Math.max(n, r.recordedMs), 0);
   }
 }
 
@@ -211,7 +218,7 @@ export async function traceDispatches(engine: Traceable, run: () => unknown, opt
   try {
     await run();
   } finally {
-    await trace.stop();
+    trace.stop();
   }
   return trace;
 }

@@ -32,7 +32,7 @@ describe('DispatchTrace', () => {
     expect(d!.constants).to.include({ HAS_BIAS: 1, ACT: 1 });
     expect(d!.bytesBound).to.equal(x.buffer.size + w.buffer.size + y.buffer.size + bias.buffer.size);
     expect(d!.index).to.equal(0);
-    expect(d!.durationMs, 'untimed').to.equal(undefined);
+    expect(d!.durationMs, 'no GPU time given').to.equal(undefined);
     expect(trace.kernels()).to.equal('conv2d_block');
   });
 
@@ -44,7 +44,7 @@ describe('DispatchTrace', () => {
     const y = launchConv2d(e, 'block', x, w, { pad: 'same' });
     const z = e.add(y, bias);
     e.relu(z).dispose();
-    await trace.stop();
+    trace.stop();
     e.relu(z).dispose();
     for (const t of [y, z]) t.dispose();
     expect(trace.count, 'the relu after stop() is not in it').to.equal(4);
@@ -60,22 +60,25 @@ describe('DispatchTrace', () => {
     expect(trace.kernels()).to.equal(`conv2d_block ×2 + ${rows[1]!.entry} + ${rows[2]!.entry}`);
   });
 
-  gpuIt('times each dispatch when asked and writes Chrome trace-event JSON', async (e) => {
+  gpuIt('submits each dispatch alone when asked, takes GPU times per dispatch and writes Chrome trace-event JSON', async (e) => {
     const { x, w, bias } = layer(e);
+    const pending: number[] = [];
     const trace = await traceDispatches(e, async () => {
       const y = launchConv2d(e, 'block', x, w, { pad: 'same' });
+      pending.push(e.scheduler.pendingCount);
       const z = e.add(y, bias);
+      pending.push(e.scheduler.pendingCount);
       await z.read();
       for (const t of [y, z]) t.dispose();
-    }, { timing: true });
+    }, { submitEach: true });
+    expect(pending, 'nothing left unsubmitted after each dispatch').to.deep.equal([0, 0]);
     expect(trace.count).to.equal(2);
-    for (const r of trace.records) {
-      expect(r.startMs, `${r.entry} start`).to.be.a('number').and.at.least(0);
-      expect(r.durationMs, `${r.entry} duration`).to.be.a('number').and.at.least(0);
-    }
-    // The queue runs them in order.
-    expect(trace.records[1]!.startMs!).to.be.at.least(trace.records[0]!.startMs! + trace.records[0]!.durationMs! - 1e-9);
-    expect(trace.summary()[0]!.durationMs).to.equal(trace.records[0]!.durationMs);
+    expect(() => trace.setGpuTimes([1])).to.throw(RangeError);
+    // As a per-pass timer would give them.
+    trace.setGpuTimes([0.5, 0.25]);
+    expect(trace.records.map((r) => r.durationMs)).to.deep.equal([0.5, 0.25]);
+    expect(trace.summary()[0]!.durationMs).to.equal(0.5);
+    expect(trace.spanMs).to.equal(0.75);
 
     const json = JSON.parse(JSON.stringify(trace.toChromeTrace('one layer'))) as ChromeTrace;
     expect(json.displayTimeUnit).to.equal('ms');
@@ -85,11 +88,9 @@ describe('DispatchTrace', () => {
     expect(events).to.have.length(2);
     expect(events[0]).to.include({ name: 'conv2d.conv2d_block', cat: 'dispatch', pid: 1, tid: 1 });
     expect(events[0]!.args).to.include({ shader: 'conv2d', entry: 'conv2d_block', workgroups: '1×4×1' });
-    for (const ev of events) {
-      expect(Number.isInteger(ev.ts) && Number.isInteger(ev.dur)).to.equal(true);
-      expect(ev.dur).to.be.at.least(1);
-    }
-    expect(events[1]!.ts).to.be.at.least(events[0]!.ts);
+    // End to end on a GPU-busy timeline, in microseconds.
+    expect(events.map((ev) => [ev.ts, ev.dur])).to.deep.equal([[0, 500], [500, 250]]);
+    expect(events[1]!.args).to.include({ gpuMs: 0.25 });
 
     // Untimed traces become instants; several traces go on a thread each, one after the other.
     const untimed = await traceDispatches(e, () => e.relu(x).dispose());
@@ -97,6 +98,6 @@ describe('DispatchTrace', () => {
     const instants = both.traceEvents.filter((ev) => ev.ph === 'i');
     expect(instants).to.have.length(1);
     expect(instants[0]).to.include({ tid: 2, s: 't' });
-    expect(instants[0]!.ts).to.be.at.least(events[1]!.ts);
+    expect(instants[0]!.ts).to.be.at.least(750);
   });
 });
