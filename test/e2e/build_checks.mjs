@@ -18,7 +18,26 @@ function throwsNaming(fn, pattern) {
   throw new Error(`no error (expected ${pattern})`);
 }
 
+/** Every .ts file below `dir`. */
+function tsFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? tsFiles(`${dir}/${d.name}`) : d.name.endsWith('.ts') ? [`${dir}/${d.name}`] : []);
+}
+
 export const buildTests = [
+  {
+    name: 'errors: the library and the elements throw CnnErrors (or subclasses), never a bare Error, TypeError or RangeError',
+    async run() {
+      const bare = /\bthrow new (Error|TypeError|RangeError|SyntaxError)\(/;
+      const found = [];
+      for (const f of [...tsFiles('src'), ...tsFiles('components')]) {
+        readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
+          if (bare.test(line)) found.push(`${f}:${i + 1}`);
+        });
+      }
+      expect(found.length === 0, `bare errors thrown at ${found.join(', ')}`);
+    },
+  },
   {
     name: 'src/version.ts holds package.json\'s version (autotuning results are stored under it)',
     async run() {

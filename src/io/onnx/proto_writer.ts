@@ -8,6 +8,7 @@
  * by `finish`, however deep the message that holds them.
  */
 import { Wire } from './protobuf.js';
+import { fail } from '../../errors.js';
 
 const encoder = new TextEncoder();
 
@@ -99,7 +100,7 @@ export class ProtoWriter {
   }
 
   private rawVarint(value: number): void {
-    if (!Number.isSafeInteger(value)) throw new RangeError(`cannot write ${value} as a protobuf varint`);
+    if (!Number.isSafeInteger(value)) fail('saveOnnxModel', `cannot write ${value} as a protobuf varint`);
     this.room(10);
     if (value < 0) {
       // int64 two's complement: always ten bytes.

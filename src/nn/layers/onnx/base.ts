@@ -8,7 +8,7 @@
  */
 import type { Engine } from '../../../engine.js';
 import type { Tensor } from '../../../tensor.js';
-import { shapeStr } from '../../../errors.js';
+import { fail, shapeStr } from '../../../errors.js';
 import { Layer, release, type LayerConfig, type Shape } from '../../layer.js';
 import type { Ops } from '../../ops_like.js';
 
@@ -57,12 +57,12 @@ export function shapeAfterSteps(input: Shape, steps: readonly LayoutStep[]): num
   let shape = [...input];
   for (const s of steps) {
     if ('reshape' in s) {
-      if (size(s.reshape) !== size(shape)) throw new Error(`cannot reshape [batch, ${shape.join(', ')}] to [batch, ${s.reshape.join(', ')}]`);
+      if (size(s.reshape) !== size(shape)) fail('onnx layout', `cannot reshape [batch, ${shape.join(', ')}] to [batch, ${s.reshape.join(', ')}]`);
       shape = [...s.reshape];
     } else {
       const full = [1, ...shape];
       if (s.transpose.length !== full.length || s.transpose[0] !== 0 || new Set(s.transpose).size !== full.length) {
-        throw new Error(`transpose ${shapeStr(s.transpose)} does not fit [batch, ${shape.join(', ')}] (it must keep the batch dim first)`);
+        fail('onnx layout', `transpose ${shapeStr(s.transpose)} does not fit [batch, ${shape.join(', ')}] (it must keep the batch dim first)`);
       }
       shape = s.transpose.slice(1).map((k) => full[k]!);
     }
