@@ -4,6 +4,7 @@ import { Rng } from '../helpers/random.js';
 import { launchConv2d } from '../../src/ops/conv2d.js';
 import { DispatchTrace, chromeTrace, traceDispatches, type ChromeTrace } from '../../src/gpu/trace.js';
 import type { Engine } from '../../src/engine.js';
+import { CnnError } from '../../src/errors.js';
 
 /** x [2, 16, 16, 4] ∗ w [3, 3, 4, 8] 'same', a bias of 8: one conv layer's tensors. */
 function layer(e: Engine) {
@@ -73,7 +74,7 @@ describe('DispatchTrace', () => {
     }, { submitEach: true });
     expect(pending, 'nothing left unsubmitted after each dispatch').to.deep.equal([0, 0]);
     expect(trace.count).to.equal(2);
-    expect(() => trace.setGpuTimes([1])).to.throw(RangeError);
+    expect(() => trace.setGpuTimes([1])).to.throw(CnnError, /1 times for 2 dispatches/);
     // As a per-pass timer would give them.
     trace.setGpuTimes([0.5, 0.25]);
     expect(trace.records.map((r) => r.durationMs)).to.deep.equal([0.5, 0.25]);
