@@ -83,6 +83,26 @@ describe('cnn-feature-vis', function () {
     el.remove(); // cancels the run
   });
 
+  it('loading="lazy" waits until it comes into view, and holds its run while it is out of view', async () => {
+    const box = await fixture<HTMLDivElement>(html`<div><div style="height: 4000px"></div><cnn-feature-vis loading="lazy" layer="conv" channels="1" steps="400"></cnn-feature-vis></div>`);
+    const el = box.querySelector<CnnFeatureVis>('cnn-feature-vis')!;
+    el.setModel(model, 'tiny');
+    await el.updateComplete;
+    expect(el.state).to.equal('deferred');
+    expect(root(el).querySelector('.status')!.textContent).to.include('comes into view');
+    el.scrollIntoView();
+    await waitUntil(() => el.stepsTaken >= 2, 'runs once in view', { timeout: 20_000 });
+    window.scrollTo(0, 0);
+    await new Promise((r) => setTimeout(r, 400));
+    const held = el.stepsTaken;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(el.stepsTaken, 'held out of view').to.be.at.most(held + 1);
+    expect(el.state).to.equal('running');
+    el.scrollIntoView();
+    await waitUntil(() => el.stepsTaken > held + 2, 'goes on in view', { timeout: 20_000 });
+    el.remove();
+  });
+
   it('a tile opens large beside its dataset examples, cut to the unit’s receptive field; arrows move, Escape closes', async () => {
     const { el } = await ran(html`<cnn-feature-vis layer="signed" channels="all" steps="2" examples="3"></cnn-feature-vis>`);
     const data = new Rng(8).uniform(7 * 144, 0, 1);

@@ -37,6 +37,9 @@ export interface AttributionReadyDetail {
 }
 export type AttributionErrorDetail = CnnErrorDetail<'webgpu' | 'model' | 'image' | 'reference' | 'labels' | 'run'>;
 
+/** Layers that finish a convolution's output (a residual block's padding and add included). */
+const FINISHING = new Set(['BatchNormalization', 'Activation', 'ReLU', 'LeakyReLU', 'Add', 'ZeroPadding2D']);
+
 const ABOUT = { saliency: 'aboutSaliency', smoothgrad: 'aboutSmoothgrad', 'integrated-gradients': 'aboutIntegrated-gradients', gradcam: 'aboutGradcam', occlusion: 'aboutOcclusion' } as const;
 
 /**
@@ -46,8 +49,8 @@ const ABOUT = { saliency: 'aboutSaliency', smoothgrad: 'aboutSmoothgrad', 'integ
  * `explain` functions, on the GPU), with an opacity slider and a colour legend. The target picker
  * lists a classifier's top classes (or the strongest channels of the last convolution for other
  * networks); with `viewer`, a tile opened in that `<cnn-layer-viewer>` becomes the target, and a
- * unit clicked in its opened map the unit. Grad-CAM gets a layer picker, the last convolution
- * first.
+ * unit clicked in its opened map the unit. Grad-CAM gets a layer picker, starting at the last convolution's
+ * finished output.
  *
  * @example
  * <cnn-attribution model="models/mnist/model.json" src="images/digit-3.png" method="integrated-gradients"></cnn-attribution>
@@ -306,11 +309,25 @@ export class CnnAttribution extends CnnElement {
     return Number.isFinite(this.opacity) ? Math.min(1, Math.max(0, this.opacity)) : 0.6;
   }
 
+  /**
+   * Grad-CAM's default: the last convolution, followed on through the layers that only finish its
+   * output (batch norm, activation, a residual block's padding and add), as the Grad-CAM libraries
+   * advise for a ResNet's last block: a convolution's raw output, before a batch norm that may flip
+   * its signs, is seldom what it means.
+   */
   private defaultCamLayer(): string {
     const model = this.net;
     if (!model) return '';
     const convs = convLayers(model).filter((l) => l.outputShape.length === 3);
-    return convs[convs.length - 1]?.name ?? this.camLayers[this.camLayers.length - 1]?.name ?? '';
+    let layer = convs[convs.length - 1] ?? this.camLayers[this.camLayers.length - 1];
+    for (;;) {
+      if (!layer) return '';
+      const from: Layer = layer;
+      const next = model.layers.filter((l) => model.inboundOf(l.name).includes(from.name));
+      const same = next.length === 1 && FINISHING.has(next[0]!.className) && next[0]!.outputShape.length === 3;
+      if (!same) return from.name;
+      layer = next[0]!;
+    }
   }
 
   // ---- loading ----
@@ -474,10 +491,22 @@ export class CnnAttribution extends CnnElement {
     return { embedding: this.refEmbedding.values };
   }
 
+  /**
+   * The map's colours (on the GPU, the viewer's colour maps), each pixel as opaque as its value is
+   * far from nothing: the square root of its share of the largest magnitude (of the range, for a
+   * sequential map), so the input shows through where the map says little.
+   */
   private async colour(engine: Engine, heat: Heatmap): Promise<ImageData> {
     const t = engine.tensor(heat.values, [1, heat.h, heat.w, 1]);
     try {
       const tiles = await colorize(engine, t, { channels: [0], map: heat.map, normalize: 'channel' });
+      let [min, max] = [Infinity, -Infinity];
+      for (const v of heat.values) [min, max] = [Math.min(min, v), Math.max(max, v)];
+      const m = Math.max(Math.abs(min), Math.abs(max));
+      heat.values.forEach((v, p) => {
+        const share = heat.map === 'diverging' ? (m > 0 ? Math.abs(v) / m : 0) : max > min ? (v - min) / (max - min) : 0;
+        tiles.rgba[p * 4 + 3] = Math.round(255 * Math.sqrt(share));
+      });
       return new ImageData(tiles.rgba, tiles.width, tiles.height);
     } finally {
       t.dispose();

@@ -105,6 +105,7 @@ export class CnnFeatureVis extends CnnElement {
   private runSeq = 0;
   private reading = false;
   private visible = false;
+  private heldOffscreen = false;
   private observer: IntersectionObserver | null = null;
   private data: Dataset | null = null;
   private dataKey = '';
@@ -162,7 +163,7 @@ export class CnnFeatureVis extends CnnElement {
   /** Goes on from where `stop()` held it. */
   resume(): void {
     if (this.state !== 'stopped' || !this.run) return;
-    this.run.resume();
+    if (!this.heldOffscreen) this.run.resume();
     this.state = 'running';
   }
 
@@ -192,17 +193,27 @@ export class CnnFeatureVis extends CnnElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.loading === 'lazy' && typeof IntersectionObserver !== 'undefined') {
+      // Kept on: a lazy element also holds its run while it is out of view, so a page of them
+      // spends the GPU on what the reader sees.
       this.observer = new IntersectionObserver((entries) => {
-        if (!entries.some((e) => e.isIntersecting)) return;
-        this.observer?.disconnect();
-        this.observer = null;
-        this.becomeVisible();
+        const seen = entries.some((e) => e.isIntersecting);
+        if (seen && !this.visible) this.becomeVisible();
+        this.holdOffscreen(!seen);
       }, { rootMargin: '200px' });
       this.observer.observe(this);
     } else {
       this.visible = true;
       if (this.net && !this.run && this.state !== 'ready') void this.start();
     }
+  }
+
+  /** Holds (or lets go of) a running optimisation because the element left (or came back into) view. */
+  private holdOffscreen(hold: boolean): void {
+    if (hold === this.heldOffscreen) return;
+    this.heldOffscreen = hold;
+    if (this.state !== 'running' || !this.run) return;
+    if (hold) this.run.pause();
+    else this.run.resume();
   }
 
   override disconnectedCallback(): void {
@@ -404,6 +415,7 @@ export class CnnFeatureVis extends CnnElement {
         },
       });
       this.run = run;
+      if (this.heldOffscreen) run.pause();
       const result = await run.done;
       try {
         if (seq !== this.runSeq) return;
