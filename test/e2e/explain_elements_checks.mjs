@@ -20,7 +20,7 @@ const PAGE = `<!doctype html>
 <body><main>
 <cnn-feature-vis id="fv" model="models/mnist/model.json" layer="conv2" channels="8" steps="24" dataset="data/mnist-subset/"></cnn-feature-vis>
 <cnn-attribution id="digit" model="models/mnist/model.json" src="images/digit-3.png" method="integrated-gradients" labels="0,1,2,3,4,5,6,7,8,9"></cnn-attribution>
-<cnn-attribution id="face" model="models/face-recognition/model.json" src="images/astronaut-face.png" input-range="0 255" method="gradcam" reference="images/astronaut.png" target="embedding"></cnn-attribution>
+<cnn-attribution id="face" model="models/face-recognition/model.json" src="images/astronaut-face.png" input-range="0 255" method="gradcam" layer="res4c_relu" reference="images/astronaut.png" target="embedding"></cnn-attribution>
 </main></body></html>`;
 
 async function openPage({ server, getBrowser }) {
@@ -101,15 +101,52 @@ export const explainElementTests = [
         await page.locator('#digit').screenshot({ path: join(env.artifacts, 'attribution-digit.png') });
 
         await waitReady(page, '#face');
-        const face = await page.evaluate(() => {
+        // The article's claims: the photo is about 0.89 alike to the portrait it was cut from; the last block's maps
+        // are 2×2 and res4c_relu's 8×8; Grad-CAM there puts the evidence between the eyes and along the nose.
+        const face = await page.evaluate(async () => {
           const el = document.getElementById('face');
+          const m = el.loadedModel;
+          const load = (u) => new Promise((r) => { const i = new Image(); i.onload = () => r(i); i.src = u; });
+          const embed = async (u) => {
+            const img = await load(u);
+            const c = document.createElement('canvas');
+            c.width = c.height = 150;
+            const ctx = c.getContext('2d');
+            ctx.drawImage(img, 0, 0, 150, 150);
+            const d = ctx.getImageData(0, 0, 150, 150).data;
+            const f = new Float32Array(150 * 150 * 3);
+            for (let p = 0; p < 22500; p++) for (let k = 0; k < 3; k++) f[p * 3 + k] = d[p * 4 + k];
+            const x = m.engine.tensor(f, [1, 150, 150, 3]);
+            const y = m.predict(x);
+            const v = await y.read();
+            x.dispose();
+            y.dispose();
+            return v;
+          };
+          const [a, b] = [await embed('images/astronaut-face.png'), await embed('images/astronaut.png')];
+          let [dot, na, nb] = [0, 0, 0];
+          for (let i = 0; i < a.length; i++) [dot, na, nb] = [dot + a[i] * b[i], na + a[i] ** 2, nb + b[i] ** 2];
           const h = el.heatmap;
-          const max = Math.max(...h.values);
-          return { size: [h.h, h.w], max, layer: el.shadowRoot.querySelector('select.layer')?.value, target: el.shadowRoot.querySelector('select.target').value, status: el.shadowRoot.querySelector('.status').textContent };
+          const at = h.values.indexOf(Math.max(...h.values));
+          return {
+            similarity: dot / Math.sqrt(na * nb), size: [h.h, h.w], peak: [at % h.w, Math.floor(at / h.w)],
+            shapes: ['res4c_relu', 'res5d_relu'].map((n) => m.layer(n).outputShape.slice(0, 2).join('×')),
+            layer: el.shadowRoot.querySelector('select.layer')?.value, target: el.shadowRoot.querySelector('select.target').value,
+          };
         });
-        expect(face.size.join() === '150,150' && face.max > 0 && face.target === 'embedding', `face Grad-CAM ${JSON.stringify(face)}`);
-        expect(face.layer === 'res5d_relu', `Grad-CAM's layer should default to the last convolution's finished output (res5d_relu), got ${face.layer}`);
+        expect(Math.abs(face.similarity - 0.89) < 0.02, `the photo's similarity to the portrait is ${face.similarity}; the article says about 0.89`);
+        expect(face.shapes.join() === '8×8,2×2', `res4c_relu and res5d_relu are ${face.shapes.join(' and ')}; the article says 8×8 and 2×2`);
+        expect(face.size.join() === '150,150' && face.target === 'embedding' && face.layer === 'res4c_relu', `face Grad-CAM ${JSON.stringify(face)}`);
+        const [px, py] = face.peak;
+        expect(px >= 45 && px <= 105 && py >= 35 && py <= 115, `Grad-CAM's peak at (${px}, ${py}) is not between the eyes and along the nose`);
         await page.locator('#face').screenshot({ path: join(env.artifacts, 'attribution-face.png') });
+        const byDefault = await page.evaluate(() => {
+          const el = document.getElementById('face');
+          const done = new Promise((r) => el.addEventListener('cnn-ready', (e) => r(e.detail.layer), { once: true }));
+          el.removeAttribute('layer');
+          return done;
+        });
+        expect(byDefault === 'res5d_relu', `Grad-CAM's layer should default to the last convolution's finished output (res5d_relu), got ${byDefault}`);
         expect(pageErrors.length === 0, `uncaught page errors: ${pageErrors.join(' | ')}`);
       } finally {
         await context.close().catch(() => {});
