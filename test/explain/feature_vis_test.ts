@@ -100,16 +100,16 @@ describe('explain: feature visualisation', () => {
     const seen: string[] = [];
     const stop = e.observeDispatches((d) => seen.push(d.entry));
     const objectives: number[][] = [];
-    const run = explain.featureVis(model, { target: channels.map((channel) => ({ layer: 'conv2', channel })), steps: 24, seed: 2, onStep: (_s, image, _o, per) => {
+    const run = explain.featureVis(model, { target: channels.map((channel) => ({ layer: 'conv2', channel })), steps: 12, seed: 2, onStep: (_s, image, _o, per) => {
       expect(image.shape).to.deep.equal([4, 28, 28, 1]);
       objectives.push([...per]);
     } });
     const { image, objectives: last, objective } = await run.done;
     stop();
-    expect(seen.filter((d) => d === 'affine_warp')).to.have.length(24, 'one warp per step for the batch');
-    expect(seen.filter((d) => d === 'affine_warp_grad')).to.have.length(24);
+    expect(seen.filter((d) => d === 'affine_warp')).to.have.length(12, 'one warp per step for the batch');
+    expect(seen.filter((d) => d === 'affine_warp_grad')).to.have.length(12);
     expect(objective).to.be.closeTo(last.reduce((a, b) => a + b) / 4, 1e-6);
-    expect(objectives[23]).to.deep.equal(last);
+    expect(objectives[11]).to.deep.equal(last);
     last.forEach((v, i) => expect(v, `channel ${channels[i]} rose`).to.be.greaterThan(objectives[0]![i]!));
     const pixels = await image.read();
     image.dispose();
