@@ -17,6 +17,8 @@ import { FourierImage } from './fourier_image.js';
 import { resolveObjectives, type Objective } from './objectives.js';
 import { checkRobustness, defaultRobustness, isIdentity, randomMaps } from './robustness.js';
 import { neededLayers, runPartial } from './partial_run.js';
+import { gramSimilarity } from './diversity.js';
+import { namedLayer } from './target.js';
 
 export type { Objective } from './objectives.js';
 
@@ -47,6 +49,14 @@ export interface FeatureVisOptions {
   l1?: number;
   /** Weight of a total-variation penalty: the mean absolute difference of neighbouring pixels, as a fraction of the range (default 0). */
   tv?: number;
+  /**
+   * Weight of a diversity term: the mean cosine similarity of the images' Gram matrices at
+   * `diversityLayer` is subtracted from the objective (per image), so a batch of one objective shows
+   * different pictures (default 0; needs two or more targets).
+   */
+  diversity?: number;
+  /** The layer whose Gram matrices the diversity term compares (default: the targets' layer, when they share one). */
+  diversityLayer?: string;
   /** The input range the image spans (default [0, 1]). */
   range?: readonly [number, number];
   /**
@@ -123,9 +133,17 @@ export function featureVis(model: Model, opts: FeatureVisOptions): FeatureVisRun
   if (!targets.length) throw new CnnError(op, 'target lists no objectives');
   const n = targets.length;
   const objective = resolveObjectives(op, model, targets, opts.preActivation ?? true);
+  const diversity = opts.diversity ?? 0;
+  if (typeof diversity !== 'number' || !Number.isFinite(diversity) || diversity < 0) throw new CnnError(op, `diversity must be a finite number ≥ 0, got ${JSON.stringify(opts.diversity)}`);
+  const layers = targets.map((t) => (t && typeof t === 'object' && 'layer' in t ? t.layer : null));
+  let diversityLayer: string | null = null;
+  if (diversity > 0) {
+    if (n < 2) throw new CnnError(op, 'a diversity term compares images: give two or more targets');
+    const shared = new Set(layers).size === 1 ? layers[0] : null;
+    diversityLayer = namedLayer(op, model, opts.diversityLayer ?? shared ?? undefined).name;
+  }
   // Layer objectives need their layers only (and, before an activation, the layer's input).
-  const layered = targets.every((t) => t && typeof t === 'object' && 'layer' in t);
-  const need = layered ? neededLayers(model, targets.map((t) => (t as { layer: string }).layer)) : null;
+  const need = layers.every((l) => l !== null) ? neededLayers(model, [...(layers as string[]), ...(diversityLayer ? [diversityLayer] : [])]) : null;
 
   const engine = model.engine;
   const rng = new SeededRandom(seed);
@@ -167,7 +185,8 @@ export function featureVis(model: Model, opts: FeatureVisOptions): FeatureVisRun
       const acts = need ? runPartial(model, seen, tape, need) : model.run(seen, { ops: tape, logits: objective.logits });
       const rows = objective.perRow(tape, acts, new Int32Array(n), temps);
       const penalty = penalties(tape, img);
-      const total = tape.sum(penalty ? tape.sub(rows, penalty) : rows);
+      let total = tape.sum(penalty ? tape.sub(rows, penalty) : rows);
+      if (diversityLayer) total = tape.sub(total, tape.mul(gramSimilarity(tape, acts.outputs.get(diversityLayer)!), diversity * n));
       const grads = tape.backward(tape.neg(total), image.params);
       const list = image.params.map((p) => grads.get(p)!);
       optimizer.apply(engine, image.params, list);

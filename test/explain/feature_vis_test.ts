@@ -7,6 +7,7 @@ import { loadLayersModel } from '../../src/io/tfjs_layers/reader.js';
 import { loadMnist } from '../../src/io/mnist.js';
 import * as explain from '../../src/explain/index.js';
 import { realFourierBasis } from '../../src/explain/fourier_image.js';
+import { gramSimilarity } from '../../src/explain/diversity.js';
 
 async function channelMeans(e: Engine, model: Model, pixels: Float32Array, count: number, channel: number): Promise<Float32Array> {
   const x = e.tensor(pixels, [count, 28, 28, 1]);
@@ -121,7 +122,7 @@ describe('explain: feature visualisation', () => {
     model.dispose();
   });
 
-  gpuIt('without transformations no warp runs; a total-variation penalty gives a smoother image', async (e) => {
+  gpuIt('without transformations no warp runs; a total-variation penalty gives a smoother image; a diversity term makes a batch less alike', async (e) => {
     const model = await loadLayersModel(e, '/demo/models/mnist/model.json');
     const seen: string[] = [];
     const stop = e.observeDispatches((d) => seen.push(d.entry));
@@ -139,6 +140,18 @@ describe('explain: feature visualisation', () => {
     expect(b, `total variation ${b} with the penalty, ${a} without`).to.be.below(a);
     plain.image.dispose();
     smooth.image.dispose();
+    // Three images of one channel: the diversity term makes their styles at conv2 less alike.
+    const alike: number[] = [];
+    for (const diversity of [0, 4]) {
+      const { image } = await explain.featureVis(model, { target: [7, 7, 7].map((channel) => ({ layer: 'conv2', channel })), steps: 12, seed: 5, diversity }).done;
+      const acts = model.run(image);
+      const g = gramSimilarity(e, acts.outputs.get('conv2')!);
+      alike.push((await g.read())[0]!);
+      for (const t of [g, image]) t.dispose();
+      acts.dispose();
+    }
+    expect(alike[1]!, `Gram similarity with the diversity term ${alike[1]}, without ${alike[0]}`).to.be.below(alike[0]!);
+    expect(() => explain.featureVis(model, { target, diversity: 1 })).to.throw(/two or more targets/);
     expect(() => explain.featureVis(model, { target, tv: -1 })).to.throw(/tv must be/);
     expect(() => explain.featureVis(model, { target, scale: [1.2, 0.9] })).to.throw(/scale must be/);
     model.dispose();
