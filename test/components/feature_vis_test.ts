@@ -107,9 +107,13 @@ describe('cnn-feature-vis', function () {
   });
 
   it('a tile opens large beside its dataset examples, cut to the unit’s receptive field; arrows move, Escape closes', async () => {
-    const { el } = await ran(html`<cnn-feature-vis layer="signed" channels="all" steps="2" examples="3"></cnn-feature-vis>`);
+    const el = await fixture<CnnFeatureVis>(html`<cnn-feature-vis layer="signed" channels="all" steps="2" examples="3"></cnn-feature-vis>`);
+    const ready = oneEvent(el, 'cnn-ready');
+    el.setModel(model, 'tiny');
     const data = new Rng(8).uniform(7 * 144, 0, 1);
-    el.setDataset(data, 7);
+    el.setDataset(data, 7); // while the run goes on
+    await ready;
+    await el.updateComplete;
     const tiles = root(el).querySelectorAll<HTMLButtonElement>('button.tile');
     expect(tiles).to.have.length(3);
     const select = oneEvent(el, 'cnn-layer-select');

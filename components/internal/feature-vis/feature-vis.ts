@@ -109,6 +109,8 @@ export class CnnFeatureVis extends CnnElement {
   private observer: IntersectionObserver | null = null;
   private data: Dataset | null = null;
   private dataKey = '';
+  /** Datasets given to setDataset so far (each keys its own examples). */
+  private datasets = 0;
   private dataAbort: AbortController | null = null;
   private found = new Map<string, explain.DatasetExample[][]>();
 
@@ -148,7 +150,7 @@ export class CnnFeatureVis extends CnnElement {
   setDataset(pixels: Float32Array, count: number): void {
     const [h, w, c] = (this.net?.inputShape ?? [0, 0, 0]) as [number, number, number];
     this.data = { pixels, count, h, w, c };
-    this.dataKey = `given:${++this.runSeq}`;
+    this.dataKey = `given:${++this.datasets}`;
     this.found.clear();
     if (this.opened !== null) void this.showExamples(this.opened);
   }
