@@ -101,3 +101,31 @@ export function loadImage(url: string, signal?: AbortSignal, failed: (url: strin
     img.src = url;
   });
 }
+
+/**
+ * Image loads where only the newest counts (an element's `src` changing while one loads): a new
+ * load, or `cancel()` when the element leaves the page, aborts the one before, and a superseded
+ * load resolves to null instead of failing.
+ */
+export class LatestImageLoader {
+  private abort: AbortController | null = null;
+
+  cancel(): void {
+    this.abort?.abort();
+    this.abort = null;
+  }
+
+  /** The image, or null when a newer load or `cancel()` superseded this one. */
+  async load(url: string): Promise<HTMLImageElement | null> {
+    this.cancel();
+    const abort = new AbortController();
+    this.abort = abort;
+    try {
+      const img = await loadImage(url, abort.signal);
+      return abort.signal.aborted ? null : img;
+    } catch (err) {
+      if (abort.signal.aborted) return null;
+      throw err;
+    }
+  }
+}

@@ -20,7 +20,7 @@ import { CnnElement, type CnnErrorDetail } from './cnn-element.js';
 import { ElementError } from './errors.js';
 import { defaultLayer, fmt, labelLines, labelsFromMetadata, parseChannelList, parseInputSize, parseLabels, parseNames, parseRange, pickChannels, shapeText } from './attributes.js';
 import { normalizePixels } from './preprocess.js';
-import { drawInput, canvasPixels, loadImage, sourceSize, type Fit, type InputSource } from './image-pixels.js';
+import { drawInput, canvasPixels, LatestImageLoader, loadImage, sourceSize, type Fit, type InputSource } from './image-pixels.js';
 import { describeLayer, describeTile, legendGradient } from './describe.js';
 import { ChannelDetail } from './channel-detail.js';
 import { nextTile } from './tile-keys.js';
@@ -144,7 +144,7 @@ export class CnnLayerViewer extends CnnElement {
   private running = false;
   private drawSeq = 0;
   private painted: FeatureMaps[] | null = null;
-  private srcAbort: AbortController | null = null;
+  private readonly srcLoader = new LatestImageLoader();
   private labelList: string[] = [];
   /** Class names from the ONNX file's metadata, used when the `labels` attribute is empty. */
   private metaLabels: string[] = [];
@@ -161,7 +161,7 @@ export class CnnLayerViewer extends CnnElement {
   /** Frees the activations this element holds on the GPU; they are recomputed if it comes back. */
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.srcAbort?.abort();
+    this.srcLoader.cancel();
     this.releaseActivations();
   }
 
@@ -479,14 +479,11 @@ export class CnnLayerViewer extends CnnElement {
 
   private async loadSrc(): Promise<void> {
     if (this.unsupported) return;
-    this.srcAbort?.abort();
-    const abort = new AbortController();
-    this.srcAbort = abort;
     try {
-      const img = await loadImage(this.src, abort.signal);
-      if (!abort.signal.aborted) this.setInput(img);
+      const img = await this.srcLoader.load(this.src);
+      if (img) this.setInput(img);
     } catch (err) {
-      if (!abort.signal.aborted) this.fail('image', err, viewerText.msg(this, 'imageFailed'));
+      this.fail('image', err, viewerText.msg(this, 'imageFailed'))
     }
   }
 

@@ -6,7 +6,7 @@ import { sharedEngine, type Model } from '../shared-engine.js';
 import { CnnElement, type CnnErrorDetail } from '../cnn-element.js';
 import { ElementError } from '../errors.js';
 import { fmt, parseLabels, parseRange } from '../attributes.js';
-import { canvasPixels, drawInput, loadImage, sourceSize, type Fit, type InputSource } from '../image-pixels.js';
+import { canvasPixels, drawInput, LatestImageLoader, loadImage, sourceSize, type Fit, type InputSource } from '../image-pixels.js';
 import { legendGradient } from '../describe.js';
 import { ViewerLink } from '../conv-explainer/viewer-link.js';
 import { attributionStyles } from './styles.js';
@@ -116,7 +116,7 @@ export class CnnAttribution extends CnnElement {
   private running = false;
   private visible = false;
   private observer: IntersectionObserver | null = null;
-  private srcAbort: AbortController | null = null;
+  private readonly srcLoader = new LatestImageLoader();
   private painted: unknown = null;
   private currentUnit: { layer: string; channel: number } | null = null;
 
@@ -189,7 +189,7 @@ export class CnnAttribution extends CnnElement {
     super.disconnectedCallback();
     this.observer?.disconnect();
     this.observer = null;
-    this.srcAbort?.abort();
+    this.srcLoader.cancel();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -348,14 +348,11 @@ export class CnnAttribution extends CnnElement {
 
   private async loadSrc(): Promise<void> {
     if (this.unsupported) return;
-    this.srcAbort?.abort();
-    const abort = new AbortController();
-    this.srcAbort = abort;
     try {
-      const img = await loadImage(this.src, abort.signal);
-      if (!abort.signal.aborted) this.setInput(img);
+      const img = await this.srcLoader.load(this.src);
+      if (img) this.setInput(img);
     } catch (err) {
-      if (!abort.signal.aborted) this.fail('image', err, attributionText.msg(this, 'imageFailed'));
+      this.fail('image', err, attributionText.msg(this, 'imageFailed'))
     }
   }
 

@@ -17,7 +17,7 @@ import { sharedEngine, type Model } from '../shared-engine.js';
 import { CnnElement, type CnnErrorDetail } from '../cnn-element.js';
 import { ElementError } from '../errors.js';
 import { fmt, parseRange, pickChannels } from '../attributes.js';
-import { canvasPixels, drawInput, loadImage, sourceSize, type Fit, type InputSource } from '../image-pixels.js';
+import { canvasPixels, drawInput, LatestImageLoader, sourceSize, type Fit, type InputSource } from '../image-pixels.js';
 import { explainerStyles } from './styles.js';
 import { explainerText, type ExplainerStrings } from './messages.js';
 import { paintOutput, paintReceptiveField, paintSlide, unitAt } from './paint.js';
@@ -124,7 +124,7 @@ export class CnnConvExplainer extends CnnElement {
   private running = false;
   private readSeq = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private srcAbort: AbortController | null = null;
+  private readonly srcLoader = new LatestImageLoader();
   private readonly link = new ViewerLink(this, {
     ready: (model, input, range) => this.followViewer(model, input, range),
     select: (layer, channel) => this.followSelect(layer, channel),
@@ -251,7 +251,7 @@ export class CnnConvExplainer extends CnnElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.pause();
-    this.srcAbort?.abort();
+    this.srcLoader.cancel();
     this.release();
   }
 
@@ -518,14 +518,11 @@ export class CnnConvExplainer extends CnnElement {
 
   private async loadSrc(): Promise<void> {
     if (this.unsupported) return;
-    this.srcAbort?.abort();
-    const abort = new AbortController();
-    this.srcAbort = abort;
     try {
-      const img = await loadImage(this.src, abort.signal);
-      if (!abort.signal.aborted) this.setInput(img);
+      const img = await this.srcLoader.load(this.src);
+      if (img) this.setInput(img);
     } catch (err) {
-      if (!abort.signal.aborted) this.fail('image', err, explainerText.msg(this, 'imageFailed'));
+      this.fail('image', err, explainerText.msg(this, 'imageFailed'))
     }
   }
 

@@ -19,7 +19,7 @@ import { sharedEngine, type Model } from '../shared-engine.js';
 import { CnnElement, type CnnErrorDetail } from '../cnn-element.js';
 import { ElementError } from '../errors.js';
 import { defaultLayer, fmt, parseLabels, parseNames, parseRange, pickChannels } from '../attributes.js';
-import { canvasPixels, drawInput, loadImage, sourceSize, type Fit, type InputSource } from '../image-pixels.js';
+import { canvasPixels, drawInput, LatestImageLoader, sourceSize, type Fit, type InputSource } from '../image-pixels.js';
 import { legendGradient } from '../describe.js';
 import { invarianceStyles } from './styles.js';
 import { invarianceText, type InvarianceStrings } from './messages.js';
@@ -127,7 +127,7 @@ export class CnnInvariance extends CnnElement {
   private visible = false;
   private observer: IntersectionObserver | null = null;
   private mapSeq = 0;
-  private srcAbort: AbortController | null = null;
+  private readonly srcLoader = new LatestImageLoader();
   private painted: unknown = null;
 
   // ---- public API ----
@@ -204,7 +204,7 @@ export class CnnInvariance extends CnnElement {
     super.disconnectedCallback();
     this.observer?.disconnect();
     this.observer = null;
-    this.srcAbort?.abort();
+    this.srcLoader.cancel();
     this.sweep?.dispose();
     this.sweep = null;
   }
@@ -408,14 +408,11 @@ export class CnnInvariance extends CnnElement {
 
   private async loadSrc(): Promise<void> {
     if (this.unsupported) return;
-    this.srcAbort?.abort();
-    const abort = new AbortController();
-    this.srcAbort = abort;
     try {
-      const img = await loadImage(this.src, abort.signal);
-      if (!abort.signal.aborted) this.setInput(img);
+      const img = await this.srcLoader.load(this.src);
+      if (img) this.setInput(img);
     } catch (err) {
-      if (!abort.signal.aborted) this.fail('image', err, invarianceText.msg(this, 'imageFailed'));
+      this.fail('image', err, invarianceText.msg(this, 'imageFailed'))
     }
   }
 
