@@ -4,7 +4,7 @@
 // everywhere. Screenshots: zh-article.png, url-state-restored.png, training-timeline.png,
 // article-phone.png, blog-recipe.png (in test-artifacts/).
 import { createServer } from 'node:http';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,7 +98,48 @@ async function serveFolder(dir) {
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((ok) => server.close(ok)) };
 }
 
+/** The live elements of an article page: tag, id, and every attribute, with file attributes resolved against the page. */
+async function articleElements(page) {
+  const html = await readFile(join(ROOT, 'demo', page), 'utf8');
+  const base = new URL(page, 'http://site/demo/');
+  const FILES = new Set(['model', 'src', 'dataset', 'reference']);
+  return [...html.matchAll(/<(cnn-[a-z-]+)\b([^>]*)>/g)].map(([, tag, attrs]) => {
+    const fields = {};
+    for (const [, name, value = ''] of attrs.matchAll(/([a-z-]+)(?:="([^"]*)")?/g)) {
+      if (name === 'lang') continue;
+      fields[name] = FILES.has(name) ? new URL(value, base).pathname : value.replace(/\s+/g, ' ').trim();
+    }
+    return { tag, fields };
+  });
+}
+
 export const readerTests = [
+  {
+    name: 'Chinese article (demo/zh/) holds every live element of the English one, with the same settings, and every file it points at exists',
+    async run() {
+      const en = await articleElements('index.html');
+      const zh = await articleElements('zh/index.html');
+      const key = (e) => `${e.tag}#${e.fields.id ?? ''}@${e.fields.for ?? ''}`;
+      const zhByKey = new Map(zh.map((e) => [key(e), e]));
+      const missing = en.filter((e) => !zhByKey.has(key(e))).map(key);
+      expect(missing.length === 0, `the Chinese article lacks ${missing.join(', ')}`);
+      for (const e of en) {
+        const z = zhByKey.get(key(e));
+        for (const [name, value] of Object.entries(e.fields)) {
+          expect(z.fields[name] === value, `${key(e)}: ${name} is “${z.fields[name]}” in Chinese, “${value}” in English`);
+        }
+      }
+      for (const e of zh) {
+        for (const name of ['model', 'src', 'dataset', 'reference']) {
+          const path = e.fields[name];
+          if (!path || !path.startsWith('/demo/')) continue;
+          const file = join(ROOT, decodeURI(path));
+          const exists = await stat(file).then(() => true, () => false);
+          expect(exists, `${key(e)}: ${name}="${path}" does not exist`);
+        }
+      }
+    },
+  },
   {
     name: 'Chinese article (demo/zh/): both networks draw, every element speaks Chinese, and a shared link reopens its layer, channel, unit and sample',
     async run(env) {
