@@ -6,6 +6,10 @@ import type { CnnLayerViewer } from '../../components/cnn-layer-viewer.js';
 import type { CnnTrainer } from '../../components/cnn-trainer.js';
 import type { CnnImageInput } from '../../components/cnn-image-input.js';
 import type { CnnKernelBench } from '../../components/cnn-kernel-bench.js';
+import '../../components/cnn-attribution.js';
+import '../../components/cnn-feature-vis.js';
+import type { CnnAttribution, AttributionReadyDetail } from '../../components/cnn-attribution.js';
+import type { CnnFeatureVis } from '../../components/cnn-feature-vis.js';
 import { parseFragment, readState, withState } from '../../components/internal/url-state.js';
 import { sharedEngine } from '../../components/internal/shared-engine.js';
 import { loadLayersModel } from '../../src/index.js';
@@ -95,5 +99,38 @@ describe('shareable state in the URL fragment', function () {
     await frame();
     expect(readState('t')).to.include({ preset: 'tiny', epochs: '2' });
     expect(readState('pad')).to.deep.equal({ mode: 'draw', sample: '7' });
+  });
+  it('the attribution keeps its method, target and layer, and the feature visualisation its layer, channels and opened tile', async () => {
+    const model = await loadLayersModel(await sharedEngine(), { modelJson: saved.modelJson, weights: saved.weightData });
+    setHash('#a.method=gradcam&a.target=class:1&a.layer=conv&f.layer=conv&f.channels=all&f.open=2');
+    const box = await fixture<HTMLDivElement>(html`<div>
+      <cnn-attribution id="a" url-state method="saliency"></cnn-attribution>
+      <cnn-feature-vis id="f" url-state layer="signed" steps="2"></cnn-feature-vis>
+    </div>`);
+    const attribution = box.querySelector<CnnAttribution>('#a')!;
+    const vis = box.querySelector<CnnFeatureVis>('#f')!;
+    const drawn = oneEvent(attribution, 'cnn-ready');
+    attribution.setModel(model, 'tiny');
+    attribution.setInput(picture());
+    const d = (await drawn).detail as AttributionReadyDetail;
+    expect([d.method, d.targetKey, d.layer]).to.deep.equal(['gradcam', 'class:1', 'conv']);
+    const visReady = oneEvent(vis, 'cnn-ready');
+    vis.setModel(model, 'tiny');
+    await visReady;
+    await vis.updateComplete;
+    expect(vis.shadowRoot!.querySelectorAll('canvas[data-tile]')).to.have.length(4, 'channels=all from the link');
+    expect(vis.shadowRoot!.querySelector('button[aria-pressed="true"]')?.getAttribute('data-index')).to.equal('2');
+    const again = oneEvent(attribution, 'cnn-ready');
+    attribution.method = 'occlusion';
+    await again;
+    await frame();
+    expect(readState('a')).to.deep.equal({ method: 'occlusion', target: 'class:1', layer: 'conv' });
+    expect(readState('f')).to.deep.equal({ layer: 'conv', channels: 'all', open: '2' });
+    setHash('#a.method=constructor');
+    attribution.method = 'saliency';
+    await attribution.updateComplete;
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    await frame();
+    expect(attribution.method, 'a method name that every object inherits is not a method').to.equal('saliency');
   });
 });

@@ -6,6 +6,7 @@ import { sharedEngine, type Model } from '../shared-engine.js';
 import { CnnElement, type CnnErrorDetail } from '../cnn-element.js';
 import { ElementError } from '../errors.js';
 import { fmt, parseLabels, parseRange } from '../attributes.js';
+import type { Fields } from '../url-state.js';
 import { canvasPixels, drawInput, LatestImageLoader, loadImage, sourceSize, type Fit, type InputSource } from '../image-pixels.js';
 import { legendGradient } from '../describe.js';
 import { ViewerLink } from '../conv-explainer/viewer-link.js';
@@ -166,6 +167,21 @@ export class CnnAttribution extends CnnElement {
     const [w, h] = sourceSize(source);
     this.lastSource = drawInput(source, Math.max(1, w), Math.max(1, h), 'fill');
     this.request();
+  }
+
+  // ---- shareable state (the url-state attribute) ----
+
+  /** The method, the target and Grad-CAM's layer, where the reader changed them from the attributes. */
+  protected override urlFields(): Fields {
+    const changed = (name: 'method' | 'target' | 'layer', value: string) => (value && value !== (this.getAttribute(name) ?? '') ? value : null);
+    return { method: changed('method', this.method), target: changed('target', this.target), layer: changed('layer', this.layer) };
+  }
+
+  protected override restoreUrlFields(f: Record<string, string>): void {
+    if (f.method && (METHODS as readonly string[]).includes(f.method)) this.method = f.method;
+    // A target or layer the model lacks is caught where it is used, with a message in place.
+    if (f.target) this.target = f.target;
+    if (f.layer) this.layer = f.layer;
   }
 
   // ---- lifecycle ----

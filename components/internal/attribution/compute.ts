@@ -14,7 +14,7 @@ export type Method = (typeof METHODS)[number];
 export function parseMethod(text: string): Method {
   const k = String(text ?? '').toLowerCase().replace(/[^a-z]/g, '');
   const byKey: Record<string, Method> = { saliency: 'saliency', smoothgrad: 'smoothgrad', integratedgradients: 'integrated-gradients', ig: 'integrated-gradients', gradcam: 'gradcam', occlusion: 'occlusion' };
-  return byKey[k] ?? 'saliency';
+  return Object.hasOwn(byKey, k) ? byKey[k]! : 'saliency';
 }
 
 export interface Heatmap {

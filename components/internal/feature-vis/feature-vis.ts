@@ -3,6 +3,7 @@ import { property, state } from 'lit/decorators.js';
 import { convLayers, explain, WebGpuUnavailableError, type Layer } from '../../../src/index.js';
 import { tokens } from '../theme.js';
 import { sharedEngine, type Model } from '../shared-engine.js';
+import type { Fields } from '../url-state.js';
 import { CnnElement, type CnnErrorDetail } from '../cnn-element.js';
 import { ElementError } from '../errors.js';
 import { fmt, parseRange, pickChannels } from '../attributes.js';
@@ -95,6 +96,7 @@ export class CnnFeatureVis extends CnnElement {
   @state() private objectives: number[] = [];
   @state() private shown: { layer: Layer; channels: number[] } | null = null;
   @state() private opened: number | null = null;
+  private pendingOpen: number | null = null;
   @state() private examplesView: Examples | null = null;
   @state() private focusAt = 0;
   @state() private seconds = 0;
@@ -188,6 +190,34 @@ export class CnnFeatureVis extends CnnElement {
     const layer = this.shown.layer;
     this.emit<FeatureVisSelectDetail>('cnn-layer-select', { layer: layer.name, className: layer.className, channel: this.shown.channels[index]!, shape: [1, ...layer.outputShape] });
     void this.showExamples(index);
+  }
+
+  // ---- shareable state (the url-state attribute) ----
+
+  /** The layer, the channels asked for, and the channel opened large. */
+  protected override urlFields(): Fields {
+    const opened = this.opened !== null && this.shown ? this.shown.channels[this.opened] : undefined;
+    return {
+      layer: this.layer && this.layer !== (this.getAttribute('layer') ?? '') ? this.layer : null,
+      channels: this.channels !== (this.getAttribute('channels') ?? '8') ? this.channels : null,
+      open: opened === undefined ? null : String(opened),
+    };
+  }
+
+  protected override restoreUrlFields(f: Record<string, string>): void {
+    if (f.layer) this.layer = f.layer;
+    if (f.channels) this.channels = f.channels;
+    const open = Number(f.open);
+    this.pendingOpen = f.open && Number.isInteger(open) && open >= 0 ? open : null;
+    this.applyPendingOpen();
+  }
+
+  /** Opens the tile of the channel a link named, once that channel's tile exists. */
+  private applyPendingOpen(): void {
+    if (this.pendingOpen === null || !this.shown) return;
+    const index = this.shown.channels.indexOf(this.pendingOpen);
+    this.pendingOpen = null;
+    if (index >= 0) this.openTile(index);
   }
 
   // ---- lifecycle ----
@@ -389,6 +419,7 @@ export class CnnFeatureVis extends CnnElement {
         this.tiles = [];
       }
       this.shown = shown;
+      this.applyPendingOpen();
       this.problem = null;
       this.step = 0;
       this.total = steps;
