@@ -2,12 +2,12 @@
  * The engine: one GPU device, a buffer pool, a pipeline cache and a scheduler, plus the op methods.
  * Ops only record work; nothing waits for the GPU until a tensor is read.
  */
-import { acquireGpu, type GpuInfo, type GpuOptions } from './gpu/device.js';
+import { acquireGpu, DeviceLostError, type GpuInfo, type GpuOptions } from './gpu/device.js';
 import { BufferPool } from './gpu/buffer_pool.js';
 import { PipelineCache } from './gpu/pipeline_cache.js';
 import { Scheduler, type DispatchRequest } from './gpu/scheduler.js';
 import { Tensor, type TensorOwner } from './tensor.js';
-import { fail, shapeStr } from './errors.js';
+import { asCnnError, fail, shapeStr } from './errors.js';
 import type { Conv2dVariant } from './ops/conv2d.js';
 import type { MatMulVariant } from './ops/matmul.js';
 import type { DepthwiseVariant } from './ops/depthwise_conv2d.js';
@@ -53,15 +53,30 @@ export class Engine implements TensorOwner {
   } = { conv2d: 'auto', matMul: 'auto', pool: 'auto', depthwise: 'auto' };
   /** Present when autotuning is on (`createEngine({ autotune: true })` or `enableAutotune()`). */
   autotuner: Autotuner | null = null;
+  /**
+   * Resolves with the error every later call throws once the GPU device is lost (the browser's
+   * `device.lost`, however it came about: `device.destroy()` on a device given to createEngine
+   * counts too). Never resolves for the engine's own `destroy()`. A page listens here to start
+   * again on a new engine.
+   */
+  readonly lost: Promise<DeviceLostError>;
   private destroyed = false;
-  private lostMessage: string | null = null;
+  private lostError: DeviceLostError | null = null;
+  /** Rejecters of the waits under way (`untilLost`), told at once when the device is lost. */
+  private readonly waits = new Set<(lost: DeviceLostError) => void>();
 
   /** `ownsDevice`: destroy the device with the engine (true when createEngine requested it). */
   constructor(device: GPUDevice, info: GpuInfo, private readonly ownsDevice = false) {
     this.device = device;
     this.info = info;
-    void device.lost.then((lost) => {
-      if (!this.destroyed) this.lostMessage = `the GPU device was lost (${lost.reason}): ${lost.message || 'no details'}; create a new engine`;
+    this.lost = new Promise((resolve) => {
+      void device.lost.then((info) => {
+        if (this.destroyed) return;
+        this.lostError = new DeviceLostError('Engine', info.reason, info.message);
+        for (const reject of this.waits) reject(this.lostError);
+        this.waits.clear();
+        resolve(this.lostError);
+      });
     });
     this.pool = new BufferPool(device);
     this.pipelines = new PipelineCache(device);
@@ -94,7 +109,7 @@ export class Engine implements TensorOwner {
 
   /** An uninitialised tensor for an op to write into. */
   empty(shape: readonly number[], label: string): Tensor {
-    this.assertAlive();
+    this.assertAlive(label);
     const size = shape.reduce((a, b) => a * b, 1);
     const bytes = size * 4;
     const limit = this.device.limits.maxStorageBufferBindingSize;
@@ -104,7 +119,7 @@ export class Engine implements TensorOwner {
 
   /** Records one dispatch (used by the ops). */
   run(req: DispatchRequest): void {
-    this.assertAlive();
+    this.assertAlive(req.shader.name);
     for (const [binding, buffer] of Object.entries(req.buffers)) {
       // A tensor of another engine (perhaps on another device) would otherwise fail only inside
       // WebGPU, after the op returned, or silently corrupt this engine's pool accounting.
@@ -137,13 +152,19 @@ export class Engine implements TensorOwner {
 
   /** Submits everything queued so far without waiting for it. */
   flush(): void {
+    this.assertAlive('flush');
     this.scheduler.flush();
   }
 
   /** Resolves when the GPU has finished all queued work. */
   async sync(): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.untilLost('sync', this.device.queue.onSubmittedWorkDone());
+  }
+
+  /** True once the GPU device is lost (see `lost`). */
+  get isLost(): boolean {
+    return this.lostError !== null;
   }
 
   memory(): MemoryInfo {
@@ -152,7 +173,7 @@ export class Engine implements TensorOwner {
   }
 
   async readBuffer(buffer: GPUBuffer, bytes: number): Promise<Float32Array> {
-    this.assertAlive();
+    this.assertAlive('read');
     if (bytes === 0) return new Float32Array(0);
     this.flush();
     const staging = this.device.createBuffer({ label: `read ${buffer.label}`, size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
@@ -160,7 +181,7 @@ export class Engine implements TensorOwner {
     encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
     this.device.queue.submit([encoder.finish()]);
     try {
-      await staging.mapAsync(GPUMapMode.READ);
+      await this.untilLost('read', staging.mapAsync(GPUMapMode.READ));
       return new Float32Array(staging.getMappedRange().slice(0));
     } finally {
       staging.destroy();
@@ -181,9 +202,33 @@ export class Engine implements TensorOwner {
     if (this.ownsDevice) this.device.destroy();
   }
 
-  private assertAlive(): void {
-    if (this.destroyed) fail('Engine', 'this engine was destroyed');
-    if (this.lostMessage) fail('Engine', this.lostMessage);
+  private assertAlive(op: string): void {
+    if (this.destroyed) fail(op, 'this engine was destroyed');
+    if (this.lostError) throw new DeviceLostError(op, this.lostError.reason, this.lostError.details);
+  }
+
+  /**
+   * `work`, or a DeviceLostError as soon as the device is lost: a lost device may leave a map or a
+   * work-done promise pending forever, and its rejections are DOMExceptions that name no op. A
+   * rejection that comes with the loss (or just before the browser reports it) becomes the loss.
+   */
+  private async untilLost<T>(op: string, work: Promise<T>): Promise<T> {
+    let stop!: (lost: DeviceLostError) => void;
+    const lost = new Promise<never>((_, reject) => {
+      stop = (e) => reject(new DeviceLostError(op, e.reason, e.details));
+    });
+    this.waits.add(stop);
+    try {
+      return await Promise.race([work, lost]);
+    } catch (err) {
+      if (err instanceof DeviceLostError || this.destroyed) throw err;
+      // The browser rejects the map first and reports the loss a moment later: wait briefly for it.
+      const loss = await Promise.race([this.lost, new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
+      if (loss) throw new DeviceLostError(op, loss.reason, loss.details);
+      throw asCnnError(op, err);
+    } finally {
+      this.waits.delete(stop);
+    }
   }
 }
 

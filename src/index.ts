@@ -2,7 +2,7 @@
 export { createEngine, Engine, type EngineOptions, type MemoryInfo } from './engine.js';
 export { Tensor } from './tensor.js';
 export { CnnError, CnnAbortError, NonFiniteLossError } from './errors.js';
-export { WebGpuUnavailableError, type GpuInfo } from './gpu/device.js';
+export { DeviceLostError, WebGpuUnavailableError, type GpuInfo } from './gpu/device.js';
 export type { Conv2dOptions, Padding } from './ops/conv_geometry.js';
 export { launchConv2d, type FusedConv2dOptions, type GroupedConv2dOptions, type Conv2dVariant } from './ops/conv2d.js';
 export { launchDepthwiseConv2d, type FusedDepthwiseConv2dOptions, type DepthwiseVariant } from './ops/depthwise_conv2d.js';

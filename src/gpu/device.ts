@@ -15,6 +15,23 @@ export class WebGpuUnavailableError extends CnnError {
   }
 }
 
+/**
+ * The GPU device went away (a driver reset, the tab's GPU process crashing, `device.destroy()`):
+ * every later call of the engine that lost it throws this, and a read waiting on the GPU rejects
+ * with it. Nothing on that device can be used again; `createEngine()` gives a new one. `reason` is
+ * WebGPU's ('destroyed' or 'unknown'), `details` its message.
+ */
+export class DeviceLostError extends CnnError {
+  constructor(
+    op: string,
+    readonly reason: string,
+    readonly details: string,
+  ) {
+    super(op, `the GPU was lost (device lost, reason '${reason}': ${details || 'no details'}); nothing on it can be used again, create a new engine with createEngine()`);
+    this.name = 'DeviceLostError';
+  }
+}
+
 /** What the engine learned about the GPU it runs on; kernel variants are picked from this. */
 export interface GpuInfo {
   vendor: string;

@@ -10,6 +10,7 @@
 import { Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import { CnnError, shapeStr } from '../errors.js';
+import { DeviceLostError } from '../gpu/device.js';
 import type { Ops } from './ops_like.js';
 import { initialValues, parseInitializer } from './initializers.js';
 import type { SeededRandom } from './random.js';
@@ -160,7 +161,8 @@ export abstract class Layer {
   }
 
   private wrap(e: unknown): Error {
-    if (e instanceof CnnError && e.op === this.label) return e;
+    // A lost GPU is no fault of this layer: callers tell it apart by its class.
+    if (e instanceof DeviceLostError || (e instanceof CnnError && e.op === this.label)) return e;
     const message = e instanceof Error ? e.message : String(e);
     const err = new CnnError(this.label, message);
     (err as { cause?: unknown }).cause = e;
