@@ -6,6 +6,12 @@
 // folded away; there is one source for all of them and no per-element branch at run time.
 // A 2-D grid of workgroups covers tensors beyond 65,535 × 256 elements: the linear index is
 // x + y × (number of workgroups in x) × 256.
+//
+// NaN passes through every op and every activation gradient as in TensorFlow.js (relu(NaN) is NaN,
+// and so is its gradient there), told by its bits: see include/ieee.wgsl for why max, clamp, exp
+// and log cannot be trusted with it.
+
+// #include "include/ieee.wgsl"
 
 struct Params {
   size: u32,
@@ -24,7 +30,7 @@ override OP: u32 = 0u;
 
 fn forward(v: f32) -> f32 {
   switch OP {
-    case 0u: { return max(v, 0.0); }
+    case 0u: { return select(max(v, 0.0), v, is_nan(v)); }
     case 1u: { return select(params.alpha * v, v, v >= 0.0); }
     case 2u: {
       // Written per sign so exp never overflows.
@@ -38,12 +44,12 @@ fn forward(v: f32) -> f32 {
       return sign(v) * (1.0 - e) / (1.0 + e);
     }
     case 4u: { return -v; }
-    case 5u: { return exp(v); }
-    case 6u: { return log(v); }
+    case 5u: { return exp_ieee(v); }
+    case 6u: { return log_ieee(v); }
     case 7u: { return v * v; }
     case 8u: { return sqrt(v); }
     case 9u: { return abs(v); }
-    case 10u: { return clamp(v, 0.0, 6.0); }
+    case 10u: { return select(clamp(v, 0.0, 6.0), v, is_nan(v)); }
     // 1 / sqrt rather than inverseSqrt, whose result WGSL leaves undefined at 0 (TF.js gives +Inf).
     case 11u: { return 1.0 / sqrt(v); }
     case 12u: { return v + params.alpha; }
@@ -57,11 +63,12 @@ fn forward(v: f32) -> f32 {
 
 fn backward(g: f32, v: f32) -> f32 {
   switch OP {
-    case 0u: { return select(0.0, g, v > 0.0); }
+    // TF.js multiplies dy by step(x), which is NaN at NaN; v is NaN exactly then.
+    case 0u: { return select(select(0.0, g, v > 0.0), v, is_nan(v)); }
     case 1u: { return select(params.alpha * g, g, v > 0.0); }
     case 2u: { return g * v * (1.0 - v); }
     case 3u: { return g * (1.0 - v * v); }
-    case 10u: { return select(0.0, g, v > 0.0 && v < 6.0); }
+    case 10u: { return select(select(0.0, g, v > 0.0 && v < 6.0), v, is_nan(v)); }
     default: { return g; }
   }
 }

@@ -2,7 +2,7 @@ import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
 import { Rng } from '../helpers/random.js';
-import { expectClose, expectShape } from '../helpers/compare.js';
+import { expectClose, expectSameNonFinite, expectShape } from '../helpers/compare.js';
 import { convCases, type ConvCase } from '../helpers/conv_cases.js';
 import { numericGradient } from '../helpers/finite_diff.js';
 import { windowReference } from '../helpers/window_reference.js';
@@ -159,24 +159,6 @@ describe('conv2d', () => {
     expect((await ok.read()).every((v) => v === 0)).to.equal(true);
   });
 });
-
-/** NaN and ±Infinity exactly where the oracle has them, and the finite values close to it. */
-function expectSameNonFinite(actual: Float32Array, expected: ArrayLike<number>, what: string): void {
-  expect(actual.length, `${what}: length`).to.equal(expected.length);
-  const kind = (v: number) => (Number.isNaN(v) ? 'NaN' : Number.isFinite(v) ? 'finite' : v > 0 ? 'Infinity' : '-Infinity');
-  const wrong: string[] = [];
-  const got: number[] = [];
-  const want: number[] = [];
-  for (let i = 0; i < expected.length; i++) {
-    if (kind(actual[i]!) !== kind(expected[i]!)) wrong.push(`[${i}] ${actual[i]} (expected ${expected[i]})`);
-    else if (Number.isFinite(expected[i]!)) {
-      got.push(actual[i]!);
-      want.push(expected[i]!);
-    }
-  }
-  expect(wrong, `${what}: ${wrong.length} of ${expected.length} outputs non-finite where TF.js is not, or the reverse`).to.deep.equal([]);
-  expectClose(got, want, `${what}: the finite outputs`);
-}
 
 /** A float64 convolution in plain loops, for finite differences. */
 function conv64(c: ConvCase, x: Float64Array, w: Float64Array): Float64Array {

@@ -2,7 +2,8 @@ import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
 import { Rng } from '../helpers/random.js';
-import { expectClose, expectShape } from '../helpers/compare.js';
+import { expectClose, expectSameNonFinite, expectShape } from '../helpers/compare.js';
+import { unaryGrad, type UnaryOp } from '../../src/ops/elementwise.js';
 
 describe('elementwise activations', () => {
   before(async () => {
@@ -42,6 +43,29 @@ describe('elementwise activations', () => {
       }
     });
   }
+
+  // WGSL leaves max, clamp, exp and log unspecified for NaN and ±Infinity (SwiftShader's max(NaN, 0)
+  // is 0, its exp(NaN) +Infinity, its log(−1) 0), so each op gets the special values once.
+  gpuIt('every unary op and activation gradient keeps NaN and ±Infinity as TensorFlow.js does', async (e) => {
+    const xs = [NaN, Infinity, -Infinity, -1, 0, 0.5, 7];
+    const x = e.tensor(xs, [xs.length]);
+    const tx = tf.tensor(xs);
+    const refs: Record<string, (t: tf.Tensor) => tf.Tensor> = {
+      ...forward, relu6: tf.relu6, neg: tf.neg, exp: tf.exp, log: tf.log, square: tf.square, sqrt: tf.sqrt, rsqrt: tf.rsqrt, abs: tf.abs,
+    };
+    for (const [op, ref] of Object.entries(refs)) {
+      const alpha = op === 'leakyRelu' ? 0.13 : 0;
+      const y = e.unary(op as UnaryOp, x, alpha);
+      expectSameNonFinite(await y.read(), ref(tx).dataSync(), op);
+      if (op in forward || op === 'relu6') {
+        // The gradient kernels read the forward input (relu, leaky relu) or output (the others).
+        const saved = op === 'relu' || op === 'leakyRelu' ? x : y;
+        const dx = unaryGrad(e, op as UnaryOp, e.tensor(new Float32Array(xs.length).fill(2), [xs.length]), saved, alpha);
+        const [refDx] = tf.grads((t: tf.Tensor) => ref(t))([tx], tf.fill([xs.length], 2));
+        expectSameNonFinite(await dx.read(), refDx!.dataSync(), `${op} gradient`);
+      }
+    }
+  });
 
   gpuIt('sigmoid and tanh stay finite for huge inputs', async (e) => {
     const x = e.tensor([-1e6, -100, 0, 100, 1e6], [5]);
