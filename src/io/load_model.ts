@@ -85,7 +85,7 @@ function sniff(head: Uint8Array, what: string): ModelFormat {
 async function loadUrlBySniffing(engine: Engine, url: string | URL, opts: AnyModelOptions): Promise<Model> {
   try {
     const progress = new Progress(opts.onProgress && ((f) => opts.onProgress!(f * 0.95)));
-    const src = openSource(url, { op: OP, signal: opts.signal, what: 'the model', onProgress: (p) => progress.file(p) });
+    const src = openSource(url, { op: OP, signal: opts.signal, what: 'the model', siblings: opts.files, onProgress: (p) => progress.file(p) });
     const bytes = await src.main.bytes();
     if (sniff(bytes.subarray(0, 64), src.main.name) === 'tfjs-layers') return await loadLayersModel(engine, url, opts);
     const onnx = await parseOnnx(src, bytes, progress, opts.signal);

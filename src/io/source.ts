@@ -35,6 +35,11 @@ export interface SourceOptions {
    * Throw a CnnError to refuse the set. Default: the only file, or an error when there are several.
    */
   pick?: (files: readonly File[]) => File;
+  /**
+   * Files among which a URL's siblings are found by name instead of beside it: what a blob: or
+   * data: URL needs, having no folder to resolve a relative path in.
+   */
+  siblings?: FileList | readonly File[];
 }
 
 /** A file could not be fetched, read, or found among those given. */
@@ -85,7 +90,7 @@ export interface Source {
 export function openSource(input: SourceInput, opts: SourceOptions = {}): Source {
   const ctx: Context = { op: opts.op ?? 'openSource', signal: opts.signal, onProgress: opts.onProgress };
   const what = opts.what ?? 'the model';
-  if (typeof input === 'string' || input instanceof URL) return urlSource(input, what, ctx);
+  if (typeof input === 'string' || input instanceof URL) return urlSource(input, what, ctx, opts.siblings && Array.from(opts.siblings as ArrayLike<File>));
   if (isFileList(input)) return fileListSource(Array.from(input as ArrayLike<File>), what, opts.pick, ctx);
   if (input instanceof Blob) return single(blobFile(input, input instanceof File ? input.name : what, what, ctx), ctx);
   if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return single(bufferFile(input, what, ctx), ctx);
@@ -104,7 +109,7 @@ interface Context {
   onProgress: ((p: ReadProgress) => void) | undefined;
 }
 
-function urlSource(input: string | URL, what: string, ctx: Context): Source {
+function urlSource(input: string | URL, what: string, ctx: Context, given: File[] | undefined): Source {
   const base = typeof location !== 'undefined' ? location.href : undefined;
   let url: URL;
   try {
@@ -112,9 +117,21 @@ function urlSource(input: string | URL, what: string, ctx: Context): Source {
   } catch (e) {
     throw new CnnError(ctx.op, `${what}: '${String(input)}' is not a URL`, { cause: e });
   }
+  const main = urlFile(url, what, ctx);
+  if (given) return { main, sibling: (path, sub = `'${path}'`) => findByName(given, path, sub, ctx) };
   return {
-    main: urlFile(url, what, ctx),
-    sibling: (path, sub = `'${path}'`) => urlFile(new URL(path, url), sub, ctx),
+    main,
+    sibling: (path, sub = `'${path}'`) => {
+      let at: URL;
+      try {
+        at = new URL(path, url);
+      } catch (e) {
+        // A blob: or data: URL is no base: it has no folder for a relative path to be in.
+        const why = url.protocol === 'blob:' || url.protocol === 'data:' ? `which a ${url.protocol} URL has no folder to find` : `which is no URL relative to it (${(e as Error).message})`;
+        return missing(`${what} at ${url.href.slice(0, 120)} refers to ${sub}, ${why}; pass that file in the \`files\` option`, path, ctx);
+      }
+      return urlFile(at, sub, ctx);
+    },
   };
 }
 
@@ -175,12 +192,15 @@ function fileListSource(files: File[], what: string, pick: SourceOptions['pick']
   else throw new CnnError(ctx.op, `${files.length} files were given (${names(files)}); say which one is ${what}`);
   return {
     main: blobFile(main, main.name, what, ctx),
-    sibling: (path, sub = `'${path}'`) => {
-      const base = path.slice(path.lastIndexOf('/') + 1);
-      const f = files.find((x) => x.name === base);
-      return f ? blobFile(f, f.name, sub, ctx) : missing(`${sub} is missing: it was not among the files given (${names(files)})`, base, ctx);
-    },
+    sibling: (path, sub = `'${path}'`) => findByName(files, path, sub, ctx),
   };
+}
+
+/** The file of `path`'s base name among those given. */
+function findByName(files: readonly File[], path: string, sub: string, ctx: Context): SourceFile {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  const f = files.find((x) => x.name === base);
+  return f ? blobFile(f, f.name, sub, ctx) : missing(`${sub} is missing: it was not among the files given (${names(files)})`, base, ctx);
 }
 
 function missing(message: string, name: string, ctx: Context): SourceFile {

@@ -9,10 +9,11 @@ import { CnnError } from '../errors.js';
 
 export type ActivationName = 'linear' | 'relu' | 'relu6' | 'leaky_relu' | 'sigmoid' | 'tanh' | 'softmax';
 
-const NAMES: Record<string, ActivationName> = {
-  linear: 'linear', relu: 'relu', relu6: 'relu6', leaky_relu: 'leaky_relu', leakyRelu: 'leaky_relu',
-  sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax',
-};
+// A Map, not an object literal: a name from a file such as 'constructor' must not find Object's.
+const NAMES = new Map<string, ActivationName>([
+  ['linear', 'linear'], ['relu', 'relu'], ['relu6', 'relu6'], ['leaky_relu', 'leaky_relu'], ['leakyRelu', 'leaky_relu'],
+  ['sigmoid', 'sigmoid'], ['tanh', 'tanh'], ['softmax', 'softmax'],
+]);
 
 /** Keras's `leaky_relu` activation function slope (the LeakyReLU layer's default, 0.3, differs). */
 const LEAKY_RELU_ACTIVATION_ALPHA = 0.2;
@@ -20,9 +21,9 @@ const LEAKY_RELU_ACTIVATION_ALPHA = 0.2;
 /** The canonical name, or a CnnError of `op` (a layer passes its label) naming what was asked and what exists. */
 export function parseActivation(value: unknown, op = 'activation'): ActivationName {
   if (value === undefined || value === null) return 'linear';
-  const name = typeof value === 'string' ? NAMES[value] : undefined;
+  const name = typeof value === 'string' ? NAMES.get(value) : undefined;
   if (!name) {
-    throw new CnnError(op, `activation ${JSON.stringify(value)} is not supported (supported: ${Object.keys(NAMES).filter((n) => n !== 'leakyRelu').join(', ')})`);
+    throw new CnnError(op, `activation ${JSON.stringify(value)} is not supported (supported: ${[...NAMES.keys()].filter((n) => n !== 'leakyRelu').join(', ')})`);
   }
   return name;
 }

@@ -11,17 +11,18 @@ export interface InitializerSpec {
   config: Record<string, unknown>;
 }
 
-const VARIANCE_SCALING: Record<string, { scale: number; mode: string; distribution: string }> = {
-  glorot_uniform: { scale: 1, mode: 'fan_avg', distribution: 'uniform' },
-  glorot_normal: { scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' },
-  he_normal: { scale: 2, mode: 'fan_in', distribution: 'truncated_normal' },
-  he_uniform: { scale: 2, mode: 'fan_in', distribution: 'uniform' },
-  lecun_normal: { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' },
-  lecun_uniform: { scale: 1, mode: 'fan_in', distribution: 'uniform' },
-};
+// Maps, not object literals: a name from a file such as 'constructor' must not find Object's.
+const VARIANCE_SCALING = new Map<string, { scale: number; mode: string; distribution: string }>([
+  ['glorot_uniform', { scale: 1, mode: 'fan_avg', distribution: 'uniform' }],
+  ['glorot_normal', { scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' }],
+  ['he_normal', { scale: 2, mode: 'fan_in', distribution: 'truncated_normal' }],
+  ['he_uniform', { scale: 2, mode: 'fan_in', distribution: 'uniform' }],
+  ['lecun_normal', { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' }],
+  ['lecun_uniform', { scale: 1, mode: 'fan_in', distribution: 'uniform' }],
+]);
 
 /** Keras class names (and TF.js's camelCase identifiers) for the snake_case names above. */
-const ALIASES: Record<string, string> = {
+const ALIASES = new Map<string, string>(Object.entries({
   GlorotUniform: 'glorot_uniform', glorotUniform: 'glorot_uniform',
   GlorotNormal: 'glorot_normal', glorotNormal: 'glorot_normal',
   HeNormal: 'he_normal', heNormal: 'he_normal',
@@ -29,7 +30,7 @@ const ALIASES: Record<string, string> = {
   LecunNormal: 'lecun_normal', leCunNormal: 'lecun_normal',
   LecunUniform: 'lecun_uniform', leCunUniform: 'lecun_uniform',
   Zeros: 'zeros', Ones: 'ones', Constant: 'constant',
-};
+}));
 
 /** Where an initialiser is configured, for errors: the layer's label and the config field. */
 export interface InitializerField {
@@ -45,16 +46,16 @@ export function parseInitializer(spec: unknown, where?: InitializerField): Initi
   const fail = (message: string): never => {
     throw where ? new CnnError(where.op, `${where.key}: ${message}`) : new CnnError('initializer', message);
   };
-  if (typeof spec === 'string') return canonical(ALIASES[spec] ?? spec, {}, fail);
+  if (typeof spec === 'string') return canonical(ALIASES.get(spec) ?? spec, {}, fail);
   if (spec && typeof spec === 'object' && typeof (spec as InitializerSpec).class_name === 'string') {
     const s = spec as InitializerSpec;
-    return canonical(ALIASES[s.class_name] ?? s.class_name, s.config ?? {}, fail);
+    return canonical(ALIASES.get(s.class_name) ?? s.class_name, s.config ?? {}, fail);
   }
   return fail(`an initializer must be a name such as 'glorot_uniform' or {class_name, config}, got ${JSON.stringify(spec)}`);
 }
 
 function canonical(name: string, config: Record<string, unknown>, fail: (message: string) => never): InitializerSpec {
-  const vs = VARIANCE_SCALING[name];
+  const vs = VARIANCE_SCALING.get(name);
   if (vs) return { class_name: 'VarianceScaling', config: { ...vs, seed: null } };
   if (name === 'VarianceScaling') {
     const scale = Number(config.scale ?? 1);

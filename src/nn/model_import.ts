@@ -15,6 +15,12 @@ import { Model, type ModelNode } from './model.js';
 import { createLayer } from './layers/registry.js';
 import type { LayerConfig, WeightSpec } from './layer.js';
 
+/**
+ * The most layers a file may describe. The largest Keras application models have under a thousand;
+ * a file with more than this is refused before a layer is made rather than left to block the page.
+ */
+export const MAX_LAYERS = 10_000;
+
 /** One layer of an imported model: its Keras class, its config (with `name`), and the layers it takes its inputs from. */
 export interface LayerEntry {
   className: string;
@@ -74,6 +80,8 @@ export interface ImportOptions {
 export async function importModel(engine: Engine, imp: ModelImport, opts: ImportOptions): Promise<Model> {
   const { op, signal } = opts;
   let model: Model | null = null;
+  const count = imp.graph.layers.length;
+  if (count > MAX_LAYERS) throw new CnnError(op, `the model has ${count} layers; at most ${MAX_LAYERS} can be loaded`);
   try {
     model = buildModel(engine, imp.graph);
     const targets = matchWeights(model, imp.weights, imp.weightsSource, op);

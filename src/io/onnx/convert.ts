@@ -278,7 +278,8 @@ export class Converter implements NodeContext {
       outs.forEach((t, i) => this.setValue(i, Constant.of(t)));
       return;
     }
-    const handler = HANDLERS[node.opType];
+    // An own property only: an op_type such as 'constructor' must not find Object's.
+    const handler = Object.hasOwn(HANDLERS, node.opType) ? HANDLERS[node.opType] : undefined;
     if (!handler) {
       const fold = FOLDABLE_OPS.includes(node.opType) ? ' (it is supported on constants, which are evaluated at load, but here its input comes from the model\'s input)' : '';
       this.fail(`the operator ${node.opType} is not supported${fold}; supported operators: ${supportedOps().join(', ')}`);

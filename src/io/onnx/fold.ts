@@ -154,7 +154,8 @@ export const FOLDABLE_OPS: readonly string[] = [
 export function foldNode(node: NodeProto, inputs: (ConstTensor | undefined)[], ctx: NodeContext): ConstTensor[] {
   const op = node.opType;
   const need = (i: number): ConstTensor => inputs[i] ?? ctx.fail(`input ${i + 1} is missing`);
-  if (op in BINARY) {
+  // Own properties only: an op_type such as 'toString' must not find Object's.
+  if (Object.hasOwn(BINARY, op)) {
     const a = need(0);
     const b = need(1);
     const dims = broadcastDims(a.dims, b.dims) ?? ctx.fail(`cannot broadcast ${shapeStr(a.dims)} with ${shapeStr(b.dims)}`);
@@ -167,7 +168,7 @@ export function foldNode(node: NodeProto, inputs: (ConstTensor | undefined)[], c
     if (op === 'Div' && kind === 'int') for (let i = 0; i < out.length; i++) out[i] = Math.trunc(out[i]!);
     return [constOf(kind, dims, out)];
   }
-  if (op in UNARY) {
+  if (Object.hasOwn(UNARY, op)) {
     const a = need(0);
     const f = UNARY[op]!;
     return [constOf(COMPARISONS.has(op) ? 'int' : a.kind, a.dims, Array.from(a.data, f))];

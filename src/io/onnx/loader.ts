@@ -27,6 +27,11 @@ export interface OnnxLoadOptions {
    * (symbolic or -1 dims). A fixed size in the file is used as it is.
    */
   inputSize?: number | readonly [number, number];
+  /**
+   * Files the model refers to (external data), found by file name instead of beside its URL: for a
+   * model behind a blob: or data: URL, which has no folder to find them in.
+   */
+  files?: FileList | readonly File[];
 }
 
 /** What an ONNX file says about itself, before anything reaches the GPU. */
@@ -64,7 +69,7 @@ export interface OnnxFile {
  */
 export async function loadOnnxModel(engine: Engine, source: SourceInput, opts: OnnxLoadOptions = {}): Promise<Model> {
   const report = opts.onProgress;
-  const file = await readOnnxModel(source, { signal: opts.signal, onProgress: report && ((f) => report(f * 0.95)) });
+  const file = await readOnnxModel(source, { signal: opts.signal, files: opts.files, onProgress: report && ((f) => report(f * 0.95)) });
   return file.instantiate(engine, { ...opts, onProgress: report && ((f) => report(0.95 + f * 0.05)) });
 }
 
@@ -75,12 +80,12 @@ export async function loadOnnxModel(engine: Engine, source: SourceInput, opts: O
  * const size = onnx.info.freeInputSize ? [image.height, image.width] as const : undefined;
  * const model = await onnx.instantiate(engine, { inputSize: size });
  */
-export async function readOnnxModel(source: SourceInput, opts: Pick<OnnxLoadOptions, 'signal' | 'onProgress'> = {}): Promise<OnnxFile> {
+export async function readOnnxModel(source: SourceInput, opts: Pick<OnnxLoadOptions, 'signal' | 'onProgress' | 'files'> = {}): Promise<OnnxFile> {
   const { signal } = opts;
   throwIfAborted(OP, signal);
   try {
     const progress = new Progress(opts.onProgress);
-    const src = openSource(source, { op: OP, signal, what: 'the ONNX model', pick: pickOnnx, onProgress: (p) => progress.file(p) });
+    const src = openSource(source, { op: OP, signal, what: 'the ONNX model', pick: pickOnnx, siblings: opts.files, onProgress: (p) => progress.file(p) });
     const bytes = await src.main.bytes();
     return await parseOnnx(src, bytes, progress, signal);
   } catch (e) {

@@ -5,7 +5,7 @@
  * symbolic dims, opset_import and metadata_props. Fields the schema has and we do not use are
  * skipped. Tensor contents stay views into the file until src/io/onnx/tensor_data.ts decodes them.
  */
-import { ProtoReader, Wire } from './protobuf.js';
+import { ProtoError, ProtoReader, Wire } from './protobuf.js';
 
 /** TensorProto.DataType values. */
 export const DataType = {
@@ -167,12 +167,18 @@ function decodeEntry(r: ProtoReader): { key: string; value: string } {
   return { key, value };
 }
 
-export function decodeGraph(r: ProtoReader): GraphProto {
+/**
+ * How deeply graphs may nest in graph attributes (the branches of If, the bodies of Loop). Real
+ * models nest a few levels; the bound keeps a hostile file from overflowing the decoder's stack.
+ */
+export const MAX_GRAPH_DEPTH = 32;
+
+export function decodeGraph(r: ProtoReader, depth = 0): GraphProto {
   const g: GraphProto = { name: '', nodes: [], initializers: [], inputs: [], outputs: [], valueInfo: [], hasSparseInitializers: false };
   while (!r.done) {
     const { field, wire } = r.tag();
     switch (field) {
-      case 1: r.expect(wire, Wire.Bytes, 'node'); g.nodes.push(decodeNode(r.message())); break;
+      case 1: r.expect(wire, Wire.Bytes, 'node'); g.nodes.push(decodeNode(r.message(), depth)); break;
       case 2: r.expect(wire, Wire.Bytes, 'graph name'); g.name = r.string(); break;
       case 5: r.expect(wire, Wire.Bytes, 'initializer'); g.initializers.push(decodeTensor(r.message())); break;
       case 11: r.expect(wire, Wire.Bytes, 'input'); g.inputs.push(decodeValueInfo(r.message())); break;
@@ -185,7 +191,7 @@ export function decodeGraph(r: ProtoReader): GraphProto {
   return g;
 }
 
-function decodeNode(r: ProtoReader): NodeProto {
+function decodeNode(r: ProtoReader, depth: number): NodeProto {
   const n: NodeProto = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: new Map() };
   while (!r.done) {
     const { field, wire } = r.tag();
@@ -197,7 +203,7 @@ function decodeNode(r: ProtoReader): NodeProto {
       case 7: r.expect(wire, Wire.Bytes, 'node domain'); n.domain = r.string(); break;
       case 5: {
         r.expect(wire, Wire.Bytes, 'attribute');
-        const a = decodeAttribute(r.message());
+        const a = decodeAttribute(r.message(), depth);
         n.attributes.set(a.name, a);
         break;
       }
@@ -208,7 +214,7 @@ function decodeNode(r: ProtoReader): NodeProto {
   return n;
 }
 
-function decodeAttribute(r: ProtoReader): Attribute {
+function decodeAttribute(r: ProtoReader, depth: number): Attribute {
   const a: Attribute = { name: '', type: AttrType.UNDEFINED };
   while (!r.done) {
     const { field, wire } = r.tag();
@@ -220,7 +226,12 @@ function decodeAttribute(r: ProtoReader): Attribute {
       case 3: r.expect(wire, Wire.Varint, 'attribute i'); a.i = r.int64(); break;
       case 4: r.expect(wire, Wire.Bytes, 'attribute s'); a.s = r.bytesField(); break;
       case 5: r.expect(wire, Wire.Bytes, 'attribute t'); a.t = decodeTensor(r.message()); break;
-      case 6: r.expect(wire, Wire.Bytes, 'attribute g'); a.g = decodeGraph(r.message()); break;
+      case 6: {
+        r.expect(wire, Wire.Bytes, 'attribute g');
+        if (depth >= MAX_GRAPH_DEPTH) throw new ProtoError(`graphs nested more than ${MAX_GRAPH_DEPTH} deep in graph attributes; no real model nests so deep`, r.pos);
+        a.g = decodeGraph(r.message(), depth + 1);
+        break;
+      }
       case 7: r.repeated(wire, Wire.Fixed32, () => r.float(), (a.floats ??= [])); break;
       case 8: r.repeated(wire, Wire.Varint, () => r.int64(), (a.ints ??= [])); break;
       case 9: r.expect(wire, Wire.Bytes, 'attribute strings'); (a.strings ??= []).push(r.bytesField()); break;

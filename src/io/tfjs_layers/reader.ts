@@ -13,6 +13,7 @@ import { asCnnError, CnnError, throwIfAborted } from '../../errors.js';
 import type { Model } from '../../nn/model.js';
 import type { LayerGraph, WeightEntry } from '../../nn/model_import.js';
 import { importModel } from '../../nn/model_import.js';
+import { checkJsonDepth } from '../json_depth.js';
 import { isFileList, openSource, type ReadProgress, type Source, type SourceInput } from '../source.js';
 import { parseTopology } from './topology.js';
 import { checkManifest, decodeGroup, storedBytes, type ManifestGroup } from './weights.js';
@@ -38,6 +39,11 @@ export interface LoadOptions {
   onProgress?: (fraction: number) => void;
   /** Aborting rejects with a CnnAbortError (name 'AbortError') and leaves nothing allocated. */
   signal?: AbortSignal;
+  /**
+   * The weight shards, found by file name instead of beside model.json's URL: for a model.json
+   * behind a blob: or data: URL, which has no folder to find them in.
+   */
+  files?: FileList | readonly File[];
 }
 
 const OP = 'loadLayersModel';
@@ -70,7 +76,7 @@ export async function loadLayersModel(engine: Engine, source: ModelSource, opts:
 }
 
 async function load(engine: Engine, source: ModelSource, opts: LoadOptions, signal: AbortSignal): Promise<Model> {
-  const { json, readShard } = await open(source, signal);
+  const { json, readShard } = await open(source, signal, opts.files);
   throwIfAborted(OP, signal);
   const manifestRaw = manifestOf(json);
   const graph = parseTopology(json.modelTopology);
@@ -144,7 +150,7 @@ function isArtifacts(s: unknown): s is ModelArtifacts {
   return typeof s === 'object' && s !== null && 'modelJson' in s;
 }
 
-async function open(source: ModelSource, signal: AbortSignal): Promise<Opened> {
+async function open(source: ModelSource, signal: AbortSignal, files: LoadOptions['files']): Promise<Opened> {
   if (isArtifacts(source)) return openArtifacts(source);
   const ok = typeof source === 'string' || source instanceof URL || source instanceof Blob || source instanceof ArrayBuffer || ArrayBuffer.isView(source) || isFileList(source);
   if (!ok) throw new CnnError(OP, 'the source must be a model.json URL, the dropped model.json and .bin files, a File, Blob or ArrayBuffer holding model.json, or {modelJson, weights}');
@@ -155,6 +161,7 @@ async function open(source: ModelSource, signal: AbortSignal): Promise<Opened> {
     signal,
     what: 'model.json',
     pick: pickModelJson,
+    siblings: files,
     onProgress: (p: ReadProgress) => watchers.get(p.file)?.(p.loaded),
   });
   const main = src.main;
@@ -187,12 +194,14 @@ function parseJson(text: string, what: string): Record<string, unknown> {
     throw new CnnError(OP, `${what} is not valid JSON (${(e as Error).message})`, { cause: e });
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CnnError(OP, `${what} must hold a JSON object`);
+  checkJsonDepth(OP, json, what);
   return json as Record<string, unknown>;
 }
 
 function openArtifacts(a: ModelArtifacts): Opened {
   const json = typeof a.modelJson === 'string' ? parseJson(a.modelJson, 'modelJson') : (a.modelJson as Record<string, unknown>);
   if (typeof json !== 'object' || json === null) throw new CnnError(OP, 'modelJson must be the parsed model.json object');
+  if (typeof a.modelJson !== 'string') checkJsonDepth(OP, json, 'modelJson');
   const weights = a.weights;
   if (weights instanceof ArrayBuffer) {
     // One buffer holds every group back to back (as TF.js's weightData): hand each path its share.
@@ -205,6 +214,9 @@ function openArtifacts(a: ModelArtifacts): Opened {
       g.paths.forEach((p, i) => slices.set(p, i === 0 ? weights.slice(at, end) : new ArrayBuffer(0)));
       at = end;
     }
+    // Bytes past the manifest's weights would otherwise be ignored without a word.
+    const needed = manifest.reduce((s, g) => s + g.weights.reduce((t, e) => t + storedBytes(e), 0), 0);
+    if (weights.byteLength > needed) throw new CnnError(OP, `the weights buffer is ${weights.byteLength - needed} bytes longer than the manifest's weights need (${needed} bytes)`);
     return { json, readShard: async (path, progress) => take(slices, path, progress) };
   }
   if (!(weights instanceof Map)) throw new CnnError(OP, 'weights must be an ArrayBuffer or a Map from shard path to ArrayBuffer');

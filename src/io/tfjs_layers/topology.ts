@@ -91,11 +91,13 @@ function inboundOf(layer: string, nodes: unknown): string[] {
 /** Keras 3 node args: a keras tensor `{class_name: '__keras_tensor__', config: {keras_history}}` or a list of them. */
 function kerasTensors(args: unknown): unknown[] {
   const out: unknown[] = [];
-  const visit = (a: unknown): void => {
-    if (Array.isArray(a)) a.forEach(visit);
+  // A stack rather than recursion: lists nested deep enough would overflow the call stack.
+  const stack = [args];
+  while (stack.length > 0) {
+    const a = stack.pop();
+    if (Array.isArray(a)) for (let i = a.length - 1; i >= 0; i--) stack.push(a[i]);
     else if (isObject(a) && a.class_name === '__keras_tensor__' && isObject(a.config)) out.push(a.config.keras_history);
-  };
-  visit(args);
+  }
   return out;
 }
 

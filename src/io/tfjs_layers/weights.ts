@@ -98,17 +98,13 @@ function checkEntry(w: unknown, gi: number): ManifestEntry {
 
 /**
  * Splits a group's shards (concatenated in path order, weights packed back to back across shard
- * boundaries) into float32 values per weight. A short shard fails naming the file.
+ * boundaries) into float32 values per weight. Shards that together hold more or fewer bytes than
+ * the manifest's weights fail naming the shard at fault and by how many bytes: extra bytes
+ * anywhere but at the very end would shift every later weight, and the model would predict garbage.
  */
 export function decodeGroup(group: ManifestGroup, shards: readonly Uint8Array[]): Map<string, Float32Array> {
   const needed = group.weights.reduce((s, e) => s + storedBytes(e), 0);
-  const have = shards.reduce((s, b) => s + b.byteLength, 0);
-  if (have < needed) {
-    let end = 0;
-    const short = group.weights.find((e) => (end += storedBytes(e)) > have)!;
-    const files = group.paths.length > 1 ? ` (the ${group.paths.length} shards ${group.paths.join(', ')} together)` : '';
-    fail(`weight shard '${group.paths[group.paths.length - 1]}' is truncated: expected ${needed} bytes${files}, got ${have}; weight '${short.name}' runs past the end`);
-  }
+  checkShardLengths(group, shards.map((b) => b.byteLength), needed);
   const bytes = concat(shards, needed);
   const out = new Map<string, Float32Array>();
   let offset = 0;
@@ -119,6 +115,48 @@ export function decodeGroup(group: ManifestGroup, shards: readonly Uint8Array[])
     offset += n;
   }
   return out;
+}
+
+/**
+ * The manifest gives no shard sizes, only the group's total. TF.js cuts a group into shards of one
+ * fixed size (4 MiB unless the converter was told otherwise, a round number) with the remainder
+ * last, so when the total is off, the shard at fault is a middle one of another size than its
+ * fellows, or a first one that the difference would make round, or else the last one.
+ */
+function checkShardLengths(group: ManifestGroup, sizes: readonly number[], needed: number): void {
+  const have = sizes.reduce((a, b) => a + b, 0);
+  const diff = have - needed;
+  if (diff === 0) return;
+  const n = sizes.length;
+  const by = `${Math.abs(diff)} bytes ${diff > 0 ? 'longer' : 'shorter'}`;
+  const shift = diff > 0 ? 'every weight after it would be shifted' : 'every weight after it would be shifted and the last would run past the end';
+  const culprit = shardAtFault(sizes, diff);
+  if (culprit !== n - 1) {
+    const share = sizes[culprit]! - diff;
+    fail(`weight shard '${group.paths[culprit]}' is ${by} than its share (${share} bytes): ${shift}`);
+  }
+  const last = group.paths[n - 1];
+  const files = n > 1 ? ` (the ${n} shards ${group.paths.join(', ')} together)` : '';
+  if (diff > 0) fail(`weight shard '${last}' is ${by} than the manifest's weights need: expected ${needed} bytes in the group${files}, got ${have}`);
+  let end = 0;
+  const short = group.weights.find((e) => (end += storedBytes(e)) > have)!;
+  fail(`weight shard '${last}' is truncated: expected ${needed} bytes${files}, got ${have}; weight '${short.name}' runs past the end (${-diff} bytes missing)`);
+}
+
+/** The index of the shard whose size is off by `diff` bytes, by the pattern TF.js writes. */
+function shardAtFault(sizes: readonly number[], diff: number): number {
+  const n = sizes.length;
+  if (n === 1) return 0;
+  const middle = sizes.slice(0, -1);
+  const count = (v: number) => middle.filter((s) => s === v).length;
+  const usual = middle.reduce((best, s) => (count(s) > count(best) ? s : best), middle[0]!);
+  // Several shards before the last: the one of another size than its fellows, by exactly `diff`.
+  const odd = middle.findIndex((s) => s !== usual);
+  if (n > 2 && odd >= 0 && middle.every((s, i) => i === odd || s === usual) && sizes[odd]! - diff === usual) return odd;
+  // One shard before the last: it is at fault if taking `diff` off makes it round (a multiple of 1 KiB).
+  const share = sizes[0]! - diff;
+  if (n === 2 && share > 0 && share % 1024 === 0 && sizes[0]! % 1024 !== 0) return 0;
+  return n - 1;
 }
 
 function decodeEntry(e: ManifestEntry, buf: ArrayBuffer): Float32Array {

@@ -17,27 +17,28 @@ import { ONNX_LAYER_CLASSES } from './onnx/index.js';
 
 type LayerClass = new (engine: Engine, config: LayerConfig) => Layer;
 
-const CLASSES: Record<string, LayerClass> = {
+// Maps, not object literals: a class name from a file such as 'constructor' must not find Object's.
+const CLASSES = new Map<string, LayerClass>(Object.entries({
   Conv2D, DepthwiseConv2D, SeparableConv2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
   BatchNormalization, Dense, Flatten, Reshape, Dropout, InputLayer,
   Activation, ReLU, LeakyReLU, ZeroPadding2D, Add, Concatenate, Rescaling,
   ...ONNX_LAYER_CLASSES,
-};
+}));
 
-const ALIASES: Record<string, string> = {
+const ALIASES = new Map<string, string>(Object.entries({
   Convolution2D: 'Conv2D', SeparableConvolution2D: 'SeparableConv2D',
   MaxPool2D: 'MaxPooling2D', AvgPool2D: 'AveragePooling2D',
   GlobalAvgPool2D: 'GlobalAveragePooling2D', GlobalMaxPool2D: 'GlobalMaxPooling2D',
-};
+}));
 
 /** The class names a model may use. */
-export const SUPPORTED_LAYERS: readonly string[] = Object.keys(CLASSES);
+export const SUPPORTED_LAYERS: readonly string[] = [...CLASSES.keys()];
 
 /** Builds an unbuilt layer of `className` from its Keras config (which must carry `name`). */
 export function createLayer(engine: Engine, className: string, config: LayerConfig): Layer {
-  const cls = CLASSES[ALIASES[className] ?? className];
-  if (!cls || !Object.hasOwn(CLASSES, ALIASES[className] ?? className)) {
+  const cls = CLASSES.get(ALIASES.get(className) ?? className);
+  if (!cls) {
     const name = typeof config?.name === 'string' ? `'${config.name}' ` : '';
     throw new CnnError('model', `layer ${name}has the unsupported class ${JSON.stringify(className)} (supported: ${SUPPORTED_LAYERS.join(', ')})`);
   }
