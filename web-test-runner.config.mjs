@@ -6,6 +6,7 @@ import { wgslPlugin, oraclePlugin } from './tools/wtr-plugins.mjs';
 import { chromeArgs, findChrome } from './tools/find-chrome.mjs';
 import { countingReporter } from './tools/counting-reporter.mjs';
 import { defaultReporter } from '@web/test-runner';
+import { hostileMiddleware } from './test/helpers/hostile_server.mjs';
 
 const executablePath = findChrome();
 if (!executablePath) process.exit(2);
@@ -19,6 +20,8 @@ export default {
   testsFinishTimeout: 600000,
   browserStartTimeout: 120000,
   testFramework: { config: { timeout: 180000 } },
+  // /hostile/... serves repository files truncated, dropped mid-way or late (test/helpers/hostile_server.mjs).
+  middleware: [hostileMiddleware()],
   plugins: [wgslPlugin(), oraclePlugin(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   browsers: [
     playwrightLauncher({

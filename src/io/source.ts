@@ -153,7 +153,14 @@ function urlFile(url: URL, what: string, ctx: Context): SourceFile {
     const length = res.headers.get('content-length');
     const encoded = (res.headers.get('content-encoding') ?? 'identity') !== 'identity';
     const total = length !== null && !encoded && Number.isSafeInteger(Number(length)) ? Number(length) : undefined;
-    if (!res.body) return fromBuffer(await res.arrayBuffer(), url.href, ctx);
+    if (!res.body) {
+      try {
+        return fromBuffer(await res.arrayBuffer(), url.href, ctx);
+      } catch (e) {
+        throwIfAborted(ctx.op, ctx.signal);
+        throw new SourceError(ctx.op, `${what} from ${url.href} could not be read (${(e as Error).message})`, url.href, undefined, { cause: e });
+      }
+    }
     return readStream(res.body, url.href, total, `${what} from ${url.href}`, ctx);
   };
   return file(url.href, undefined, read);
@@ -242,6 +249,7 @@ async function readStream(stream: ReadableStream<Uint8Array>, name: string, tota
   aborted.catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   const chunks: Uint8Array[] = [];
+  const declared = total;
   let loaded = 0;
   try {
     ctx.onProgress?.({ file: name, loaded: 0, total });
@@ -252,7 +260,9 @@ async function readStream(stream: ReadableStream<Uint8Array>, name: string, tota
       } catch (e) {
         if (e instanceof CnnAbortError) throw e;
         throwIfAborted(ctx.op, signal);
-        throw new SourceError(ctx.op, `${label} could not be read (${e instanceof Error ? e.message : String(e)})`, name, undefined, { cause: e });
+        // A connection lost part-way says only "network error": say how far it got.
+        const of = declared !== undefined ? ` of its ${declared}` : '';
+        throw new SourceError(ctx.op, `${label} could not be read (${e instanceof Error ? e.message : String(e)}) after receiving ${loaded}${of} bytes`, name, undefined, { cause: e });
       }
       throwIfAborted(ctx.op, signal);
       if (step.done) break;
