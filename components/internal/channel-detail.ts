@@ -24,6 +24,8 @@ export interface DetailSource {
   closed(layer: number, tile: number): void;
   /** The words in the viewer's language. */
   strings(): ViewerStrings;
+  /** What the opened channel looks for (its optimised image and dataset examples), or nothing. */
+  looksFor(layer: string, channel: number): TemplateResult | typeof nothing;
 }
 
 export class ChannelDetail implements ReactiveController {
@@ -119,6 +121,7 @@ export class ChannelDetail implements ReactiveController {
       <output id="readout" class="readout ${cur && value !== undefined ? '' : 'hint'}" aria-live="polite"
         >${cur && value !== undefined ? t('readout', { x: cur[0], y: cur[1], value: fmt(value) }) : t('readoutHint')}</output
       >
+      ${s.vector ? nothing : this.source.looksFor(s.name, s.channels[d.tile]!)}
     </section>`;
   }
 

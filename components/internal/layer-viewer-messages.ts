@@ -44,6 +44,7 @@ export const viewerText = defineMessages({
     mapAria: '{what}, {w} by {h}; arrow keys move the cursor and read the value',
     values: 'values {lo} … {hi}',
     readout: 'at (x {x}, y {y}): {value}',
+    looksForAsk: 'What does channel {channel} look for?',
     readoutHint: 'Point at the map (or focus it and use the arrow keys) to read a value; its receptive field is outlined on the input.',
     receptive: 'The outlined square on the input is what unit (x {x}, y {y}) sees: {h}×{w} pixels.',
     // For screen readers.
@@ -103,6 +104,7 @@ export const viewerText = defineMessages({
     mapAria: '{what}，{w} × {h}；方向键移动光标并读出数值',
     values: '数值 {lo} … {hi}',
     readout: '位置 (x {x}, y {y})：{value}',
+    looksForAsk: '通道 {channel} 在找什么？',
     readoutHint: '把指针移到图上（或聚焦后用方向键）读取数值；它的感受野会在输入上框出。',
     receptive: '输入上框出的方块就是单元 (x {x}, y {y}) 看到的区域：{h}×{w} 像素。',
     layerOf: '第 {i} 层，共 {n} 层：{name}，一个 {className} 层。输出为{dims}，数值从 {min} 到 {max}。',

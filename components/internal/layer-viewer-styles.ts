@@ -225,6 +225,24 @@ export const layerViewerStyles = css`
     font-size: 0.9em;
     min-height: 1.4em;
   }
+  .looks-for-ask {
+    margin-top: 10px;
+    border: 1px solid var(--_border);
+    background: var(--_bg);
+    color: inherit;
+    font: inherit;
+    font-size: 0.9em;
+    border-radius: 4px;
+    padding: 4px 10px;
+    cursor: pointer;
+  }
+  /* One channel's optimised image and its dataset examples, fitted inside the opened tile's column. */
+  .detail cnn-feature-vis {
+    display: block;
+    margin-top: 10px;
+    --cnn-tile-size: 56px;
+    --cnn-detail-size: 112px;
+  }
   .readout.hint {
     font-family: inherit;
     font-size: 0.85em;

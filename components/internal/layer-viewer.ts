@@ -23,6 +23,7 @@ import { normalizePixels } from './preprocess.js';
 import { drawInput, canvasPixels, LatestImageLoader, loadImage, sourceSize, type Fit, type InputSource } from './image-pixels.js';
 import { describeLayer, describeTile, legendGradient } from './describe.js';
 import { ChannelDetail } from './channel-detail.js';
+import { LooksFor } from './looks-for.js';
 import { nextTile } from './tile-keys.js';
 import { viewerText, type ViewerStrings } from './layer-viewer-messages.js';
 import type { Fields } from './url-state.js';
@@ -69,7 +70,7 @@ export interface LayerSelectDetail {
  * @csspart predictions - The top-k list of a classifier.
  * @csspart layer - One layer's section; @csspart layer-header - its name, shape and range.
  * @csspart tile - A feature-map button; @csspart tile-canvas - its pixels.
- * @csspart detail - The opened tile beside the input.
+ * @csspart detail - The opened tile beside the input; @csspart looks-for - its channel's optimised image and dataset examples (a `<cnn-feature-vis>`), shown on request.
  * @csspart progress - The loading indicator. @csspart notice - The no-WebGPU or error box.
  * @cssprop --cnn-tile-size - Width of a tile (72px). @cssprop --cnn-input-size - Width of the input (160px).
  * @cssprop --cnn-detail-size - Width of the opened tile and input (240px). @cssprop --cnn-gap - Space between tiles.
@@ -113,6 +114,11 @@ export class CnnLayerViewer extends CnnElement {
   @property({ attribute: 'input-size' }) inputSize = '';
   /** How an image of another aspect ratio becomes the model's input: 'cover', 'contain' or 'fill'. */
   @property() fit: Fit = 'cover';
+  /**
+   * Inputs to find a channel's dataset examples in, beside its optimised image in the opened tile:
+   * a folder of MNIST idx files (ending in `/`) or image URLs separated by spaces.
+   */
+  @property({ attribute: 'dataset' }) examplesFrom = '';
   /** What the element is doing; reflected so pages and tests can wait on it. Read-only. */
   @property({ reflect: true }) state: ViewerState = 'idle';
 
@@ -132,6 +138,11 @@ export class CnnLayerViewer extends CnnElement {
     tensor: (name) => this.activations?.outputs.get(name),
     closed: (layer, tile) => void this.updateComplete.then(() => this.tileButton(layer, tile)?.focus()),
     strings: () => viewerText.strings(this),
+    looksFor: (layer, channel) => this.looksFor.render(layer, channel, viewerText.strings(this)),
+  });
+  private readonly looksFor = new LooksFor(this, {
+    model: () => (this.net ? { model: this.net, name: this.netName } : null),
+    settings: () => ({ dataset: this.examplesFrom, inputRange: this.inputRange, fit: this.fit, steps: 64 }),
   });
   private net: Model | null = null;
   private netName = '';
@@ -178,6 +189,7 @@ export class CnnLayerViewer extends CnnElement {
       this.releaseActivations();
       this.snapshots = [];
       this.detail.reset();
+      this.looksFor.reset();
       this.predictions = null;
       this.outputValues = null;
     }
@@ -216,6 +228,8 @@ export class CnnLayerViewer extends CnnElement {
    */
   setModel(model: Model, name = model.name): void {
     this.cancelModelLoad();
+    // A model given after a lost GPU (a trainer resumed on a new one): it runs again.
+    if (!model.engine.isLost) this.gpuLoss = null;
     this.useModel(model, name);
   }
 
@@ -465,6 +479,15 @@ export class CnnLayerViewer extends CnnElement {
   }
 
   // ---- loading ----
+
+  /** After a lost GPU: the `model` URL loads again on the new engine and the last input runs (a model given by script cannot be). */
+  protected override async restartAfterLoss(): Promise<boolean> {
+    this.releaseActivations();
+    if (!this.model) return false;
+    this.net = null;
+    await this.loadModel();
+    return this.net !== null;
+  }
 
   private async loadModel(): Promise<void> {
     if (this.unsupported) return;

@@ -4,6 +4,7 @@ import { sendKeys, sendMouse } from '@web/test-runner-commands';
 import * as tf from '../helpers/tf_oracle.js';
 import '../../components/cnn-layer-viewer.js';
 import type { CnnLayerViewer, ErrorDetail, LayerSelectDetail, ReadyDetail } from '../../components/cnn-layer-viewer.js';
+import type { CnnFeatureVis } from '../../components/cnn-feature-vis.js';
 import { sharedEngine } from '../../components/internal/shared-engine.js';
 import { loadLayersModel } from '../../src/index.js';
 import { fmt } from '../../components/internal/attributes.js';
@@ -172,6 +173,37 @@ describe('cnn-layer-viewer', function () {
     await sendKeys({ press: 'ArrowLeft' });
     await el.updateComplete;
     expect(root(el).querySelector('.readout')!.textContent).to.include('x 6, y 4').and.include(fmt(values[(4 * 12 + 6) * 4 + 2]!));
+  });
+
+  it('an opened tile shows, on request, what its channel looks for: the optimised image forming, beside its dataset examples', async () => {
+    const flipped = document.createElement('canvas');
+    flipped.width = flipped.height = 48;
+    flipped.getContext('2d')!.drawImage(picture(), 0, 48, 48, -48);
+    const dataset = [picture().toDataURL(), flipped.toDataURL()].join(' ');
+    const el = await viewerWith(html`<cnn-layer-viewer channels="all" dataset=${dataset}></cnn-layer-viewer>`);
+    tiles(el, 'conv')[2]!.click();
+    await waitUntil(() => root(el).querySelector('button.looks-for-ask'), 'the question is offered');
+    expect(root(el).querySelector('cnn-feature-vis'), 'nothing runs before the reader asks').to.equal(null);
+    const ask = root(el).querySelector<HTMLButtonElement>('button.looks-for-ask')!;
+    expect(ask.textContent).to.include('What does channel 2 look for?');
+    ask.click();
+    await el.updateComplete;
+    const vis = root(el).querySelector<CnnFeatureVis>('cnn-feature-vis')!;
+    expect(vis, 'a feature visualisation of the channel').to.not.equal(null);
+    expect([vis.layer, vis.channels], 'channel 2 alone (a bare number would be a count)').to.deep.equal(['conv', '2-2']);
+    await oneEvent(vis, 'cnn-ready');
+    expect(vis.loadedModel).to.equal(el.loadedModel);
+    // Six examples (the default), the strongest positions in the two pictures.
+    await waitUntil(() => vis.shadowRoot!.querySelectorAll('canvas[data-example]').length === 6, 'dataset examples beside the image', { timeout: 20_000 });
+    const from = [...vis.shadowRoot!.querySelectorAll('canvas[data-example]')].map((c) => c.getAttribute('aria-label')!.match(/Input (\d+)/)![1]);
+    expect(new Set(from)).to.deep.equal(new Set(['0', '1']));
+    expect(vis.shadowRoot!.querySelector('button.tile')!.getAttribute('aria-pressed'), 'opened large').to.equal('true');
+    const drawn = pixelsOf(vis.shadowRoot!.querySelector<HTMLCanvasElement>('canvas.large')!);
+    expect(new Set(Array.from({ length: 144 }, (_, i) => drawn[i * 4])).size, 'an image, not a flat grey').to.be.above(8);
+    // Another tile: the question again, for its own channel.
+    tiles(el, 'conv')[1]!.click();
+    await waitUntil(() => root(el).querySelector('button.looks-for-ask')?.textContent?.includes('channel 1'), 'asks about channel 1');
+    expect(root(el).querySelector('cnn-feature-vis')).to.equal(null);
   });
 
   it('loads a model by URL with a progress bar, one copy shared by two viewers, and cnn-ready details', async () => {

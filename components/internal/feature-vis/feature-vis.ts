@@ -89,6 +89,8 @@ export class CnnFeatureVis extends CnnElement {
   @property() loading: Loading = 'eager';
   /** What the element is doing (reflected). Read-only. */
   @property({ reflect: true }) state: FeatureVisState = 'idle';
+  /** A channel to open large (beside its dataset examples) once its tile is drawn. */
+  @property({ attribute: 'open-channel', type: Number }) openChannel: number | null = null;
 
   @state() private step = 0;
   @state() private total = 0;
@@ -263,6 +265,10 @@ export class CnnFeatureVis extends CnnElement {
       if (!this.unsupported && this.state === 'idle') this.state = 'deferred';
       return;
     }
+    if (changed.has('openChannel') && this.openChannel !== null && Number.isInteger(this.openChannel) && this.openChannel >= 0) {
+      this.pendingOpen = this.openChannel;
+      this.applyPendingOpen();
+    }
     if (changed.has('model') && this.model) void this.loadModel();
     const rerun = (['layer', 'channels', 'steps', 'seed', 'inputRange'] as const).some((k) => changed.has(k));
     if (rerun && this.net && !changed.has('model') && this.hasUpdated) void this.start();
@@ -370,6 +376,14 @@ export class CnnFeatureVis extends CnnElement {
   }
 
   // ---- loading ----
+
+  /** After a lost GPU: the `model` URL loads again on the new engine and the images are optimised again (a model given by script cannot be). */
+  protected override async restartAfterLoss(): Promise<boolean> {
+    if (!this.model) return false;
+    this.net = null;
+    await this.loadModel();
+    return this.net !== null;
+  }
 
   private async loadModel(): Promise<void> {
     if (this.unsupported) return;
