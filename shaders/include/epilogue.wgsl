@@ -4,17 +4,20 @@
 // without them folds to the plain store. The including file declares `bias` (a read-only storage
 // array: the bias, or any buffer when HAS_BIAS is 0) and passes its alpha uniform.
 
+// #include "ieee.wgsl"
+
 override HAS_BIAS: u32 = 0u;
 // A single bias value for every channel (a bias of shape [1]).
 override BIAS_SCALAR: u32 = 0u;
 // 0 linear, 1 relu, 2 relu6, 3 leaky relu (slope alpha), 4 sigmoid, 5 tanh: src/ops/epilogue.ts.
 override ACT: u32 = 0u;
 
-// The same formulas as elementwise.wgsl, so a fused layer equals its unfused ops value for value.
+// The same formulas as elementwise.wgsl, so a fused layer equals its unfused ops value for value,
+// NaN included (max and clamp may drop a NaN: ieee.wgsl).
 fn activate(v: f32, alpha: f32) -> f32 {
   switch ACT {
-    case 1u: { return max(v, 0.0); }
-    case 2u: { return clamp(v, 0.0, 6.0); }
+    case 1u: { return select(max(v, 0.0), v, is_nan(v)); }
+    case 2u: { return select(clamp(v, 0.0, 6.0), v, is_nan(v)); }
     case 3u: { return select(alpha * v, v, v >= 0.0); }
     case 4u: {
       if (v >= 0.0) { return 1.0 / (1.0 + exp(-v)); }

@@ -2,7 +2,7 @@ import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
 import { Rng } from '../helpers/random.js';
-import { expectClose, expectShape } from '../helpers/compare.js';
+import { expectClose, expectSameNonFinite, expectShape } from '../helpers/compare.js';
 import { Tape } from '../../src/autograd/tape.js';
 import { CnnError } from '../../src/errors.js';
 import type { Activation } from '../../src/ops/epilogue.js';
@@ -117,6 +117,40 @@ describe('fused epilogues (bias and activation in the op\'s own dispatch)', () =
       }
     });
   }
+
+  gpuIt('NaN and ±Infinity pass through the fused bias and every activation of each kernel as through TF.js\'s unfused ops', async (e) => {
+    // Eight pixels of four channels: one holding a NaN, one +Infinity, one −Infinity, the rest
+    // finite; weights are positive, so each special value reaches every output of its pixel
+    // unmixed (relu must give NaN, +Infinity and 0 for them).
+    const rng = new Rng(13);
+    const xv = values(rng, 32);
+    [xv[1], xv[8], xv[18]] = [NaN, Infinity, -Infinity];
+    const wv = rng.uniform(16, 0.1, 1);
+    const bv = values(rng, 4);
+    const [x, b] = [e.tensor(xv, [1, 2, 4, 4]), e.tensor(bv, [4])];
+    const [tx, tb] = [tf.tensor4d(xv, [1, 2, 4, 4]), tf.tensor1d(bv)];
+    const kernels = [
+      ['conv2d', ['block', 'vec4', 'tiled']], ['depthwiseConv2d', ['block', 'wide']], ['matMul', ['tiled', 'regs', 'wide']],
+    ] as const;
+    for (const act of ACTIVATIONS) {
+      for (const [op, variants] of kernels) {
+        const w = op === 'depthwiseConv2d' ? e.tensor(wv.subarray(0, 4), [1, 1, 4, 1]) : e.tensor(wv, op === 'conv2d' ? [1, 1, 4, 4] : [4, 4]);
+        const pre = op === 'conv2d' ? tf.conv2d(tx, tf.tensor4d(wv, [1, 1, 4, 4]), 1, 'valid')
+          : op === 'depthwiseConv2d' ? tf.depthwiseConv2d(tx, tf.tensor4d(wv.subarray(0, 4), [1, 1, 4, 1]), 1, 'valid')
+          : tf.matMul(tf.reshape(tx, [8, 4]), tf.tensor2d(wv, [4, 4]));
+        const ref = activate(tf.add(pre, tb), act, 0.2).dataSync();
+        for (const variant of variants) {
+          (e.tuning as Record<string, string>)[op === 'depthwiseConv2d' ? 'depthwise' : op] = variant;
+          const opts = { bias: b, activation: act };
+          const y = op === 'conv2d' ? e.conv2d(x, w, opts) : op === 'depthwiseConv2d' ? e.depthwiseConv2d(x, w, opts) : e.matMul(e.reshape(x, [8, 4]), w, opts);
+          expectSameNonFinite(await y.read(), ref, `${op} (${variant}) ${act}`);
+          y.dispose();
+        }
+        w.dispose();
+      }
+    }
+    Object.assign(e.tuning, { conv2d: 'auto', depthwise: 'auto', matMul: 'auto' });
+  });
 
   gpuIt('the tape\'s gradients through a fused conv2d and matMul equal tf.grads of the unfused ops, for every activation', async (e) => {
     const rng = new Rng(14);
