@@ -5,10 +5,10 @@
  */
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { WebGpuUnavailableError } from '../../src/index.js';
-import { hasWebGpu, loadModelFiles, probeAdapter, sharedModel, NO_ADAPTER, NO_WEBGPU, type Model } from './shared-engine.js';
+import { DeviceLostError, WebGpuUnavailableError } from '../../src/index.js';
+import { hasWebGpu, loadModelFiles, onEngineLost, probeAdapter, sharedModel, NO_ADAPTER, NO_WEBGPU, type Model } from './shared-engine.js';
 import { parseInputSize } from './attributes.js';
-import { errorNotice, unsupportedNotice } from './notice.js';
+import { errorNotice, lostNotice, unsupportedNotice, type GpuLoss } from './notice.js';
 import { messageOf } from './errors.js';
 import { common, LangController } from './i18n.js';
 import { UrlStateSync, withState, type Fields } from './url-state.js';
@@ -36,8 +36,11 @@ export class CnnElement extends LitElement {
   @state() protected problem: Problem | null = null;
   /** How much of the model has loaded, in [0, 1], while `loadSharedModel` waits. */
   @state() protected loadProgress = 0;
+  /** Where the element is after the page's GPU device was lost (null: it was not); shown by `renderProblem()`. */
+  @state() protected gpuLoss: GpuLoss | null = null;
 
   private modelLoad: AbortController | null = null;
+  private stopLossWatch: (() => void) | null = null;
 
   /** Re-renders the element when its language changes (its own `lang`, an ancestor's, the page's). */
   protected readonly langController = new LangController(this);
@@ -79,6 +82,7 @@ export class CnnElement extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (!this.needsWebGpu || this.unsupported) return;
+    this.stopLossWatch ??= onEngineLost((error) => void this.onGpuLost(error));
     if (!hasWebGpu()) {
       this.showUnsupported(new WebGpuUnavailableError(NO_WEBGPU));
       return;
@@ -92,6 +96,34 @@ export class CnnElement extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.modelLoad?.abort();
+    this.stopLossWatch?.();
+    this.stopLossWatch = null;
+  }
+
+  /**
+   * The page's GPU device was lost: say so, fire `cnn-error` (phase 'gpu-lost'), and start again on
+   * a new engine where the element can (`restartAfterLoss`).
+   */
+  private async onGpuLost(error: DeviceLostError): Promise<void> {
+    if (this.unsupported) return;
+    this.gpuLoss = 'restarting';
+    this.emitError('gpu-lost', error);
+    try {
+      this.gpuLoss = (await this.restartAfterLoss(error)) ? 'restarted' : 'lost';
+    } catch (err) {
+      this.gpuLoss = 'lost';
+      this.handleFailure('gpu-lost', err, common.msg(this, 'gpuLostTitle'));
+    }
+  }
+
+  /**
+   * Starts again after the GPU was lost (everything this element held on it is unusable; the shared
+   * engine and models are already forgotten, so loading again makes new ones). Elements that load
+   * their model by URL reload it and redraw here; resolve false where there is nothing to start
+   * again from (a model given by script), and the element keeps saying the GPU was lost.
+   */
+  protected async restartAfterLoss(_error: DeviceLostError): Promise<boolean> {
+    return false;
   }
 
   /**
@@ -112,6 +144,12 @@ export class CnnElement extends LitElement {
 
   /** Shows `error` in place under `title` and fires `cnn-error`. */
   protected showProblem(phase: string, error: unknown, title: string): void {
+    // The lost-GPU notice (renderProblem) says it once for the whole element, whatever was running.
+    if (error instanceof DeviceLostError) {
+      this.gpuLoss ??= 'lost';
+      this.emitError(phase, error);
+      return;
+    }
     this.problem = { title, message: messageOf(error) };
     this.emitError(phase, error);
   }
@@ -182,7 +220,8 @@ export class CnnElement extends LitElement {
   }
 
   protected renderProblem(): TemplateResult | typeof nothing {
-    return this.problem ? errorNotice(this.problem.title, this.problem.message) : nothing;
+    const problem = this.problem ? errorNotice(this.problem.title, this.problem.message) : nothing;
+    return this.gpuLoss ? html`${lostNotice(this.gpuLoss, common.strings(this))}${problem}` : problem;
   }
 
   protected renderLoading(): TemplateResult {

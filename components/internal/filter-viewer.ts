@@ -106,6 +106,8 @@ export class CnnFilterViewer extends CnnElement {
   /** Shows the filters of `model` (not disposed by the viewer) instead of loading `model` by URL. */
   setModel(model: Model, name = model.name): void {
     this.cancelModelLoad();
+    // A model given after a lost GPU (a trainer resumed on a new one): it runs again.
+    if (!model.engine.isLost) this.gpuLoss = null;
     this.net = model;
     this.netName = name;
     void this.draw();
@@ -166,6 +168,14 @@ export class CnnFilterViewer extends CnnElement {
     if (f.layer) this.layer = f.layer;
     const c = Number(f.channel);
     if (Number.isInteger(c) && c >= 0) this.inChannel = c;
+  }
+
+  /** After a lost GPU: the `model` URL loads again on the new engine and the filters are drawn again (a model given by script cannot be). */
+  protected override async restartAfterLoss(): Promise<boolean> {
+    if (!this.model) return false;
+    this.net = null;
+    await this.load();
+    return this.net !== null;
   }
 
   private async load(): Promise<void> {

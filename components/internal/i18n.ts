@@ -156,6 +156,10 @@ export const common = defineMessages({
     pause: 'Pause',
     close: 'Close',
     load: 'Load',
+    gpuLostTitle: 'The GPU was lost.',
+    gpuLostRestarting: 'Starting again on a new GPU device…',
+    gpuLostRestarted: 'This now runs on a new GPU device.',
+    gpuLostStays: 'Reload the page to see this again.',
   },
   'zh-Hans': {
     needsWebGpu: '需要 WebGPU',
@@ -173,5 +177,9 @@ export const common = defineMessages({
     pause: '暂停',
     close: '关闭',
     load: '加载',
+    gpuLostTitle: 'GPU 已丢失。',
+    gpuLostRestarting: '正在新的 GPU 设备上重新开始……',
+    gpuLostRestarted: '现在运行在新的 GPU 设备上。',
+    gpuLostStays: '请重新加载页面以再次查看。',
   },
 });

@@ -25,3 +25,12 @@ export function errorNotice(title: string, message: string): TemplateResult {
     <pre>${message}</pre>
   </div>`;
 }
+
+/** After the GPU was lost: starting again on a new device, started again, or not able to (nothing to reload). */
+export type GpuLoss = 'restarting' | 'restarted' | 'lost';
+
+/** The short line an element shows once the page's GPU device was lost. */
+export function lostNotice(loss: GpuLoss, t: Strings<CommonKey>): TemplateResult {
+  const said = loss === 'restarting' ? t('gpuLostRestarting') : loss === 'restarted' ? t('gpuLostRestarted') : t('gpuLostStays');
+  return html`<p class="notice gpu-lost" part="notice gpu-lost" role="status" data-loss=${loss}><strong>${t('gpuLostTitle')}</strong> ${said}</p>`;
+}

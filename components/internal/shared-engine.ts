@@ -4,7 +4,7 @@
  * callbacks all hear the one download, and an element that goes away stops waiting without
  * cancelling the load for the others.
  */
-import { createEngine, loadModel, readOnnxModel, WebGpuUnavailableError, type Engine, type Model, type OnnxFile, type OnnxModelInfo } from '../../src/index.js';
+import { createEngine, loadModel, readOnnxModel, WebGpuUnavailableError, type DeviceLostError, type Engine, type Model, type OnnxFile, type OnnxModelInfo } from '../../src/index.js';
 import { messageOf } from './errors.js';
 
 export type { Engine, Model };
@@ -20,6 +20,7 @@ export const NO_WEBGPU = 'This browser does not offer WebGPU (navigator.gpu is m
 export const NO_ADAPTER = 'This browser offers WebGPU, but no GPU adapter (the GPU may be blocked, or on Linux WebGPU is behind a flag).';
 
 let engine: Promise<Engine> | null = null;
+const lossListeners = new Set<(error: DeviceLostError) => void>();
 const probes = new WeakMap<object, Promise<boolean>>();
 
 /**
@@ -54,11 +55,36 @@ export function hasWebGpu(): boolean {
  */
 export function sharedEngine(): Promise<Engine> {
   if (!hasWebGpu()) return Promise.reject(new WebGpuUnavailableError(NO_WEBGPU));
-  engine ??= createEngine().catch((err: unknown) => {
-    engine = null;
-    throw new WebGpuUnavailableError(`WebGPU is present, but no GPU device could be obtained from it: ${messageOf(err)}`);
-  });
+  if (!engine) {
+    const made = createEngine().catch((err: unknown) => {
+      engine = null;
+      throw new WebGpuUnavailableError(`WebGPU is present, but no GPU device could be obtained from it: ${messageOf(err)}`);
+    });
+    engine = made;
+    void made.then((e) => e.lost).then((error) => forgetLost(made, error), () => undefined);
+  }
   return engine;
+}
+
+/**
+ * Calls `listener` when the page's engine loses its GPU device, after the engine and every model
+ * on it were forgotten here: from inside the listener, `sharedEngine()` and `sharedModel()` start
+ * again on a new device. Returns the function that stops listening.
+ * @example
+ * const stop = onEngineLost(() => void sharedModel(url).then(redraw));
+ */
+export function onEngineLost(listener: (error: DeviceLostError) => void): () => void {
+  lossListeners.add(listener);
+  return () => lossListeners.delete(listener);
+}
+
+/** Nothing made on a lost device can be used again: drop the engine and the models built on it (parsed ONNX files stay, they live on the CPU). */
+function forgetLost(lost: Promise<Engine>, error: DeviceLostError): void {
+  if (engine !== lost) return;
+  engine = null;
+  models.clear();
+  for (const file of onnxFiles.values()) file.sizes.clear();
+  for (const listener of [...lossListeners]) listener(error);
 }
 
 interface Entry {

@@ -348,6 +348,14 @@ export class CnnAttribution extends CnnElement {
 
   // ---- loading ----
 
+  /** After a lost GPU: the `model` URL loads again on the new engine and the map is computed again (a model given by script cannot be). */
+  protected override async restartAfterLoss(): Promise<boolean> {
+    if (!this.model) return false;
+    this.net = null;
+    await this.loadModel();
+    return this.net !== null;
+  }
+
   private async loadModel(): Promise<void> {
     if (this.unsupported) return;
     const url = this.model;

@@ -505,6 +505,15 @@ export class CnnConvExplainer extends CnnElement {
 
   // ---- loading and running ----
 
+  /** After a lost GPU: the `model` URL loads again on the new engine and the unit is explained again (a model given by script cannot be). */
+  protected override async restartAfterLoss(): Promise<boolean> {
+    this.release();
+    if (!this.model || this.htmlFor) return false;
+    this.net = null;
+    await this.loadModel();
+    return this.net !== null;
+  }
+
   private async loadModel(): Promise<void> {
     if (this.unsupported) return;
     const url = this.model;

@@ -95,6 +95,8 @@ export class CnnKernelBench extends CnnElement {
     this.status = 'running';
     this.result = null;
     this.problem = null;
+    // Each run makes engines of its own: a device lost in an earlier run is no matter now.
+    this.gpuLoss = null;
     this.copied = '';
     this.progress = { done: 0, total: cases.length * (1 + this.engines.split(',').filter((s) => s.trim()).length), caseId: '', engine: '', message: benchText.msg(this, 'starting') };
     const abort = (this.abort = new AbortController());
@@ -163,7 +165,7 @@ export class CnnKernelBench extends CnnElement {
       ${this.renderControls(running, t)}
       ${running && this.progress ? this.renderProgress(this.progress, t) : nothing}
       <p class="sr-only" role="status" aria-live="polite">${running ? this.progress?.message ?? '' : this.status === 'done' ? t('finished') : ''}</p>
-      ${this.status === 'error' ? this.renderProblem() : nothing}
+      ${this.status === 'error' || this.gpuLoss ? this.renderProblem() : nothing}
       ${this.result ? this.renderResult(this.result, t) : nothing}
     </div>`;
   }

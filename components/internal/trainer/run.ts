@@ -120,10 +120,17 @@ export interface RunHooks {
   onTest?: (point: CurvePoint, confusion: Confusion) => void;
 }
 
+/** Where a run picks up from: epochs and steps already done, and their curves (a run resumed on a new GPU). */
+export interface RunStart {
+  epoch: number;
+  step: number;
+  curves: Curves;
+}
+
 export class TrainingRun {
   readonly control = new TrainingControl();
   readonly abort = new AbortController();
-  readonly curves: Curves = { train: [], test: [] };
+  readonly curves: Curves;
   readonly batches: number;
   readonly steps: number;
   readonly optimizer: Optimizer;
@@ -143,7 +150,10 @@ export class TrainingRun {
     readonly train: Dataset,
     readonly test: Dataset,
     readonly settings: RunSettings,
+    /** Epochs already done (their weights are the model's): the run trains the rest and counts on from there. */
+    readonly from: RunStart = { epoch: 0, step: 0, curves: { train: [], test: [] } },
   ) {
+    this.curves = { train: from.curves.train.filter((p) => p.step <= from.step), test: from.curves.test.filter((p) => p.step <= from.step) };
     this.batches = Math.ceil(train.count / settings.batchSize);
     this.steps = this.batches * settings.epochs;
     this.testEvery = Math.max(1, Math.round(this.steps / Math.max(1, settings.testPoints)));
@@ -194,29 +204,31 @@ export class TrainingRun {
   /** Trains; rejects with an AbortError after stop(), or with fit's error (a NaN loss names its step). */
   async run(hooks: RunHooks = {}): Promise<History> {
     const { settings: s } = this;
-    await this.evaluateTest(0, hooks);
+    const { from } = this;
+    await this.evaluateTest(from.step, hooks);
     const started = performance.now();
-    this.throughput.add(started, 0);
-    let images = 0;
+    let images = from.epoch * this.train.count;
+    this.throughput.add(started, images);
     this.fitting = true;
     try {
       return await this.model.fit(this.train, {
         optimizer: this.optimizer,
-        epochs: s.epochs,
+        epochs: s.epochs - from.epoch,
         batchSize: s.batchSize,
-        seed: s.seed,
+        // A resumed run shuffles its epochs unlike the first ones it takes the place of.
+        seed: s.seed + from.epoch,
         metricsEvery: s.metricsEvery > 0 ? s.metricsEvery : Math.min(10, Math.max(1, Math.round(this.steps / 60))),
         signal: this.abort.signal,
         control: this.control,
         onBatchEnd: async (log: BatchLog) => {
-          const done = log.step + 1;
+          const done = from.step + log.step + 1;
           images += Math.min(s.batchSize, this.train.count - log.batch * s.batchSize);
           this.throughput.add(performance.now(), images);
           if (log.loss !== undefined && log.accuracy !== undefined) this.curves.train.push({ step: done, loss: log.loss, accuracy: log.accuracy });
           const rate = this.throughput.perSecond(log.imagesPerSecond);
           const imagesLeft = this.train.count * s.epochs - images;
           this.progress = {
-            epoch: log.epoch + 1,
+            epoch: from.epoch + log.epoch + 1,
             epochs: s.epochs,
             step: done,
             steps: this.steps,

@@ -1,6 +1,6 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { argMax, NonFiniteLossError, saveLayersModel, saveOnnxModel, WebGpuUnavailableError, type History, type SavedModel, type SavedOnnxModel } from '../../../src/index.js';
+import { argMax, DeviceLostError, NonFiniteLossError, saveLayersModel, saveOnnxModel, WebGpuUnavailableError, type Engine, type History, type SavedModel, type SavedOnnxModel } from '../../../src/index.js';
 import { tokens } from '../theme.js';
 import { abortable, sharedEngine, type Model } from '../shared-engine.js';
 import { CnnElement, type CnnErrorDetail } from '../cnn-element.js';
@@ -14,11 +14,13 @@ import { download, modelFiles } from './download.js';
 import { count, duration, percent } from './format.js';
 import { controlsView, digitView, filtersView, meterView, plotView, timelineView, type NumberSetting, type RunPhase } from './views.js';
 import { modelTargets, needsInput, settled } from './handoff.js';
+import { copyEpoch, restoreEpoch, type EpochCopy } from './epoch-copy.js';
 import { confusionView, type Confusion } from './confusion.js';
 import { trainerText, type Said, type TrainerStrings } from './messages.js';
 import type { Fields } from '../url-state.js';
 
-export type TrainerState = 'idle' | 'unsupported' | 'loading' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
+/** 'lost': the GPU went away; Save writes the last completed epoch's weights (kept on the CPU) and Resume trains on from them on a new GPU. */
+export type TrainerState = 'idle' | 'unsupported' | 'loading' | 'training' | 'paused' | 'done' | 'stopped' | 'error' | 'lost';
 
 export interface TrainStartDetail {
   preset: string;
@@ -178,6 +180,8 @@ export class CnnTrainer extends CnnElement {
   private dataAbort: AbortController | null = null;
   private playTimer = 0;
   private framesEvery = 1;
+  /** The weights after the last completed epoch, on the CPU: what survives a lost GPU. */
+  private epochCopy: EpochCopy | null = null;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -205,6 +209,11 @@ export class CnnTrainer extends CnnElement {
   /** The progress after the last step, or null. */
   get lastProgress(): Progress | null {
     return this.progress;
+  }
+
+  /** The last completed epoch whose weights are kept on the CPU (Save and Resume use them after a lost GPU), or null. */
+  get keptEpoch(): { epoch: number; step: number } | null {
+    return this.epochCopy && { epoch: this.epochCopy.epoch, step: this.epochCopy.step };
   }
 
   /** The snapshots of the current or last run, oldest first (step 0 is before the first step). */
@@ -290,7 +299,12 @@ export class CnnTrainer extends CnnElement {
     void this.afterPause(halted);
   }
 
+  /** Goes on after Pause; after a lost GPU, trains the remaining epochs on a new GPU from the last completed epoch's weights. */
   resume(): void {
+    if (this.state === 'lost' && this.epochCopy && this.epochCopy.epoch < this.epochs) {
+      this.ending = this.train(this.epochCopy);
+      return;
+    }
     if (this.state !== 'paused' || !this.run) return;
     this.resumedAt = performance.now();
     this.run.resume();
@@ -320,7 +334,7 @@ export class CnnTrainer extends CnnElement {
     const held = this.state === 'training' ? this.run : null;
     try {
       if (held) await held.pause();
-      const saved = await saveLayersModel(model);
+      const saved = model.engine.isLost ? this.keptCopy().saved : await saveLayersModel(model);
       if (opts.download ?? true) download(modelFiles(saved));
       this.said = { key: 'saved', params: { name: model.name, kb: count(saved.weightData.byteLength / 1024) } };
       this.emit<SaveDetail>('cnn-save', { ...saved, model });
@@ -364,8 +378,8 @@ export class CnnTrainer extends CnnElement {
       <p class="data" part="data">${this.dataText(t)}</p>
       <div class="buttons" part="buttons">
         <button class="start" part="button start" ?disabled=${busy} @click=${() => void this.start()}>${t(this.net && idle ? 'again' : 'start')}</button>
-        <button class="pause" part="button pause" ?disabled=${(this.state !== 'training' && this.state !== 'paused') || this.stopping} @click=${this.onPause}>
-          ${t(this.state === 'paused' ? 'resume' : 'pause')}
+        <button class="pause" part="button pause" ?disabled=${(this.state !== 'training' && this.state !== 'paused' && !this.canResumeLost) || this.stopping} @click=${this.onPause}>
+          ${t(this.state === 'paused' || this.state === 'lost' ? 'resume' : 'pause')}
         </button>
         <button class="stop" part="button stop" ?disabled=${idle || this.stopping} @click=${() => this.stop()}>${t('stop')}</button>
         <button class="save" part="button save" ?disabled=${!this.net || this.state === 'training' || this.state === 'loading'} @click=${this.onSave}>${t('save')}</button>
@@ -391,6 +405,11 @@ export class CnnTrainer extends CnnElement {
         ${confusionView(shown.confusion?.matrix ?? null, shown.confusion?.step ?? null, t)}
       </div>
     </div>`;
+  }
+
+  /** After a lost GPU, whether there are epochs left to train from the copied weights. */
+  private get canResumeLost(): boolean {
+    return this.state === 'lost' && !!this.epochCopy && this.epochCopy.epoch < this.epochs;
   }
 
   /** Where the run is, for the progress line (no time left unless training). */
@@ -445,16 +464,23 @@ export class CnnTrainer extends CnnElement {
     };
   }
 
-  private async train(): Promise<TrainEndDetail> {
+  /** A run: a fresh model, or (`from`, after a lost GPU) the copied weights of a completed epoch trained on for the epochs left. */
+  private async train(from: EpochCopy | null = null): Promise<TrainEndDetail> {
     const t = this.t();
+    const before = this.run?.curves ?? { train: [], test: [] };
     this.problem = null;
+    this.gpuLoss = null;
     this.progress = null;
     this.activeMs = 0;
     this.stopping = false;
     this.stopPlaying();
     this.viewing = null;
-    this.frames = [];
-    this.confusion = null;
+    if (!from) {
+      this.frames = [];
+      this.confusion = null;
+      this.epochCopy = null;
+    }
+    let engine: Engine | null = null;
     let reason: TrainEndDetail['reason'] = 'error';
     let run: TrainingRun | null = null;
     let phase: TrainErrorDetail['phase'] = 'settings';
@@ -466,10 +492,10 @@ export class CnnTrainer extends CnnElement {
       const settings = this.settings();
       const preset = checkSettings(settings, t);
       phase = 'webgpu';
-      const engine = await sharedEngine();
+      engine = await sharedEngine();
       phase = 'data';
       this.said = { key: 'loadingDigits', params: { url: this.subset ? this.subsetUrl : this.dataUrl } };
-      const data = await abortable(
+      const data = from && this.data ? this.data : await abortable(
         loadTrainingData({ subset: this.subset, dataUrl: this.dataUrl, subsetUrl: this.subsetUrl, trainSize: Math.max(0, this.trainSize | 0), testSize: Math.max(0, this.testSize | 0), strings: t }),
         abort.signal,
       );
@@ -477,9 +503,9 @@ export class CnnTrainer extends CnnElement {
       phase = 'train';
       this.retire(this.net);
       this.net = null;
-      const model = createModel(engine, preset, settings.seed);
+      const model = from ? await restoreEpoch(engine, from) : createModel(engine, preset, settings.seed);
       this.net = model;
-      run = new TrainingRun(engine, model, data.train, data.test, settings);
+      run = new TrainingRun(engine, model, data.train, data.test, settings, from ? { epoch: from.epoch, step: from.step, curves: before } : undefined);
       this.run = run;
       this.framesEvery = Math.round(this.snapshotEvery) > 0 ? Math.round(this.snapshotEvery) : Math.max(1, Math.round(run.steps / 40));
       this.revision++;
@@ -506,10 +532,12 @@ export class CnnTrainer extends CnnElement {
           epochs: settings.epochs,
         },
       };
+      if (from) this.said = { key: 'resumedOnNewGpu', params: { epoch: from.epoch } };
       this.resumedAt = performance.now();
-      await run.evaluateTest(0, { onTest: (_, m) => (this.confusion = { step: 0, matrix: m }) });
+      const first = run.from.step;
+      await run.evaluateTest(first, { onTest: (_, m) => (this.confusion = { step: first, matrix: m }) });
       await this.drawLive(true);
-      this.keepFrame(0);
+      this.keepFrame(first);
       const history: History = await run.run({
         onStep: (p) => this.onStep(p),
         onTest: (point, m) => {
@@ -530,6 +558,8 @@ export class CnnTrainer extends CnnElement {
         if (!run?.progress) this.said = { key: 'stoppedEarly' };
       } else if (err instanceof WebGpuUnavailableError) {
         this.showUnsupported(err);
+      } else if (err instanceof DeviceLostError) {
+        // Said below, with what was kept; the element's lost-GPU notice and cnn-error come from CnnElement.
       } else {
         const titles: Record<string, string> = {
           settings: t('badSettings'),
@@ -541,6 +571,12 @@ export class CnnTrainer extends CnnElement {
       }
     } finally {
       this.dataAbort = null;
+    }
+    // However it ended (a failed step, or stopped by restartAfterLoss), a run whose GPU went away was lost.
+    const lost = !!engine?.isLost;
+    if (lost) {
+      reason = 'error';
+      this.said = this.lostSaid('training');
     }
     if (this.state === 'training') this.activeMs += performance.now() - this.resumedAt;
     if (reason === 'stopped' && run?.progress) {
@@ -554,7 +590,7 @@ export class CnnTrainer extends CnnElement {
       this.handOff(this.net);
     }
     this.stopping = false;
-    if (!this.unsupported) this.setState(reason === 'completed' ? 'done' : reason === 'stopped' ? (this.net ? 'stopped' : 'idle') : 'error');
+    if (!this.unsupported) this.setState(lost ? 'lost' : reason === 'completed' ? 'done' : reason === 'stopped' ? (this.net ? 'stopped' : 'idle') : 'error');
     this.revision++;
     const detail: TrainEndDetail = {
       reason,
@@ -581,6 +617,8 @@ export class CnnTrainer extends CnnElement {
   }
 
   private async onStep(p: Progress): Promise<void> {
+    // Between two steps every weight is that of this step: the epoch's end is kept on the CPU.
+    if (p.batch === p.batches && this.net) this.epochCopy = await copyEpoch(this.net, p.epoch, p.step);
     this.progress = p;
     if (p.loss !== undefined) this.revision++;
     if (p.batch === p.batches) {
@@ -725,7 +763,7 @@ export class CnnTrainer extends CnnElement {
     const held = this.state === 'training' ? this.run : null;
     try {
       if (held) await held.pause();
-      const saved = await saveOnnxModel(model);
+      const saved = model.engine.isLost ? await this.onNewGpu(this.keptCopy(), saveOnnxModel) : await saveOnnxModel(model);
       if (opts.download ?? true) download([{ name: saved.fileName, blob: saved.blob() }]);
       this.said = { key: 'savedOnnx', params: { name: model.name, file: saved.fileName, kb: count(saved.bytes.byteLength / 1024) } };
       return saved;
@@ -737,8 +775,46 @@ export class CnnTrainer extends CnnElement {
     }
   }
 
+  /** The CPU copy to save from once the model's GPU is gone (none: nothing survived). */
+  private keptCopy(): EpochCopy {
+    if (!this.epochCopy) throw new ElementError('cnn-trainer', this.t()('gpuLostNothing'));
+    return this.epochCopy;
+  }
+
+  /** `use` on the copied model built on the page's new engine, disposed afterwards. */
+  private async onNewGpu<T>(copy: EpochCopy, use: (model: Model) => Promise<T>): Promise<T> {
+    const model = await restoreEpoch(await sharedEngine(), copy);
+    try {
+      return await use(model);
+    } finally {
+      model.dispose();
+    }
+  }
+
+  /**
+   * The GPU was lost: a run under way is stopped (it could not take another step), and the status
+   * says what was kept. Nothing restarts by itself: the reader saves, resumes or starts again.
+   */
+  protected override async restartAfterLoss(): Promise<boolean> {
+    if (BUSY.has(this.state)) {
+      this.run?.stop();
+      this.dataAbort?.abort();
+      await this.ending;
+    } else if (this.net?.engine.isLost) {
+      this.said = this.lostSaid(this.state);
+      this.setState('lost');
+    }
+    return true;
+  }
+
+  private lostSaid(after: TrainerState): Said {
+    const c = this.epochCopy;
+    if (!c) return { key: 'gpuLostNothing' };
+    return { key: c.epoch < this.epochs && after !== 'done' ? 'gpuLostKept' : 'gpuLostDone', params: { epoch: c.epoch, step: c.step } };
+  }
+
   private onPause = (): void => {
-    if (this.state === 'paused') this.resume();
+    if (this.state === 'paused' || this.state === 'lost') this.resume();
     else this.pause();
   };
 
