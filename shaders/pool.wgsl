@@ -2,7 +2,7 @@
 // one output pixel.
 //
 // Compiled once per lane width: src/ops/pool.ts prepends src/gpu/lanes.ts's prelude,
-//   alias V = f32 | vec2<f32> | vec4<f32>;   alias VI = i32 | vec2<i32> | vec4<i32>;
+//   alias V = f32 | vec2<f32> | vec4<f32>;   alias VI = i32 | vec2<i32> | vec4<i32>;   alias VB likewise of bool;
 //   const LANES = 1 | 2 | 4;   const LANE_OFFSETS: VI = 0 | (0, 1) | (0, 1, 2, 3);
 // with the widest width dividing the channels, so x, y and argmax are read and written as vectors
 // of neighbouring channels and the index arithmetic and loop overhead run once per LANES outputs
@@ -16,8 +16,10 @@
 // The window of output (oh, ow) starts at (oh·stride_h − pad_top, ow·stride_w − pad_left), takes
 // every dil-th pixel (dilations), and is clipped to the input, so padding never takes part, as in
 // TensorFlow.js's CPU `pool`:
-//  - max starts from −∞ and takes a value only when strictly greater, so NaN inputs are skipped
-//    and a window lying wholly in padding (explicit pads ≥ the window) yields −∞;
+//  - max starts from −∞ and takes a value when strictly greater, or when it is the window's first
+//    NaN: a window holding NaN yields NaN, as ONNX's MaxPool and PyTorch do (TF.js's CPU pool
+//    skips NaN, which would hide it from a trainer's non-finite check), and a window lying wholly
+//    in padding (explicit pads ≥ the window) yields −∞;
 //  - avg divides by the number of in-bounds elements, so such a window yields 0/0 = NaN; or, with
 //    count_include_pad, by its taps inside the padded input (include/pool_window.wgsl).
 // A ceil-mode output (ONNX ceil_mode) only adds windows that run past the padded input's end; the
@@ -45,7 +47,7 @@ fn max_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let row = win.base + h * params.in_w * params.chunks;
     for (var w = win.w0; w < win.w1; w += params.dil_w) {
       let v = x[row + w * params.chunks];
-      best = select(best, v, v > best);
+      best = select(best, v, takes_max(v, best));
     }
   }
   y[i] = best;

@@ -89,8 +89,17 @@ fn avg_divisor(top: i32, left: i32) -> i32 {
   return max(rows.y - rows.x, 0) * max(cols.y - cols.x, 0);
 }
 
-// Per lane, the index in x (in vectors) of the window's first maximum in row-major order, or -1.
-// The comparison is strict, as in max_pool, so NaN and −∞ never win.
+// Per lane, whether v replaces the running maximum best: when greater, or when v is NaN and best
+// is not yet (so a window's first NaN wins and stays). NaN is told by its bits: WGSL may assume
+// floats are finite.
+fn takes_max(v: V, best: V) -> VB {
+  let nan_v = (bitcast<VI>(v) & VI(0x7fffffff)) > VI(0x7f800000);
+  let nan_best = (bitcast<VI>(best) & VI(0x7fffffff)) > VI(0x7f800000);
+  return (v > best) | (nan_v & !nan_best);
+}
+
+// Per lane, the index in x (in vectors) of the window's first maximum in row-major order (its first
+// NaN, if any, as in max_pool), or -1. The comparison is strict, so −∞ never wins.
 fn first_max(win: Window) -> VI {
   var neg_inf_bits = 0xff800000u;
   var best = V(bitcast<f32>(neg_inf_bits));
@@ -100,7 +109,7 @@ fn first_max(win: Window) -> VI {
     for (var w = win.w0; w < win.w1; w += params.dil_w) {
       let here = row + w * params.chunks;
       let v = x[here];
-      let better = v > best;
+      let better = takes_max(v, best);
       best = select(best, v, better);
       at = select(at, VI(here), better);
     }

@@ -12,12 +12,12 @@ export function lanesFor(channels: number): Lanes {
   return channels % 4 === 0 ? 4 : channels % 2 === 0 ? 2 : 1;
 }
 
-/** `V` (f32 or a vector of them), `VI` (the same in i32), `LANES`, and `LANE_OFFSETS` (0, 1, …). */
+/** `V` (f32 or a vector of them), `VI` and `VB` (the same in i32 and bool), `LANES`, and `LANE_OFFSETS` (0, 1, …). */
 export function lanesPrelude(lanes: Lanes): string {
   const v = (t: string) => (lanes === 1 ? t : `vec${lanes}<${t}>`);
   const offsets = lanes === 1 ? '0' : `${v('i32')}(${[0, 1, 2, 3].slice(0, lanes).join(', ')})`;
   // One line, so compiler messages' line numbers are off by exactly one.
-  return `alias V = ${v('f32')}; alias VI = ${v('i32')}; const LANES: i32 = ${lanes}; const LANE_OFFSETS: VI = ${offsets};\n`;
+  return `alias V = ${v('f32')}; alias VI = ${v('i32')}; alias VB = ${v('bool')}; const LANES: i32 = ${lanes}; const LANE_OFFSETS: VI = ${offsets};\n`;
 }
 
 /** The three compilations of `source`, by lane count. */

@@ -263,16 +263,20 @@ describe('pooling', () => {
     });
   }
 
-  gpuIt('max ignores NaN inputs, and windows wholly in padding give −∞ (max) and NaN (avg), as TF.js', async (e) => {
+  // TF.js's CPU max pool skips NaN (it takes a value only when strictly greater), which would hide
+  // a NaN from the trainer's non-finite check; here, as in ONNX's MaxPool and PyTorch, a window
+  // holding NaN gives NaN, and its gradient goes to the window's first NaN.
+  gpuIt('max of a window holding NaN is NaN, and windows wholly in padding give −∞ (max) and NaN (avg), as TF.js', async (e) => {
     const xs = [1, NaN, 3, 2];
     const x = e.tensor(xs, [1, 2, 2, 1]);
     const tx = tf.tensor(xs, [1, 2, 2, 1]) as tf.Tensor4D;
-    expect([...(await e.maxPool2d(x, { filterSize: 2, strides: 1 }).read())]).to.deep.equal([3]);
-    // A 1×1 window keeping the shape is a copy in TF.js, NaN and all.
+    expect([...(await e.maxPool2d(x, { filterSize: 2, strides: 1 }).read())]).to.deep.equal([NaN]);
+    expect([...(await e.maxPool2dGrad(e.tensor([5], [1, 1, 1, 1]), x, { filterSize: 2 }).read())]).to.deep.equal([0, 5, 0, 0]);
+    // A 1×1 window keeping the shape is a copy, as in TF.js, NaN and all.
     const copy = await e.maxPool2d(x, { filterSize: 1, strides: 1 }).read();
     expect([...copy].map(String)).to.deep.equal([...tf.maxPool(tx, 1, 1, 'valid').dataSync()].map(String));
     const dx = await e.maxPool2dGrad(e.tensor([1, 1, 1, 1], [1, 2, 2, 1]), x, { filterSize: 1, strides: 1 }).read();
-    expect([...dx]).to.deep.equal([1, 0, 1, 1]);
+    expect([...dx]).to.deep.equal([1, 1, 1, 1]);
 
     const finite = e.tensor([1, 2, 3, 4], [1, 2, 2, 1]);
     const tFinite = tf.tensor([1, 2, 3, 4], [1, 2, 2, 1]) as tf.Tensor4D;
@@ -284,8 +288,10 @@ describe('pooling', () => {
     expect([...(await e.avgPool2d(finite, { filterSize: 2, strides: 1, pad }).read())].map(String)).to.deep.equal(avgRef);
   });
 
-  gpuIt('the vec4 kernels keep NaN, −∞ and all-padding windows lane by lane, as TF.js', async (e) => {
+  gpuIt('the vec4 kernels keep NaN, −∞ and all-padding windows lane by lane (NaN wins a max window, unlike TF.js)', async (e) => {
     // 4 channels: lane 0 finite with ties, lane 1 holds a NaN, lane 2 a −∞, lane 3 all NaN.
+    // TF.js's max skips NaN (see above), giving 4 for lane 1 and −∞ for lane 3; its answer with NaN
+    // in those lanes is the oracle.
     const xs = [1, NaN, -Infinity, NaN, 3, 2, 5, NaN, 3, 4, -Infinity, NaN, 0, NaN, 1, NaN];
     const shape: Case['shape'] = [1, 2, 2, 4];
     const tx = tf.tensor(xs, shape) as tf.Tensor4D;
@@ -293,15 +299,20 @@ describe('pooling', () => {
     const str = (a: ArrayLike<number>) => Array.from(a, String);
     for (const path of PATHS) {
       e.tuning.pool = path;
-      expect(str(await e.maxPool2d(x, { filterSize: 2 }).read()), path).to.deep.equal(str(tf.maxPool(tx, 2, 2, 'valid').dataSync()));
-      // Lane 0's tie (3 at (0, 1) and (1, 0)) goes to the first; NaN and −∞ receive nothing.
+      const maxRef = str(tf.maxPool(tx, 2, 2, 'valid').dataSync());
+      maxRef[1] = maxRef[3] = 'NaN';
+      expect(str(await e.maxPool2d(x, { filterSize: 2 }).read()), path).to.deep.equal(maxRef);
+      // Lane 0's tie (3 at (0, 1) and (1, 0)) goes to the first; lanes 1 and 3 to their first NaN;
+      // −∞ receives nothing.
       const dx = await e.maxPool2dGrad(e.tensor([1, 2, 3, 4], [1, 1, 1, 4]), x, { filterSize: 2 }).read();
-      expect([...dx], path).to.deep.equal([0, 0, 0, 0, 1, 0, 3, 0, 0, 2, 0, 0, 0, 0, 0, 0]);
+      expect([...dx], path).to.deep.equal([0, 2, 0, 4, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
       const pad: Pad = [[3, 0], [0, 0]];
       for (const kind of ['max', 'avg'] as const) {
         const got = kind === 'max' ? e.maxPool2d(x, { filterSize: 2, strides: 1, pad }) : e.avgPool2d(x, { filterSize: 2, strides: 1, pad });
-        const ref = kind === 'max' ? tf.maxPool(tx, 2, 1, tfPad(pad)) : tf.avgPool(tx, 2, 1, tfPad(pad));
-        expect(str(await got.read()), `${kind} ${path}`).to.deep.equal(str(ref.dataSync()));
+        const ref = str((kind === 'max' ? tf.maxPool(tx, 2, 1, tfPad(pad)) : tf.avgPool(tx, 2, 1, tfPad(pad))).dataSync());
+        // Output rows 2 and 3 reach the input, and so the NaN of lanes 1 and 3.
+        if (kind === 'max') ref[2 * 4 + 1] = ref[3 * 4 + 1] = ref[2 * 4 + 3] = ref[3 * 4 + 3] = 'NaN';
+        expect(str(await got.read()), `${kind} ${path}`).to.deep.equal(ref);
       }
     }
     e.tuning.pool = 'auto';
