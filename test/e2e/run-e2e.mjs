@@ -51,7 +51,7 @@ export async function runE2e(chromePath) {
     } catch (err) {
       serverError = new Error(`the demo server did not start: ${firstLine(err)}`);
     }
-    for (const test of [...buildTests, ...layeringTests, ...serverTests, ...pageTests, ...articleTests, ...lessonTests, ...(await import('./reader_checks.mjs')).readerTests, ...(await import('./onnx_viewer_checks.mjs')).onnxViewerTests, ...(await import('./explain_elements_checks.mjs')).explainElementTests, ...trainPageTests, ...benchNodeTests, ...packageTests]) {
+    for (const test of [...buildTests, ...layeringTests, ...serverTests, ...pageTests, ...articleTests, ...lessonTests, ...(await import('./reader_checks.mjs')).readerTests, ...(await import('./onnx_viewer_checks.mjs')).onnxViewerTests, ...(await import('./explain_elements_checks.mjs')).explainElementTests, ...(await import('./device_lost_checks.mjs')).deviceLostTests, ...trainPageTests, ...benchNodeTests, ...packageTests]) {
       const ok = await runOne(test, async () => {
         if (serverError) throw serverError;
         await test.run({ server, getBrowser, artifacts: ARTIFACTS });
