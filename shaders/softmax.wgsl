@@ -30,9 +30,15 @@ struct Params {
 
 override WG: u32 = 256u;
 
-// WGSL has no infinite literal, so the lowest finite f32 serves as the identity of max (a row of
-// −inf still ends as NaN, as in tf).
-const LOWEST: f32 = -0x1.fffffep+127f;
+// NaN and ±∞ give tf's answers: the row max keeps a NaN (max() may drop it) and starts from −∞,
+// so a row of −∞ has max −∞ and x − max NaN; exp and log keep NaN and ±∞. A NaN or +∞ anywhere in
+// a row so makes the whole row NaN, as in tf (include/ieee.wgsl says why these need help).
+
+// #include "include/ieee.wgsl"
+
+fn max_nan(a: f32, b: f32) -> f32 {
+  return select(select(max(a, b), b, is_nan(b)), a, is_nan(a));
+}
 
 var<workgroup> scratch: array<f32, WG>;
 
@@ -40,7 +46,7 @@ fn tree_max(t: u32, v: f32) -> f32 {
   scratch[t] = v;
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { scratch[t] = max(scratch[t], scratch[t + s]); }
+    if (t < s) { scratch[t] = max_nan(scratch[t], scratch[t + s]); }
     workgroupBarrier();
   }
   let r = scratch[0];
@@ -66,14 +72,14 @@ fn row_of(wid: vec3<u32>, groups: vec3<u32>) -> u32 {
 }
 
 fn row_max(base: u32, t: u32) -> f32 {
-  var m = LOWEST;
-  for (var j = t; j < params.len; j += WG) { m = max(m, x[base + j]); }
+  var m = -inf_f32();
+  for (var j = t; j < params.len; j += WG) { m = max_nan(m, x[base + j]); }
   return tree_max(t, m);
 }
 
 fn row_sum_exp(base: u32, t: u32, m: f32) -> f32 {
   var s = 0.0;
-  for (var j = t; j < params.len; j += WG) { s += exp(x[base + j] - m); }
+  for (var j = t; j < params.len; j += WG) { s += exp_ieee(x[base + j] - m); }
   return tree_sum(t, s);
 }
 
@@ -84,7 +90,7 @@ fn softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) group
   let base = row * params.len;
   let m = row_max(base, t);
   let s = row_sum_exp(base, t, m);
-  for (var j = t; j < params.len; j += WG) { y[base + j] = exp(x[base + j] - m) / s; }
+  for (var j = t; j < params.len; j += WG) { y[base + j] = exp_ieee(x[base + j] - m) / s; }
 }
 
 @compute @workgroup_size(WG)
@@ -93,7 +99,7 @@ fn log_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g
   if (row >= params.rows) { return; }
   let base = row * params.len;
   let m = row_max(base, t);
-  let log_s = log(row_sum_exp(base, t, m));
+  let log_s = log_ieee(row_sum_exp(base, t, m));
   for (var j = t; j < params.len; j += WG) { y[base + j] = (x[base + j] - m) - log_s; }
 }
 
@@ -105,7 +111,7 @@ fn cross_entropy_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   if (row >= params.rows) { return; }
   let base = row * params.len;
   let m = row_max(base, t);
-  let lse = m + log(row_sum_exp(base, t, m));
+  let lse = m + log_ieee(row_sum_exp(base, t, m));
   var l_part = 0.0;
   var cost_part = 0.0;
   for (var j = t; j < params.len; j += WG) {
@@ -117,7 +123,7 @@ fn cross_entropy_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   let cost = tree_sum(t, cost_part);
   let n = f32(params.rows);
   for (var j = t; j < params.len; j += WG) {
-    y[base + j] = (exp(x[base + j] - lse) * label_sum - labels[base + j]) / n;
+    y[base + j] = (exp_ieee(x[base + j] - lse) * label_sum - labels[base + j]) / n;
   }
   if (t == 0u) { row_loss[row] = cost; }
 }

@@ -2,7 +2,7 @@ import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
 import { Rng } from '../helpers/random.js';
-import { expectClose, expectShape } from '../helpers/compare.js';
+import { expectClose, expectSameNonFinite, expectShape } from '../helpers/compare.js';
 
 const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
@@ -146,6 +146,21 @@ describe('softmaxCrossEntropy', () => {
     const labels = e.tensor(makeLabels(rng, 3000, 10, false), shape);
     const first = (await e.softmaxCrossEntropy(logits, labels).loss.read())[0];
     for (let i = 0; i < 3; i++) expect((await e.softmaxCrossEntropy(logits, labels).loss.read())[0]).to.equal(first);
+  });
+
+  gpuIt('rows holding NaN or ±Infinity give TF.js\'s softmax, log-softmax and loss (a NaN anywhere makes its row NaN)', async (e) => {
+    // One row each: a NaN, +Infinity, two +Infinity, −Infinity among finite values, all −Infinity,
+    // and a finite row to show the others do not leak into it. The row max must not drop a NaN,
+    // and exp and log must keep NaN and ±Infinity (include/ieee.wgsl).
+    const rows = [[NaN, 1, 2], [Infinity, 1, 2], [Infinity, Infinity, 0], [-Infinity, 1, 2], [-Infinity, -Infinity, -Infinity], [0.5, -1, 3]];
+    const xs = rows.flat();
+    const x = e.tensor(xs, [rows.length, 3]);
+    const tx = tf.tensor(xs, [rows.length, 3]);
+    expectSameNonFinite(await e.softmax(x).read(), tf.softmax(tx).dataSync(), 'softmax');
+    expectSameNonFinite(await e.logSoftmax(x).read(), tf.logSoftmax(tx).dataSync(), 'logSoftmax');
+    const labels = tf.oneHot(tf.tensor1d([2, 1, 0, 1, 0, 2], 'int32'), 3);
+    const { loss } = e.softmaxCrossEntropy(x, e.tensor(labels.dataSync(), [rows.length, 3]));
+    expectSameNonFinite(await loss.read(), tf.losses.softmaxCrossEntropy(labels, tx).dataSync(), 'softmaxCrossEntropy loss');
   });
 
   gpuIt('gives tf’s results for zero rows (NaN) and zero classes (0)', async (e) => {
