@@ -31,6 +31,10 @@ struct Params {
 // The gradient's t_i, written by lrn_grad_terms and read by lrn_grad.
 @group(0) @binding(4) var<storage, read_write> terms: array<f32>;
 
+// pow is specified only for finite inputs (SwiftShader's pow(NaN, −0.75) is 4.7e−30): pow_ieee
+// keeps a NaN denominator NaN and takes ∞^−β as 0, so x = ∞ gives ∞ · 0 = NaN, as in TF.js.
+// #include "include/ieee.wgsl"
+
 fn linear_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 256u;
 }
@@ -53,14 +57,14 @@ fn denominator(i: u32) -> f32 {
 fn lrn(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = linear_index(gid, groups);
   if (i >= params.size) { return; }
-  y[i] = x[i] * pow(denominator(i), -params.beta);
+  y[i] = x[i] * pow_ieee(denominator(i), -params.beta);
 }
 
 @compute @workgroup_size(256)
 fn lrn_grad_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = linear_index(gid, groups);
   if (i >= params.size) { return; }
-  terms[i] = dy[i] * x[i] * pow(denominator(i), -params.beta - 1.0);
+  terms[i] = dy[i] * x[i] * pow_ieee(denominator(i), -params.beta - 1.0);
 }
 
 // Writes dx into y.
@@ -77,5 +81,5 @@ fn lrn_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   for (var i = lo; i <= hi; i++) {
     s += terms[i];
   }
-  y[k] = dy[k] * pow(denominator(k), -params.beta) - 2.0 * params.alpha * params.beta * x[k] * s;
+  y[k] = dy[k] * pow_ieee(denominator(k), -params.beta) - 2.0 * params.alpha * params.beta * x[k] * s;
 }

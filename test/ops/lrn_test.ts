@@ -2,7 +2,7 @@ import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
 import { Rng } from '../helpers/random.js';
-import { expectClose, expectShape } from '../helpers/compare.js';
+import { expectClose, expectSameNonFinite, expectShape } from '../helpers/compare.js';
 import { numericGradient } from '../helpers/finite_diff.js';
 import type { LrnOptions } from '../../src/ops/lrn.js';
 
@@ -84,6 +84,19 @@ describe('localResponseNormalization', () => {
       expectClose(await y.read(), ref.y, `y ${what}`);
       expectClose(await dx.read(), ref.dx, `dx ${what}`);
     }
+  });
+
+  gpuIt('NaN and ±Infinity give TF.js\'s values, forward and gradient (∞ · ∞^−β is NaN, a finite x over ∞ is 0)', async (e) => {
+    const xs = [NaN, 0.5, -1, 0, Infinity, 2, 0.25, -Infinity, 1, 3, -0.5, 1.5];
+    const shape = [1, 1, 3, 4];
+    const opts = { depthRadius: 1, bias: 1, alpha: 0.5, beta: 0.75 };
+    const f = (a: tf.Tensor) => tf.localResponseNormalization(a as tf.Tensor4D, 1, 1, 0.5, 0.75);
+    const x = e.tensor(xs, shape);
+    const tx = tf.tensor(xs, shape);
+    expectSameNonFinite(await e.localResponseNormalization(x, opts).read(), f(tx).dataSync(), 'lrn');
+    const [refDx] = tf.grads(f)([tx], tf.ones(shape));
+    const dx = e.localResponseNormalizationGrad(e.tensor(new Float32Array(12).fill(1), shape), x, opts);
+    expectSameNonFinite(await dx.read(), refDx!.dataSync(), 'lrn gradient');
   });
 
   gpuIt('with before/after from ONNX attributes, equals the ONNX LRN formula (odd and even sizes)', async (e) => {
