@@ -5,6 +5,7 @@
 //
 //   npm run bench -- --op conv2d --shape lenet --samples 30 --engines tfjs-webgpu,tfjs-cpu
 //   npm run bench -- --list --op pool          (the case ids that would run)
+//   npm run bench -- --models squeezenet,mnist --samples 3   (whole networks: bench/models/)
 import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright';
@@ -13,6 +14,7 @@ import { startDemoServer } from '../tools/demo-server.mjs';
 import { findChrome, chromeArgs } from '../tools/find-chrome.mjs';
 
 const ALL_ENGINES = 'tfjs-webgpu,jax-webgpu,ort-webgpu,tfjs-cpu';
+const MODEL_ENGINES = 'ort-webgpu,ort-wasm,tfjs-webgpu,tfjs-cpu';
 const HELP = `npm run bench -- [options]
   --op LIST        op families to run, comma-separated substrings (conv2d, conv2dGradInput, maxPool, matMul, trainStep, …)
   --shape LIST     layers, comma-separated substrings (lenet, alexnet-b8.conv3, vgg-block, face.conv64, …)
@@ -29,12 +31,28 @@ const HELP = `npm run bench -- [options]
   --out DIR        where to write the results (default bench/results)
   --no-write       print the table only (quick checks)
   --list           print the selected case ids and exit
-  --timeout S      give up after S seconds (default 3600)`;
+  --timeout S      give up after S seconds (default 3600)
 
+Whole networks (bench/models/; writes <date>-<adapter>-models.json, .md and .svg):
+  --models [LIST]  run the model rows instead of the kernel rows: all, or networks, comma-separated
+                   (squeezenet, shufflenet, alexnet, inception_v1, resnet50, densenet121, vgg19, mnist, face, lenet, deeper)
+  --kinds LIST     forward, viewer, train (default all)
+  --batches LIST   forward batch sizes (default: 1 everywhere, 8 for the networks that are not heavy)
+  --onnx-dir DIR   the landmark .onnx files, a folder inside the repository (default test-artifacts/onnx-landmarks/;
+                   make them with /tmp/onnxenv/bin/python tools/onnx/landmarks.py [--batch 8])
+  --heavy-samples N  samples of the heavy rows (ResNet-50, VGG-19, DenseNet-121, Inception v1, AlexNet, face b8; default 3)
+  With --models: --engines defaults to ${MODEL_ENGINES}, --samples to 10, --rounds to 2, --warmup to 1, --max-seconds to 60`;
+
+// `--models` alone means every network.
+const argv = process.argv.slice(2);
+const at = argv.indexOf('--models');
+if (at >= 0 && (at === argv.length - 1 || argv[at + 1].startsWith('--'))) argv.splice(at + 1, 0, 'all');
 const { values: a } = parseArgs({
+  args: argv,
   options: {
-    op: { type: 'string' }, shape: { type: 'string' }, engines: { type: 'string', default: ALL_ENGINES },
-    samples: { type: 'string', default: '30' }, rounds: { type: 'string', default: '3' }, warmup: { type: 'string', default: '3' }, 'min-sample-ms': { type: 'string', default: '25' }, 'max-seconds': { type: 'string', default: '0' },
+    op: { type: 'string' }, shape: { type: 'string' }, engines: { type: 'string' },
+    models: { type: 'string' }, kinds: { type: 'string' }, batches: { type: 'string' }, 'onnx-dir': { type: 'string' }, 'heavy-samples': { type: 'string' },
+    samples: { type: 'string' }, rounds: { type: 'string' }, warmup: { type: 'string' }, 'min-sample-ms': { type: 'string', default: '25' }, 'max-seconds': { type: 'string' },
     variant: { type: 'string' }, unfused: { type: 'boolean', default: false }, trace: { type: 'string' }, 'no-gpu-timer': { type: 'boolean', default: false }, out: { type: 'string', default: 'bench/results' }, 'no-write': { type: 'boolean', default: false },
     list: { type: 'boolean', default: false }, timeout: { type: 'string', default: '3600' }, help: { type: 'boolean', default: false },
   },
@@ -81,14 +99,43 @@ try {
   });
   await page.goto(`${origin}/bench/runner.html`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60_000 });
-  if (a.list) {
+  const engineList = (d) => (a.engines ?? d).split(',').map((s) => s.trim()).filter(Boolean);
+  if (a.models !== undefined) {
+    const dir = (a['onnx-dir'] ?? 'test-artifacts/onnx-landmarks').replace(/^\.?\//, '').replace(/\/?$/, '/');
+    const o = {
+      models: a.models === 'all' ? '' : a.models, kinds: a.kinds, batches: a.batches, onnxDir: dir, engines: engineList(MODEL_ENGINES),
+      samples: Number(a.samples ?? 10), heavySamples: Number(a['heavy-samples'] ?? 3), rounds: Number(a.rounds ?? 2), warmup: Number(a.warmup ?? 1),
+      minSampleMs: Number(a['min-sample-ms']), maxSecondsPerMeasurement: Number(a['max-seconds'] ?? 60), gpuTimer: !a['no-gpu-timer'],
+      ortWasmPaths: '/dist/bench/ort/', browser: `Chromium ${browser.version()} (headless, Playwright)`,
+    };
+    if (a.list) {
+      const ids = await page.evaluate((x) => window.cnnBench.modelCases(x), o);
+      console.log(`${ids.join('\n')}\n${ids.length} rows`);
+    } else {
+      page.setDefaultTimeout(Number(a.timeout) * 1000);
+      const stampNow = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
+      const { result, markdown, svg } = await page.evaluate((x) => window.cnnBench.runModels(x), { ...o, chartFile: '__CHART__' });
+      if (tty) process.stdout.write(`\r${' '.repeat(lastLen)}\r`);
+      const slug = result.meta.adapter.description.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'adapter';
+      const stamp = result.meta.date.replace(/[:]/g, '-').replace(/\..*$/, '') || stampNow;
+      const name = `${stamp}-${slug}-models`;
+      console.log(markdown.replace('__CHART__', `${name}.svg`));
+      if (!a['no-write']) {
+        mkdirSync(a.out, { recursive: true });
+        writeFileSync(`${a.out}/${name}.json`, `${JSON.stringify(result, null, 2)}\n`);
+        writeFileSync(`${a.out}/${name}.md`, markdown.replace('__CHART__', `${name}.svg`));
+        writeFileSync(`${a.out}/${name}.svg`, svg);
+        console.log(`wrote ${a.out}/${name}.json, .md and .svg`);
+      }
+    }
+  } else if (a.list) {
     const ids = await page.evaluate((o) => window.cnnBench.cases(o), { ops: a.op, shapes: a.shape });
     console.log(ids.join('\n'));
     console.log(`${ids.length} cases`);
   } else {
     const options = {
-      ops: a.op, shapes: a.shape, engines: a.engines.split(',').map((s) => s.trim()).filter(Boolean),
-      samples: Number(a.samples), rounds: Number(a.rounds), warmup: Number(a.warmup), minSampleMs: Number(a['min-sample-ms']), maxSecondsPerMeasurement: Number(a['max-seconds']),
+      ops: a.op, shapes: a.shape, engines: engineList(ALL_ENGINES),
+      samples: Number(a.samples ?? 30), rounds: Number(a.rounds ?? 3), warmup: Number(a.warmup ?? 3), minSampleMs: Number(a['min-sample-ms']), maxSecondsPerMeasurement: Number(a['max-seconds'] ?? 0),
       gpuTimer: !a['no-gpu-timer'], conv2dVariant: a.variant, unfused: a.unfused, trace: !!a.trace, ortWasmPaths: '/dist/bench/ort/',
       browser: `Chromium ${browser.version()} (headless, Playwright)`,
     };

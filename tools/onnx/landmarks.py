@@ -13,6 +13,9 @@ test-artifacts/onnx-landmarks/, which git ignores: VGG-19 alone is 550 MB):
   NAME.logits.bin      ONNX Runtime's float32 logits
   NAME.json            {input, inputShape, logits, logitsShape, output}
 
+With --batch N the same network at batch N is written as NAME.bN.* (`npm run bench -- --models`
+times batch 8 where NAME.b8.onnx exists).
+
 `npm run check:onnx` (tools/onnx/check-landmarks.mjs) runs this when a file is missing, then loads
 each network in headless Chromium and compares our logits with ONNX Runtime's.
 
@@ -121,16 +124,38 @@ def logits_name(model):
     return out
 
 
-def build(key, out_dir, seed):
+def batched(model, batch):
+    """The model at another batch size: the input's first dim, and every Reshape to a shape that starts with 1."""
+    g = model.graph
+    init_names = {t.name for t in g.initializer}
+    inp = next(i for i in g.input if i.name not in init_names)
+    inp.type.tensor_type.shape.dim[0].dim_value = batch
+    inits = {t.name: t for t in g.initializer}
+    for n in g.node:
+        if n.op_type == 'Reshape' and len(n.input) > 1 and n.input[1] in inits:
+            shape = numpy_helper.to_array(inits[n.input[1]]).copy()
+            if len(shape) >= 2 and shape[0] == 1:
+                shape[0] = batch
+                inits[n.input[1]].CopyFrom(numpy_helper.from_array(shape, n.input[1]))
+    for o in g.output:
+        dims = o.type.tensor_type.shape.dim
+        if len(dims) and dims[0].dim_value == 1:
+            dims[0].dim_value = batch
+    return model
+
+
+def build(key, out_dir, seed, batch=1):
     import onnxruntime as ort
     src = os.path.join(LIGHT, NAMES[key] + '.onnx')
     model = randomize(onnx.load(src), seed)
+    if batch != 1:
+        model = batched(model, batch)
+        key = f'{key}.b{batch}'
     logits = logits_name(model)
     if logits != model.graph.output[0].name:
         model.graph.output.append(helper.make_empty_tensor_value_info(logits))
     path = os.path.join(out_dir, key + '.onnx')
     onnx.save_model(model, path)
-    inp = model.graph.input[0]
     init_names = {t.name for t in model.graph.initializer}
     inp = next(i for i in model.graph.input if i.name not in init_names)
     shape = [d.dim_value for d in inp.type.tensor_type.shape.dim]
@@ -151,12 +176,13 @@ def main():
     ap.add_argument('--out', default=DEFAULT_OUT)
     ap.add_argument('--only', default=','.join(NAMES), help='comma-separated: ' + ', '.join(NAMES))
     ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--batch', type=int, default=1, help='write NAME.bN.onnx (and its input and logits) at batch N, for the model benchmark')
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     for key in args.only.split(','):
         if key not in NAMES:
             sys.exit(f'unknown network {key!r}; known: {", ".join(NAMES)}')
-        build(key, args.out, args.seed)
+        build(key, args.out, args.seed, args.batch)
 
 
 if __name__ == '__main__':
