@@ -109,7 +109,8 @@ export class CnnElement extends LitElement {
     this.gpuLoss = 'restarting';
     this.emitError('gpu-lost', error);
     try {
-      this.gpuLoss = (await this.restartAfterLoss(error)) ? 'restarted' : 'lost';
+      const restarted = await this.restartAfterLoss(error);
+      this.gpuLoss = restarted === null ? null : restarted ? 'restarted' : 'lost';
     } catch (err) {
       this.gpuLoss = 'lost';
       this.handleFailure('gpu-lost', err, common.msg(this, 'gpuLostTitle'));
@@ -120,10 +121,11 @@ export class CnnElement extends LitElement {
    * Starts again after the GPU was lost (everything this element held on it is unusable; the shared
    * engine and models are already forgotten, so loading again makes new ones). Elements that load
    * their model by URL reload it and redraw here; resolve false where there is nothing to start
-   * again from (a model given by script), and the element keeps saying the GPU was lost.
+   * again from (a model given by script), and the element keeps saying the GPU was lost; null where
+   * it held nothing on the GPU (no notice stays). The default: null.
    */
-  protected async restartAfterLoss(_error: DeviceLostError): Promise<boolean> {
-    return false;
+  protected async restartAfterLoss(_error: DeviceLostError): Promise<boolean | null> {
+    return null;
   }
 
   /**

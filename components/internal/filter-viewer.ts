@@ -171,8 +171,8 @@ export class CnnFilterViewer extends CnnElement {
   }
 
   /** After a lost GPU: the `model` URL loads again on the new engine and the filters are drawn again (a model given by script cannot be). */
-  protected override async restartAfterLoss(): Promise<boolean> {
-    if (!this.model) return false;
+  protected override async restartAfterLoss(): Promise<boolean | null> {
+    if (!this.model) return this.net ? false : null;
     this.net = null;
     await this.load();
     return this.net !== null;

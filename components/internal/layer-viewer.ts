@@ -481,9 +481,9 @@ export class CnnLayerViewer extends CnnElement {
   // ---- loading ----
 
   /** After a lost GPU: the `model` URL loads again on the new engine and the last input runs (a model given by script cannot be). */
-  protected override async restartAfterLoss(): Promise<boolean> {
+  protected override async restartAfterLoss(): Promise<boolean | null> {
     this.releaseActivations();
-    if (!this.model) return false;
+    if (!this.model) return this.net ? false : null;
     this.net = null;
     await this.loadModel();
     return this.net !== null;

@@ -506,9 +506,9 @@ export class CnnConvExplainer extends CnnElement {
   // ---- loading and running ----
 
   /** After a lost GPU: the `model` URL loads again on the new engine and the unit is explained again (a model given by script cannot be). */
-  protected override async restartAfterLoss(): Promise<boolean> {
+  protected override async restartAfterLoss(): Promise<boolean | null> {
     this.release();
-    if (!this.model || this.htmlFor) return false;
+    if (!this.model || this.htmlFor) return this.net ? false : null;
     this.net = null;
     await this.loadModel();
     return this.net !== null;

@@ -393,8 +393,8 @@ export class CnnInvariance extends CnnElement {
   // ---- loading ----
 
   /** After a lost GPU: the `model` URL loads again on the new engine and the sweep runs again (a model given by script cannot be). */
-  protected override async restartAfterLoss(): Promise<boolean> {
-    if (!this.model) return false;
+  protected override async restartAfterLoss(): Promise<boolean | null> {
+    if (!this.model) return this.net ? false : null;
     this.net = null;
     await this.loadModel();
     return this.net !== null;

@@ -795,7 +795,7 @@ export class CnnTrainer extends CnnElement {
    * The GPU was lost: a run under way is stopped (it could not take another step), and the status
    * says what was kept. Nothing restarts by itself: the reader saves, resumes or starts again.
    */
-  protected override async restartAfterLoss(): Promise<boolean> {
+  protected override async restartAfterLoss(): Promise<boolean | null> {
     if (BUSY.has(this.state)) {
       this.run?.stop();
       this.dataAbort?.abort();
