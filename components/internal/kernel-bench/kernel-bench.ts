@@ -12,9 +12,15 @@ import { allCases, selectCases, runSuite } from '../../../bench/suite.js';
 import { ENGINE_IDS, ENGINE_LABELS, loadEngines } from '../../../bench/engines/load.js';
 import { browserName } from '../../../bench/browser.js';
 import type { Progress, SuiteResult } from '../../../bench/types.js';
+import { modelsView } from './models-view.js';
+import { allModelCases, selectModelCases, DEFAULT_ONNX_DIR } from '../../../bench/models/cases.js';
+import { findMissing, loadModelEngines, MODEL_BASELINES } from '../../../bench/models/load.js';
+import { runModelSuite } from '../../../bench/models/suite.js';
+import type { ModelSuiteResult } from '../../../bench/models/types.js';
 import type { Engine } from '../../../src/index.js';
 
 export type BenchState = 'idle' | 'unsupported' | 'running' | 'done' | 'error';
+export type BenchView = 'kernels' | 'models';
 
 const BASELINES = ENGINE_IDS.slice(1);
 
@@ -22,17 +28,21 @@ const BASELINES = ENGINE_IDS.slice(1);
  * The kernel benchmark as an element: a reader picks ops, layers and baselines, clicks Run, and gets
  * our kernels timed against TensorFlow.js (WebGPU and CPU), jax-js and ONNX Runtime Web on their own
  * GPU, in their browser: a table, a bar chart of the speed-ups, and the results as JSON to copy.
- * Each engine's output is checked against ours before it is timed.
+ * Each engine's output is checked against ours before it is timed. The Models tab (`view="models"`)
+ * times whole networks instead: the landmark ONNX CNNs against ONNX Runtime Web (WebGPU and wasm),
+ * the face and MNIST networks against TF.js, the viewer's own path and `Model.fit`, with memory.
  *
  * @example
  * <cnn-kernel-bench shapes="lenet,vgg-block" samples="30"></cnn-kernel-bench>
+ * <cnn-kernel-bench view="models" models="mnist,squeezenet" samples="5"></cnn-kernel-bench>
  *
  * @fires cnn-bench-progress - After each engine finishes a row. detail: {done, total, caseId, engine, message}
- * @fires cnn-bench-done - The run finished. detail: the result object (meta, rows, geomeanByFamily, geomeanAll, gpuGeomeanByFamily)
+ * @fires cnn-bench-done - The run finished. detail: the result object (meta, rows, geomeanByFamily, geomeanAll, gpuGeomeanByFamily; a Models run: kind 'models', meta, rows, geomeanForward)
  * @fires cnn-error - The run failed, or WebGPU is missing. detail: {message, phase: 'webgpu' | 'run', error}
  * @csspart base - The element's box. @csspart controls - The form. @csspart run - The Run button.
  * @csspart progress - The progress line. @csspart chart - The SVG bar chart. @csspart legend - Its legend.
  * @csspart geomeans - The geometric-mean table. @csspart table - The table of every row. @csspart notice - A notice.
+ * @csspart tabs - The Kernels / Models switch. @csspart models-chart - The whole-model chart. @csspart models-table - Its table.
  * @cssprop --cnn-fg, --cnn-bg, --cnn-surface, --cnn-border, --cnn-muted, --cnn-accent, --cnn-error - Colours.
  * @cssprop --cnn-font, --cnn-mono, --cnn-radius - Type and corners.
  */
@@ -49,12 +59,19 @@ export class CnnKernelBench extends CnnElement {
   @property({ type: Number }) samples = 30;
   /** Where ONNX Runtime Web's .wasm files are served; empty: the ort/ folder beside this element's script. */
   @property({ attribute: 'ort-wasm-paths' }) ortWasmPaths = '';
+  /** Which benchmark the element shows and runs: 'kernels' (ops on layer shapes) or 'models' (whole networks). */
+  @property({ reflect: true }) view: BenchView = 'kernels';
+  /** Models tab: networks, comma-separated (mnist, face, squeezenet, shufflenet, alexnet, inception_v1, resnet50, densenet121, vgg19, lenet, deeper). */
+  @property() models = 'mnist,squeezenet';
+  /** Models tab: the folder (from the page's origin) holding the landmark .onnx files. */
+  @property({ attribute: 'onnx-dir' }) onnxDir = DEFAULT_ONNX_DIR;
   /** Start a run as soon as the element is connected. */
   @property({ type: Boolean }) autorun = false;
 
   @state() private status: BenchState = 'idle';
   @state() private progress: Progress | null = null;
   @state() private result: SuiteResult | null = null;
+  @state() private modelResult: ModelSuiteResult | null = null;
   @state() private copied: 'copied' | 'downloaded' | '' = '';
   private abort: AbortController | null = null;
 
@@ -83,9 +100,18 @@ export class CnnKernelBench extends CnnElement {
     this.abort?.abort();
   }
 
+  /** Shows a whole-model result (a Models run's, or one saved as JSON) in the Models tab. */
+  showModelResult(result: ModelSuiteResult): void {
+    this.modelResult = result;
+    this.view = 'models';
+    this.status = 'done';
+    this.problem = null;
+  }
+
   /** Runs the suite with the current settings; resolves with the result (null when stopped or failed). */
-  async run(): Promise<SuiteResult | null> {
+  async run(): Promise<SuiteResult | ModelSuiteResult | null> {
     if (this.status === 'running' || this.status === 'unsupported') return null;
+    if (this.view === 'models') return this.runModels();
     const cases = selectCases(allCases(), { ops: this.ops, shapes: this.shapes });
     if (cases.length === 0) {
       this.status = 'error';
@@ -135,12 +161,64 @@ export class CnnKernelBench extends CnnElement {
     }
   }
 
+  /** The Models tab's run: whole networks on ours and the model baselines (ORT Web, TF.js). */
+  private async runModels(): Promise<ModelSuiteResult | null> {
+    const base = location.origin + '/';
+    const dir = this.onnxDir.replace(/^\/+/, '').replace(/\/?$/, '/');
+    const cases = selectModelCases(allModelCases(dir), { models: this.models });
+    if (cases.length === 0) {
+      this.status = 'error';
+      this.problem = { title: benchText.msg(this, 'failed'), message: benchText.msg(this, 'noCase', { ops: '', shapes: this.models }) };
+      return null;
+    }
+    this.status = 'running';
+    this.modelResult = null;
+    this.problem = null;
+    this.progress = { done: 0, total: cases.length * (1 + MODEL_BASELINES.length), caseId: '', engine: '', message: benchText.msg(this, 'starting') };
+    const abort = (this.abort = new AbortController());
+    installGpuTimer();
+    let engines: Awaited<ReturnType<typeof loadModelEngines>>['engines'] = [];
+    try {
+      const { missing, present } = await findMissing(cases, base);
+      const loaded = await loadModelEngines([...MODEL_BASELINES], { ortWasmPaths: this.ortWasmPaths || CnnKernelBench.defaultOrtWasmPaths || undefined, base });
+      engines = loaded.engines;
+      const result = await runModelSuite(engines, present, { samples: this.samples, heavySamples: Math.min(this.samples, 3) }, {
+        adapter: { ...loaded.ours.info },
+        browser: await browserName(),
+        signal: abort.signal,
+        missing,
+        onProgress: (p) => {
+          this.progress = p;
+          this.emit('cnn-bench-progress', p);
+        },
+      });
+      this.modelResult = result;
+      this.status = 'done';
+      this.emit('cnn-bench-done', result);
+      return result;
+    } catch (err) {
+      if (abort.signal.aborted) {
+        this.status = 'idle';
+        this.progress = null;
+        return null;
+      }
+      this.status = 'error';
+      this.showProblem(engines.length ? 'run' : 'webgpu', err, benchText.msg(this, 'failed'));
+      return null;
+    } finally {
+      for (const e of engines) await Promise.resolve(e.dispose()).catch(() => undefined);
+      if (this.abort === abort) this.abort = null;
+    }
+  }
+
   /** The run's settings: ops, layers, samples and baselines. */
   protected override urlFields(): Fields {
-    return { ops: this.ops, shapes: this.shapes, samples: String(this.samples), engines: this.engines };
+    return { view: this.view, models: this.models, ops: this.ops, shapes: this.shapes, samples: String(this.samples), engines: this.engines };
   }
 
   protected override restoreUrlFields(f: Record<string, string>): void {
+    if (f.view === 'kernels' || f.view === 'models') this.view = f.view;
+    if (f.models !== undefined) this.models = f.models;
     if (f.ops !== undefined) this.ops = f.ops;
     if (f.shapes !== undefined) this.shapes = f.shapes;
     if (f.engines !== undefined) this.engines = f.engines;
@@ -161,13 +239,51 @@ export class CnnKernelBench extends CnnElement {
     if (this.unsupported) return html`<div class="base" part="base">${this.renderUnsupported()}</div>`;
     const t = benchText.strings(this);
     const running = this.status === 'running';
+    const models = this.view === 'models';
     return html`<div class="base" part="base">
-      ${this.renderControls(running, t)}
+      ${this.renderTabs(running, t)}
+      ${models ? this.renderModelControls(running, t) : this.renderControls(running, t)}
       ${running && this.progress ? this.renderProgress(this.progress, t) : nothing}
       <p class="sr-only" role="status" aria-live="polite">${running ? this.progress?.message ?? '' : this.status === 'done' ? t('finished') : ''}</p>
       ${this.status === 'error' || this.gpuLoss ? this.renderProblem() : nothing}
-      ${this.result ? this.renderResult(this.result, t) : nothing}
+      ${models ? (this.modelResult ? modelsView(this.modelResult, t) : nothing) : this.result ? this.renderResult(this.result, t) : nothing}
     </div>`;
+  }
+
+  private renderTabs(running: boolean, t: ReturnType<typeof benchText.strings>): TemplateResult {
+    const tab = (v: BenchView, label: string) => html`<button type="button" role="tab" id="tab-${v}" aria-selected=${this.view === v ? 'true' : 'false'}
+      tabindex=${this.view === v ? 0 : -1} ?disabled=${running} @click=${() => this.selectView(v)} @keydown=${this.onTabKey}>${label}</button>`;
+    return html`<div class="tabs" part="tabs" role="tablist" aria-label=${t('tabsAria')}>${tab('kernels', t('tabKernels'))}${tab('models', t('tabModels'))}</div>`;
+  }
+
+  private selectView(v: BenchView): void {
+    if (this.view === v) return;
+    this.view = v;
+    if (this.status === 'done' || this.status === 'error') this.status = 'idle';
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${v}`)?.focus());
+  }
+
+  private onTabKey(e: KeyboardEvent): void {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight' && e.key !== 'Home' && e.key !== 'End') return;
+    e.preventDefault();
+    this.selectView(this.view === 'kernels' ? 'models' : 'kernels');
+  }
+
+  private renderModelControls(running: boolean, t: ReturnType<typeof benchText.strings>): TemplateResult {
+    return html`<form part="controls" role="tabpanel" aria-labelledby="tab-models" @submit=${this.onSubmit} aria-label=${t('settings')}>
+      <label>${t('networks')} <input type="text" name="models" .value=${this.models} placeholder=${t('all')} ?disabled=${running}
+        @change=${(e: Event) => (this.models = (e.target as HTMLInputElement).value)} /></label>
+      <label>${t('samples')} <input type="number" name="samples" min="1" .value=${String(this.samples)} ?disabled=${running}
+        @change=${(e: Event) => (this.samples = Math.max(1, Number((e.target as HTMLInputElement).value) || 10))} /></label>
+      <p class="hint" part="hint">${t('modelsHint', { samples: this.samples })}</p>
+      <div class="actions">
+        ${running
+          ? html`<button type="button" part="run" @click=${() => this.stop()}>${t('stop')}</button>`
+          : html`<button type="submit" part="run">${t('run')}</button>`}
+        <button type="button" class="secondary" ?disabled=${!this.modelResult} @click=${this.copyJson}>${t('copy')}</button>
+        ${this.copied ? html`<span class="copied" role="status">${t(this.copied)}</span>` : nothing}
+      </div>
+    </form>`;
   }
 
   private renderControls(running: boolean, t: ReturnType<typeof benchText.strings>): TemplateResult {
@@ -233,8 +349,9 @@ export class CnnKernelBench extends CnnElement {
   }
 
   private async copyJson(): Promise<void> {
-    if (!this.result) return;
-    const json = JSON.stringify(this.result, null, 2);
+    const shown = this.view === 'models' ? this.modelResult : this.result;
+    if (!shown) return;
+    const json = JSON.stringify(shown, null, 2);
     try {
       await navigator.clipboard.writeText(json);
       this.copied = 'copied';

@@ -176,4 +176,30 @@ export const kernelBenchStyles = css`
     font-size: 0.9em;
     overflow-wrap: anywhere;
   }
+  .tabs {
+    display: flex;
+    gap: 4px;
+    margin-bottom: 8px;
+    border-bottom: 1px solid var(--_border);
+  }
+  .tabs button[role='tab'] {
+    background: transparent;
+    color: var(--_fg);
+    border: 1px solid transparent;
+    border-bottom: none;
+    border-radius: var(--_radius) var(--_radius) 0 0;
+  }
+  .tabs button[aria-selected='true'] {
+    border-color: var(--_border);
+    background: var(--_surface);
+    font-weight: 600;
+  }
+  .models-chart {
+    margin: 8px 0;
+    overflow-x: auto;
+  }
+  .models-chart svg {
+    max-width: 100%;
+    height: auto;
+  }
 `;
