@@ -64,6 +64,9 @@ export class Engine implements TensorOwner {
   private lostError: DeviceLostError | null = null;
   /** Rejecters of the waits under way (`untilLost`), told at once when the device is lost. */
   private readonly waits = new Set<(lost: DeviceLostError) => void>();
+  /** How deep in op calls this engine is, and the tensors made since the outermost began (see runOp). */
+  private opDepth = 0;
+  private madeInOp: Tensor[] = [];
 
   /** `ownsDevice`: destroy the device with the engine (true when createEngine requested it). */
   constructor(device: GPUDevice, info: GpuInfo, private readonly ownsDevice = false) {
@@ -90,6 +93,7 @@ export class Engine implements TensorOwner {
    */
   tensor(data: Float32Array | ArrayLike<number>, shape: readonly number[]): Tensor {
     checkShape('tensor', shape);
+    this.checkAllocation('tensor', shape);
     if (data === null || typeof data !== 'object' || typeof data.length !== 'number') {
       fail('tensor', `data must be a Float32Array or an array of numbers, got ${data === null ? 'null' : typeof data}`);
     }
@@ -104,17 +108,55 @@ export class Engine implements TensorOwner {
   /** A tensor of zeros. */
   zeros(shape: readonly number[]): Tensor {
     checkShape('zeros', shape);
+    // Before the host array: zeros([2 ** 31]) would otherwise ask the browser for 8 GiB first.
+    this.checkAllocation('zeros', shape);
     return this.tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
   }
 
   /** An uninitialised tensor for an op to write into. */
   empty(shape: readonly number[], label: string): Tensor {
     this.assertAlive(label);
-    const size = shape.reduce((a, b) => a * b, 1);
-    const bytes = size * 4;
-    const limit = this.device.limits.maxStorageBufferBindingSize;
-    if (bytes > limit) fail(label, `a tensor of shape ${shapeStr(shape)} needs ${bytes} bytes, more than this adapter's ${limit}-byte storage buffer limit`);
-    return new Tensor(this, this.pool.acquire(bytes, `${label} ${shapeStr(shape)}`), shape);
+    checkShape(label, shape);
+    const bytes = this.checkAllocation(label, shape);
+    const t = new Tensor(this, this.pool.acquire(bytes, `${label} ${shapeStr(shape)}`), shape);
+    if (this.opDepth > 0) this.madeInOp.push(t);
+    return t;
+  }
+
+  /**
+   * The bytes a tensor of `shape` needs; fails, naming the op, the shape, the bytes and the limit,
+   * when one buffer of them is more than this device can bind (maxStorageBufferBindingSize) or make
+   * (maxBufferSize). Every op's output goes through empty(), so this runs before any host or GPU
+   * allocation of an oversized result.
+   */
+  checkAllocation(op: string, shape: readonly number[]): number {
+    const bytes = shape.reduce((a, b) => a * b, 1) * 4;
+    const { maxStorageBufferBindingSize: binding, maxBufferSize: buffer } = this.device.limits;
+    const limit = Math.min(binding, buffer);
+    if (bytes > limit) {
+      const gib = (n: number) => `${(n / 2 ** 30).toPrecision(3)} GiB`;
+      fail(op, `a tensor of shape ${shapeStr(shape)} needs ${bytes} bytes (${gib(bytes)}), more than this device's limit of ${limit} bytes (${gib(limit)}; maxStorageBufferBindingSize ${binding}, maxBufferSize ${buffer})`);
+    }
+    return bytes;
+  }
+
+  /**
+   * Runs an op's forward (the engine's op methods and the tape come through here). When it
+   * throws, the tensors it made are freed on the way out: an op that fails a check after
+   * allocating its output (a tensor of another engine, say) would otherwise keep a GPU buffer.
+   * @internal
+   */
+  runOp<Out>(def: OpDefinition<any[], Out>, args: readonly unknown[]): Out {
+    const mark = this.madeInOp.length;
+    this.opDepth++;
+    try {
+      return def.forward(this, ...args);
+    } catch (e) {
+      for (const t of this.madeInOp.splice(mark)) t.dispose();
+      throw e;
+    } finally {
+      if (--this.opDepth === 0) this.madeInOp.length = 0;
+    }
   }
 
   /** Records one dispatch (used by the ops). */
@@ -238,7 +280,7 @@ export interface Engine extends EngineOps {}
 for (const [name, def] of Object.entries(opTable) as [string, OpDefinition][]) {
   Object.defineProperty(Engine.prototype, name, {
     value: function (this: Engine, ...args: unknown[]) {
-      return def.forward(this, ...args);
+      return this.runOp(def, args);
     },
     writable: true,
     configurable: true,
@@ -249,6 +291,9 @@ function checkShape(op: string, shape: readonly number[]): void {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     fail(op, `shape ${Array.isArray(shape) ? shapeStr(shape) : String(shape)} must be an array of non-negative integers`);
   }
+  // Past 2^53 a product of dims is no longer exact; no device holds such a tensor anyway.
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(size * 4)) fail(op, `shape ${shapeStr(shape)} has ${size} elements, more than any device can hold`);
 }
 
 /**

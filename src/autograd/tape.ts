@@ -139,7 +139,8 @@ export class Tape implements Ops {
     const def = differentiableOp(name);
     // The rule runs later: keep the arguments as they are now, not as a caller may change them.
     const saved = args.map(snapshot);
-    const out = def.forward(this.engine, ...saved);
+    // Through the engine, which frees what a failing forward made.
+    const out = this.engine.runOp(def, saved);
     const { recorded, others } = def.outputs ? def.outputs(out) : { recorded: out as Tensor, others: [] };
     for (const t of others) this.own(t);
     this.push(name, def.inputs(...saved), this.own(recorded), (g, needs) => def.gradient({ engine: this.engine, g, needs, y: out }, ...saved));

@@ -43,7 +43,11 @@ export class BufferPool {
   ) {}
 
   acquire(bytes: number, label: string): GPUBuffer {
-    const size = sizeClass(bytes);
+    // A size class past the device's limits (which need not be powers of two) would fail where the
+    // exact size fits; such a buffer gets the exact size instead.
+    const { maxBufferSize, maxStorageBufferBindingSize } = this.device.limits;
+    const exact = Math.max(MIN_BYTES, Math.ceil(bytes / 4) * 4);
+    const size = Math.max(exact, Math.min(sizeClass(bytes), maxBufferSize, maxStorageBufferBindingSize));
     const bucket = this.free.get(size);
     let buffer = bucket?.pop();
     if (buffer) {
