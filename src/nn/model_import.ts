@@ -16,10 +16,17 @@ import { createLayer } from './layers/registry.js';
 import type { LayerConfig, WeightSpec } from './layer.js';
 
 /**
- * The most layers a file may describe. The largest Keras application models have under a thousand;
- * a file with more than this is refused before a layer is made rather than left to block the page.
+ * The most layers (besides the input) a file may describe. The largest Keras application models
+ * have under a thousand; a file with more is refused before a layer is made rather than left to
+ * block the page.
  */
 export const MAX_LAYERS = 10_000;
+
+/** Throws a CnnError of `op` when `classNames` counts more than MAX_LAYERS layers besides input layers. */
+export function checkLayerCount(op: string, classNames: readonly unknown[]): void {
+  const count = classNames.filter((c) => c !== 'InputLayer').length;
+  if (count > MAX_LAYERS) throw new CnnError(op, `the model has ${count} layers besides its input; at most ${MAX_LAYERS} can be loaded`);
+}
 
 /** One layer of an imported model: its Keras class, its config (with `name`), and the layers it takes its inputs from. */
 export interface LayerEntry {
@@ -80,8 +87,7 @@ export interface ImportOptions {
 export async function importModel(engine: Engine, imp: ModelImport, opts: ImportOptions): Promise<Model> {
   const { op, signal } = opts;
   let model: Model | null = null;
-  const count = imp.graph.layers.length;
-  if (count > MAX_LAYERS) throw new CnnError(op, `the model has ${count} layers; at most ${MAX_LAYERS} can be loaded`);
+  checkLayerCount(op, imp.graph.layers.map((l) => l.className));
   try {
     model = buildModel(engine, imp.graph);
     const targets = matchWeights(model, imp.weights, imp.weightsSource, op);

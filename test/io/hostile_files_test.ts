@@ -127,28 +127,30 @@ describe('loading hostile model files', () => {
     await expectLoadError(e, () => loadOnnxModel(e, nestedOnnx(depth)), /graphs nested more than \d+ deep/);
   });
 
-  it(`loading grows linearly with the layer count, and more than ${MAX_LAYERS} layers are refused`, async () => {
-    const { withEngine } = await import('../helpers/gpu.js');
-    await withEngine(async (e) => {
-      const time = async (n: number) => {
-        const json = deepSequential(n);
-        const t0 = performance.now();
-        const model = await loadLayersModel(e, { modelJson: json, weights: new ArrayBuffer(0) });
-        const ms = performance.now() - t0;
-        expect(model.layers.length).to.equal(n + 1);
-        model.dispose();
-        return ms;
-      };
-      await time(500); // warm up
-      const small = Math.min(await time(2000), await time(2000));
-      const large = Math.min(await time(8000), await time(8000));
-      // Four times the layers: linear is ~4x; the quadratic sort this replaces was ~16x.
-      expect(large, `8000 layers took ${large.toFixed(0)} ms, 2000 took ${small.toFixed(0)} ms`).to.be.below(8 * Math.max(small, 15));
+  gpuIt(`loading grows linearly with the layer count, and more than ${MAX_LAYERS} layers are refused`, async (e) => {
+    const time = async (n: number) => {
+      const json = deepSequential(n);
       const t0 = performance.now();
-      await expectLoadError(e, () => loadLayersModel(e, { modelJson: deepSequential(MAX_LAYERS + 1), weights: new ArrayBuffer(0) }),
-        new RegExp(`the model has ${MAX_LAYERS + 2} layers; at most ${MAX_LAYERS} can be loaded`));
-      expect(performance.now() - t0).to.be.below(2000);
-    });
+      const model = await loadLayersModel(e, { modelJson: json, weights: new ArrayBuffer(0) });
+      const ms = performance.now() - t0;
+      expect(model.layers.length).to.equal(n + 1);
+      model.dispose();
+      return ms;
+    };
+    await time(500); // warm up
+    // Interleaved, best of three: the machine may be busy with other work in between.
+    let small = Infinity;
+    let large = Infinity;
+    for (let i = 0; i < 3; i++) {
+      small = Math.min(small, await time(1000));
+      large = Math.min(large, await time(8000));
+    }
+    // Eight times the layers: linear is ~8x; the quadratic sort this replaces was ~60x (0.85 s for 8000).
+    expect(large, `8000 layers took ${large.toFixed(0)} ms, 1000 took ${small.toFixed(0)} ms`).to.be.below(24 * Math.max(small, 30));
+    const t0 = performance.now();
+    await expectLoadError(e, () => loadLayersModel(e, { modelJson: deepSequential(MAX_LAYERS + 1), weights: new ArrayBuffer(0) }),
+      new RegExp(`the model has ${MAX_LAYERS + 1} layers besides its input; at most ${MAX_LAYERS} can be loaded`));
+    expect(performance.now() - t0, 'refusing 10,001 layers').to.be.below(1000);
   });
 
   gpuIt('a model.json behind a blob: URL loads with its shards given alongside, and says what to do without them', async (e) => {

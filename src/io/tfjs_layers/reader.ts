@@ -214,10 +214,16 @@ function openArtifacts(a: ModelArtifacts): Opened {
       g.paths.forEach((p, i) => slices.set(p, i === 0 ? weights.slice(at, end) : new ArrayBuffer(0)));
       at = end;
     }
-    // Bytes past the manifest's weights would otherwise be ignored without a word.
+    // Bytes past the manifest's weights would otherwise be ignored without a word. Checked when the
+    // weights are read, so that a manifest that does not match the model is named first.
     const needed = manifest.reduce((s, g) => s + g.weights.reduce((t, e) => t + storedBytes(e), 0), 0);
-    if (weights.byteLength > needed) throw new CnnError(OP, `the weights buffer is ${weights.byteLength - needed} bytes longer than the manifest's weights need (${needed} bytes)`);
-    return { json, readShard: async (path, progress) => take(slices, path, progress) };
+    return {
+      json,
+      readShard: async (path, progress) => {
+        if (weights.byteLength > needed) throw new CnnError(OP, `the weights buffer is ${weights.byteLength - needed} bytes longer than the manifest's weights need (${needed} bytes)`);
+        return take(slices, path, progress);
+      },
+    };
   }
   if (!(weights instanceof Map)) throw new CnnError(OP, 'weights must be an ArrayBuffer or a Map from shard path to ArrayBuffer');
   return { json, readShard: async (path, progress) => take(weights as Map<string, ArrayBuffer>, path, progress) };

@@ -6,7 +6,7 @@
 import { CnnError } from '../../errors.js';
 import type { Model } from '../../nn/model.js';
 import type { Layer, LayerConfig } from '../../nn/layer.js';
-import type { LayerEntry, LayerGraph } from '../../nn/model_import.js';
+import { checkLayerCount, type LayerEntry, type LayerGraph } from '../../nn/model_import.js';
 
 const OP = 'loadLayersModel';
 function fail(message: string): never {
@@ -33,11 +33,15 @@ function layerEntry(raw: unknown, where: string): { className: string; config: L
   return { className: r.class_name, config: { ...r.config, name }, name: name as string };
 }
 
+/** A raw layer's class_name, for counting before each is read. */
+const classOf = (raw: unknown): unknown => (isObject(raw) ? raw.class_name : undefined);
+
 function parseSequential(config: unknown): LayerGraph {
   // Keras before 2.2.3 wrote a Sequential config as the bare list of layers.
   const layersRaw = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
   if (!Array.isArray(layersRaw) || layersRaw.length === 0) fail('the Sequential model has no layers');
   const name = isObject(config) && typeof config.name === 'string' ? config.name : 'sequential';
+  checkLayerCount(OP, layersRaw.map(classOf));
   const entries = (layersRaw as unknown[]).map((l, i) => layerEntry(l, `layer ${i + 1} of the Sequential model`));
   const layers: LayerEntry[] = [];
   if (entries[0]!.className !== 'InputLayer') {
@@ -57,6 +61,7 @@ function parseFunctional(config: unknown): LayerGraph {
   if (!isObject(config) || !Array.isArray(config.layers)) fail('the functional model has no layers list');
   const c = config as { name?: unknown; layers: unknown[]; input_layers?: unknown; output_layers?: unknown };
   const name = typeof c.name === 'string' ? c.name : 'model';
+  checkLayerCount(OP, c.layers.map(classOf));
   const layers = c.layers.map((raw, i) => {
     const e = layerEntry(raw, `layer ${i + 1} of model '${name}'`);
     return { className: e.className, config: e.config, inbound: inboundOf(e.name, (raw as Record<string, unknown>).inbound_nodes) };
