@@ -15,7 +15,8 @@
 //   ci and co), then each thread accumulates a 4×4 block from them.
 // Out-of-range pixels (padding) read x[0] and select 0 in its place instead of branching per element;
 // a select, not a multiply by 0, so that an infinite x[0] cannot turn padding into NaN.
-// Every store goes through the fused epilogue (include/epilogue.wgsl): + bias[co], activation.
+// Every store goes through the fused epilogue (include/epilogue_bn.wgsl): + bias[co], an inference
+// batch normalisation where a BatchNormalization layer follows, activation.
 //
 // Grouped convolution (ONNX Conv's `group`): the channels split into `groups` equal groups, output
 // channel co of group g = co / (co/groups) sees only input channels g·(ci/groups) … + ci/groups,
@@ -33,6 +34,8 @@ struct Params {
   alpha: f32,
   // Channel groups: in_c and out_c are multiples of it; w holds in_c / groups input channels.
   groups: u32,
+  // The epsilon of a fused batch normalisation (include/epilogue_bn.wgsl).
+  bn_epsilon: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -44,8 +47,13 @@ struct Params {
 @group(0) @binding(5) var<storage, read> w4: array<vec4<f32>>;
 // The epilogue's bias, per output channel.
 @group(0) @binding(6) var<storage, read> bias: array<f32>;
+// A fused inference batch normalisation's statistics, per output channel (any buffer when absent).
+@group(0) @binding(7) var<storage, read> bn_mean: array<f32>;
+@group(0) @binding(8) var<storage, read> bn_variance: array<f32>;
+@group(0) @binding(9) var<storage, read> bn_scale: array<f32>;
+@group(0) @binding(10) var<storage, read> bn_offset: array<f32>;
 
-// #include "include/epilogue.wgsl"
+// #include "include/epilogue_bn.wgsl"
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
@@ -119,10 +127,10 @@ fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   let base = ((n * params.out_h + oy) * params.out_w + ox0) * params.out_c + co0;
   let nc = min(4u, group_co - co_in_group);
   let np = min(4u, params.out_w - ox0);
-  let y0 = epilogue4(acc0, co0, params.alpha);
-  let y1 = epilogue4(acc1, co0, params.alpha);
-  let y2 = epilogue4(acc2, co0, params.alpha);
-  let y3 = epilogue4(acc3, co0, params.alpha);
+  let y0 = epilogue_bn4(acc0, co0, params.alpha, params.bn_epsilon);
+  let y1 = epilogue_bn4(acc1, co0, params.alpha, params.bn_epsilon);
+  let y2 = epilogue_bn4(acc2, co0, params.alpha, params.bn_epsilon);
+  let y3 = epilogue_bn4(acc3, co0, params.alpha, params.bn_epsilon);
   for (var k = 0u; k < nc; k++) {
     y[base + k] = y0[k];
     if (np > 1u) { y[base + params.out_c + k] = y1[k]; }
@@ -207,10 +215,10 @@ fn conv2d_block_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
   }
   let base = ((n * params.out_h + oy) * params.out_w + ox0) * params.out_c + co0;
   let np = min(4u, params.out_w - ox0);
-  let y0 = epilogue4(acc0, co0, params.alpha);
-  let y1 = epilogue4(acc1, co0, params.alpha);
-  let y2 = epilogue4(acc2, co0, params.alpha);
-  let y3 = epilogue4(acc3, co0, params.alpha);
+  let y0 = epilogue_bn4(acc0, co0, params.alpha, params.bn_epsilon);
+  let y1 = epilogue_bn4(acc1, co0, params.alpha, params.bn_epsilon);
+  let y2 = epilogue_bn4(acc2, co0, params.alpha, params.bn_epsilon);
+  let y3 = epilogue_bn4(acc3, co0, params.alpha, params.bn_epsilon);
   for (var k = 0u; k < 4u; k++) {
     y[base + k] = y0[k];
     if (np > 1u) { y[base + params.out_c + k] = y1[k]; }
@@ -292,7 +300,7 @@ fn conv2d_tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup
     if (m >= big_m) { continue; }
     for (var j = 0u; j < 4u; j++) {
       let n = n0 + lid.x + 16u * j;
-      if (n < n_end) { y[m * params.out_c + n] = epilogue(acc[i][j], n, params.alpha); }
+      if (n < n_end) { y[m * params.out_c + n] = epilogue_bn(acc[i][j], n, params.alpha, params.bn_epsilon); }
     }
   }
 }

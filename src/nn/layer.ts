@@ -160,7 +160,8 @@ export abstract class Layer {
     throw new CnnError(this.label, message);
   }
 
-  private wrap(e: unknown): Error {
+  /** An error from inside this layer's computation, named after the layer (a lost device passes as it is). */
+  protected wrap(e: unknown): Error {
     // A lost GPU is no fault of this layer: callers tell it apart by its class.
     if (e instanceof DeviceLostError || (e instanceof CnnError && e.op === this.label)) return e;
     const message = e instanceof Error ? e.message : String(e);

@@ -8,6 +8,10 @@ import { Tensor } from '../tensor.js';
 import { CnnError, shapeStr } from '../errors.js';
 import type { Layer } from './layer.js';
 import { InputLayer } from './layers/core.js';
+import { Conv2D } from './layers/conv.js';
+import { BatchNormalization } from './layers/normalization.js';
+import { Activation } from './layers/activation.js';
+import { splitActivation, type ActivationName } from './activations.js';
 import { SeededRandom } from './random.js';
 import type { Ops } from './ops_like.js';
 import { evaluate, fit, type FitOptions, type History } from './training.js';
@@ -62,6 +66,10 @@ export class Model {
   private readonly inbound: Map<string, readonly string[]>;
   /** How many layers read each layer's output (the model output counts one more). */
   private readonly consumers: Map<string, number>;
+  /** predict()'s fusions: a Conv2D's name → the layers that run in its dispatch (see `planFusions`). */
+  private readonly fusions: Map<string, FusedTail>;
+  /** The layers that run inside a Conv2D's dispatch in predict(). */
+  private readonly fusedAway: Set<string>;
 
   /** Wires and builds the layers (checks every shape); allocates no GPU memory. */
   constructor(
@@ -100,6 +108,8 @@ export class Model {
     this.consumers = new Map(this.layers.map((l) => [l.name, 0]));
     for (const srcs of this.inbound.values()) for (const s of srcs) this.consumers.set(s, this.consumers.get(s)! + 1);
     this.consumers.set(this.outputName, this.consumers.get(this.outputName)! + 1);
+    this.fusions = this.planFusions();
+    this.fusedAway = new Set([...this.fusions.values()].flatMap((t) => t.layers));
   }
 
   /** The layer of that name. */
@@ -138,10 +148,15 @@ export class Model {
     };
   }
 
-  /** The model's output alone, freeing each intermediate as soon as no later layer needs it. */
+  /**
+   * The model's output alone, freeing each intermediate as soon as no later layer needs it. A
+   * Conv2D followed by a BatchNormalization and/or an Activation that nothing else reads runs them
+   * in its own dispatch (the statistics read by the kernel as it runs: weights changed in place are
+   * seen by the next call); `run` computes every layer on its own, as it keeps every output.
+   */
   predict(x: Tensor): Tensor {
     const ops: Ops = this.engine;
-    const y = this.forward(x, ops, false, false, false).get(this.outputName)!;
+    const y = this.forward(x, ops, false, false, false, true).get(this.outputName)!;
     // A model whose output is its input (identity layers only) still returns a tensor the caller owns.
     return y === x ? ops.reshape(x, x.shape) : y;
   }
@@ -190,21 +205,31 @@ export class Model {
     return evaluate(this.engine, this, data, opts);
   }
 
-  private forward(x: Tensor, ops: Ops, training: boolean, keepAll: boolean, logits: boolean): Map<string, Tensor> {
+  /**
+   * With `fuse` (inference on the engine, intermediates not kept), the layers of each planned
+   * fusion run as one call of their Conv2D, whose output stands for the last of them.
+   */
+  private forward(x: Tensor, ops: Ops, training: boolean, keepAll: boolean, logits: boolean, fuse = false): Map<string, Tensor> {
     this.checkInput(x);
     const outputs = new Map<string, Tensor>();
     // Uses left per tensor (not per layer: identity layers return their input itself).
     const uses = new Map<Tensor, number>();
     const eager = ops instanceof Engine;
+    const fused = fuse && eager && !training && !keepAll && !logits;
     try {
       for (const layer of this.layers) {
+        if (fused && this.fusedAway.has(layer.name)) continue;
         const srcs = this.inbound.get(layer.name)!;
         const isInput = layer.name === this.inputName;
         const ins = isInput ? [x] : srcs.map((s) => outputs.get(s)!);
-        const y = layer.call(ops, ins, training, logits && layer.name === this.outputName);
-        outputs.set(layer.name, y);
+        const tail = fused ? this.fusions.get(layer.name) : undefined;
+        const y = tail
+          ? (layer as Conv2D).callFused(this.engine, ins[0]!, tail.batchNorm?.inferenceEpilogue() ?? null, tail.activation)
+          : layer.call(ops, ins, training, logits && layer.name === this.outputName);
+        const name = tail ? tail.layers[tail.layers.length - 1]! : layer.name;
+        outputs.set(name, y);
         if (keepAll || !eager) continue;
-        uses.set(y, (uses.get(y) ?? 0) + this.consumers.get(layer.name)!);
+        uses.set(y, (uses.get(y) ?? 0) + this.consumers.get(name)!);
         if (isInput) continue;
         for (const t of ins) {
           const left = uses.get(t)! - 1;
@@ -219,6 +244,39 @@ export class Model {
     return outputs;
   }
 
+  /**
+   * For each Conv2D with a linear activation: the BatchNormalization that alone reads its output
+   * (if any), then the Activation that alone reads that (if any, and one a kernel epilogue applies:
+   * not softmax), neither being the model's output. Only the structure decides; the weights are
+   * read at each call.
+   */
+  private planFusions(): Map<string, FusedTail> {
+    const readers = new Map<string, Layer[]>(this.layers.map((l) => [l.name, []]));
+    for (const layer of this.layers) for (const src of new Set(this.inbound.get(layer.name)!)) readers.get(src)!.push(layer);
+    // The one layer reading `name`'s output, as its only input, when nothing else reads it.
+    const soleReader = (name: string): Layer | null => {
+      const r = readers.get(name)!;
+      return this.consumers.get(name) === 1 && r.length === 1 && this.inbound.get(r[0]!.name)!.length === 1 ? r[0]! : null;
+    };
+    const plan = new Map<string, FusedTail>();
+    for (const layer of this.layers) {
+      if (!(layer instanceof Conv2D) || !layer.takesTail) continue;
+      const tail: FusedTail = { batchNorm: null, activation: 'linear', layers: [] };
+      let next = soleReader(layer.name);
+      if (next instanceof BatchNormalization) {
+        tail.batchNorm = next;
+        tail.layers.push(next.name);
+        next = soleReader(next.name);
+      }
+      if (next instanceof Activation && next.activation !== 'linear' && splitActivation(next.activation).rest === 'linear') {
+        tail.activation = next.activation;
+        tail.layers.push(next.name);
+      }
+      if (tail.layers.length > 0) plan.set(layer.name, tail);
+    }
+    return plan;
+  }
+
   private checkInput(x: Tensor): void {
     const where = `model '${this.name}'`;
     if (!(x instanceof Tensor)) throw new CnnError(where, `the input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
@@ -228,6 +286,14 @@ export class Model {
       throw new CnnError(where, `the input has shape ${shapeStr(x.shape)} but the model takes [batch, ${want.join(', ')}]`);
     }
   }
+}
+
+/** The layers predict() runs inside a Conv2D's dispatch. */
+interface FusedTail {
+  batchNorm: BatchNormalization | null;
+  activation: ActivationName;
+  /** Their names in order; the last one's output is what the fused call returns. */
+  layers: string[];
 }
 
 /**

@@ -11,7 +11,7 @@ import { checkShapeArg, checkTensor, grid1d } from './checks.js';
 import { windowGeometry, windowParams, type Conv2dOptions, type WindowGeometry } from './conv_geometry.js';
 import { tunedVariant, sizeClassOf, type TuningSetup } from './tuned_variant.js';
 import { blockGrid, blockWorkgroup, splitCount } from './launch.js';
-import { epilogueLaunch, withEpilogueGradient, type EpilogueOptions } from './epilogue.js';
+import { batchNormLaunch, epilogueLaunch, withEpilogueGradient, type BatchNormEpilogue, type EpilogueOptions } from './epilogue.js';
 import type { Definitions, Grads } from './op.js';
 import { isImage, onImages } from './single_image.js';
 import forwardSource from '../../shaders/conv2d.wgsl';
@@ -70,8 +70,13 @@ function convParams(g: ConvGeometry, outC: number): Record<string, number> {
   return { ...windowParams(g), in_c: g.channels, out_c: outC, groups: g.groups };
 }
 
-/** conv2d's options: the window geometry, channel groups, and a fused bias and activation. */
-export interface FusedConv2dOptions extends GroupedConv2dOptions, EpilogueOptions {}
+/**
+ * conv2d's options: the window geometry, channel groups, and a fused bias, inference batch
+ * normalisation (forward only: it has no gradient) and activation.
+ */
+export interface FusedConv2dOptions extends GroupedConv2dOptions, EpilogueOptions {
+  batchNorm?: BatchNormEpilogue | null;
+}
 
 /**
  * Picks the forward kernel: a variant forced by `engine.tuning.conv2d`, the autotuner's winner for
@@ -121,12 +126,13 @@ function conv2dCandidates(engine: Engine, g: ConvGeometry, outC: number): Tuning
 }
 
 /**
- * `tf.conv2d(x, w, strides, pad, 'NHWC', dilations)`, then `+ bias` and the activation in the same
- * dispatch when `opts` asks (as `tf.fused.conv2d`).
+ * `tf.conv2d(x, w, strides, pad, 'NHWC', dilations)`, then `+ bias`, an inference batch
+ * normalisation and the activation in the same dispatch when `opts` asks (as `tf.fused.conv2d`).
  */
 export function conv2d(engine: Engine, x: Tensor, w: Tensor, opts: FusedConv2dOptions = {}): Tensor {
   const { g, outC } = checkConv2d('conv2d', x, w, opts);
-  if (asDepthwise(engine, g)) {
+  // The depthwise kernels have no batch-norm epilogue (it needs four more bindings than they can take).
+  if (asDepthwise(engine, g) && !opts.batchNorm) {
     return viaDepthwise(engine, w, [g.kH, g.kW, g.channels, outC / g.channels], (wd) => engine.depthwiseConv2d(x, wd, opts));
   }
   return launchConv2d(engine, chooseConv2dVariant(engine, g, outC), x, w, opts);
@@ -167,15 +173,17 @@ export function launchConv2d(engine: Engine, variant: Conv2dVariant, x: Tensor, 
   const op = 'conv2d';
   const { g, outC } = checkConv2d(op, x, w, opts);
   const ep = epilogueLaunch(op, opts, outC, w.buffer);
+  const bn = batchNormLaunch(op, opts.batchNorm, outC, w.buffer);
   const y = engine.empty([g.batch, g.outH, g.outW, outC], op);
   if (y.size === 0) return y;
-  const params = { ...convParams(g, outC), ow_blocks: Math.ceil(g.outW / 4), alpha: ep.alpha };
-  const buffers = { x: x.buffer, w: w.buffer, y: y.buffer, bias: ep.bias };
+  const params = { ...convParams(g, outC), ow_blocks: Math.ceil(g.outW / 4), alpha: ep.alpha, bn_epsilon: bn.epsilon };
+  const buffers = { x: x.buffer, w: w.buffer, y: y.buffer, bias: ep.bias, ...bn.buffers };
+  const constants = { ...ep.constants, ...bn.constants };
   if (variant === 'tiled') {
     const m = g.batch * g.outH * g.outW;
     const [gy, gz] = grid1d(m, 64);
     const tiles = g.groups * Math.ceil(outC / g.groups / 64);
-    engine.run({ shader: forwardShader, entry: 'conv2d_tiled', constants: ep.constants, buffers, params, workgroups: [tiles, gy, gz] });
+    engine.run({ shader: forwardShader, entry: 'conv2d_tiled', constants, buffers, params, workgroups: [tiles, gy, gz] });
   } else {
     // Blocks of 4 output channels, laid out group by group (a block never straddles two).
     const groups = g.groups * Math.ceil(outC / g.groups / 4);
@@ -184,7 +192,7 @@ export function launchConv2d(engine: Engine, variant: Conv2dVariant, x: Tensor, 
     const vec4 = variant === 'vec4' && conv2dVec4Aligned(g, outC);
     const entry = vec4 ? 'conv2d_block_vec4' : 'conv2d_block';
     const views = vec4 ? { ...buffers, x4: x.buffer, w4: w.buffer } : buffers;
-    engine.run({ shader: forwardShader, entry, constants: { ...wg, ...ep.constants }, buffers: views, params, workgroups: blockGrid(groups, blocks, wg) });
+    engine.run({ shader: forwardShader, entry, constants: { ...wg, ...constants }, buffers: views, params, workgroups: blockGrid(groups, blocks, wg) });
   }
   return y;
 }
@@ -301,7 +309,10 @@ export const conv2dOps: Definitions<Conv2dOps, Conv2dGradKernels> = {
     kind: 'differentiable',
     forward: (e: Engine, x: Tensor, w: Tensor, opts: FusedConv2dOptions = {}) =>
       isImage(x) ? onImages(e, [x], ([x4]) => conv2d(e, x4!, w, opts)) : conv2d(e, x, w, opts),
-    inputs: (x: Tensor, w: Tensor, opts: FusedConv2dOptions = {}) => [x, w, opts?.bias ?? null],
+    inputs: (x: Tensor, w: Tensor, opts: FusedConv2dOptions = {}) => {
+      if (opts?.batchNorm) fail('conv2d', 'a fused batchNorm has no gradient: on a tape, apply batchNorm as its own op');
+      return [x, w, opts?.bias ?? null];
+    },
     gradient: ({ engine, g, needs, y }, x: Tensor, w: Tensor, opts: FusedConv2dOptions = {}): Grads =>
       withEpilogueGradient(engine, g, y, !!needs[2], opts, () => preActivation(engine, x, w, opts), (d) => [
         needs[0] ? engine.conv2dGradInput(d, w, x.shape, opts) : null,

@@ -59,6 +59,58 @@ export function epilogueLaunch(op: string, opts: EpilogueOptions | undefined, ou
   };
 }
 
+/**
+ * An inference batch normalisation between the bias and the activation (conv2d only:
+ * shaders/include/epilogue_bn.wgsl), with `tf.batchNorm`'s formula: a BatchNormalization layer
+ * that follows a convolution runs in the convolution's dispatch. Each statistic is [c] for an
+ * output of c channels. The kernel reads them as it runs, so a weight written in place is seen by
+ * the next call. It has no gradient: differentiate the conv and batchNorm ops separately.
+ */
+export interface BatchNormEpilogue {
+  mean: Tensor;
+  variance: Tensor;
+  /** Added last (Keras's beta); null for none. */
+  offset?: Tensor | null;
+  /** Multiplies (Keras's gamma); null for none. */
+  scale?: Tensor | null;
+  /** Default 0.001, as tf.batchNorm's. */
+  epsilon?: number;
+}
+
+/** What a kernel needs to apply a batch-norm epilogue: override constants, epsilon, four bindings. */
+export interface BatchNormLaunch {
+  constants: { HAS_BN: number; BN_SCALE: number; BN_OFFSET: number };
+  epsilon: number;
+  buffers: { bn_mean: GPUBuffer; bn_variance: GPUBuffer; bn_scale: GPUBuffer; bn_offset: GPUBuffer };
+}
+
+/** Validates a batch-norm epilogue for an output of `outC` channels; `fallback` fills absent bindings (never read). */
+export function batchNormLaunch(op: string, bn: BatchNormEpilogue | null | undefined, outC: number, fallback: GPUBuffer): BatchNormLaunch {
+  if (!bn) {
+    return {
+      constants: { HAS_BN: 0, BN_SCALE: 0, BN_OFFSET: 0 },
+      epsilon: 0,
+      buffers: { bn_mean: fallback, bn_variance: fallback, bn_scale: fallback, bn_offset: fallback },
+    };
+  }
+  const { mean, variance, offset = null, scale = null, epsilon = 0.001 } = bn;
+  if (typeof epsilon !== 'number' || !(epsilon > 0) || !Number.isFinite(epsilon)) {
+    fail(op, `batchNorm.epsilon must be a positive finite number, got ${String(epsilon)}`);
+  }
+  for (const [name, t] of [['mean', mean], ['variance', variance], ['offset', offset], ['scale', scale]] as const) {
+    if (t === null) continue;
+    checkTensor(op, `batchNorm.${name}`, t);
+    if (t.size !== outC || t.shape.slice(0, -1).some((d) => d !== 1)) {
+      fail(op, `batchNorm.${name} ${shapeStr(t.shape)} must hold one value per output channel (${outC}) along its last axis`);
+    }
+  }
+  return {
+    constants: { HAS_BN: 1, BN_SCALE: scale ? 1 : 0, BN_OFFSET: offset ? 1 : 0 },
+    epsilon,
+    buffers: { bn_mean: mean.buffer, bn_variance: variance.buffer, bn_scale: scale?.buffer ?? fallback, bn_offset: offset?.buffer ?? fallback },
+  };
+}
+
 /** Whether `opts` asks for anything beyond the plain op. */
 export function hasEpilogue(opts: EpilogueOptions | undefined): boolean {
   return !!opts && ((opts.bias ?? null) !== null || (opts.activation ?? 'linear') !== 'linear');

@@ -7,7 +7,7 @@ import type { Tensor } from '../../tensor.js';
 import { windowGeometry } from '../../ops/conv_geometry.js';
 import { Layer, release, type LayerConfig, type Shape, type WeightSpec } from '../layer.js';
 import { applyActivation, logitsActivation, splitActivation, type ActivationName } from '../activations.js';
-import type { EpilogueOptions } from '../../ops/epilogue.js';
+import type { BatchNormEpilogue, EpilogueOptions } from '../../ops/epilogue.js';
 import type { Ops } from '../ops_like.js';
 
 /**
@@ -96,6 +96,27 @@ export class Conv2D extends ConvBase {
   protected forward(ops: Ops, inputs: readonly Tensor[], _training: boolean, logits: boolean): Tensor {
     return withEpilogue(ops, this.bias(), logitsActivation(this.activation, logits), (epilogue) =>
       ops.conv2d(inputs[0]!, this.weight('kernel'), { ...this.convOptions, ...epilogue }));
+  }
+
+  /** Whether a following BatchNormalization or activation can run in this layer's dispatch (its own activation is linear). */
+  get takesTail(): boolean {
+    return this.activation === 'linear';
+  }
+
+  /**
+   * Inference of this layer, then an inference batch normalisation and an activation (neither,
+   * either or both), in one dispatch: Model.predict's fusion of Conv2D → BatchNormalization →
+   * Activation. On the engine only (the batch-norm epilogue has no gradient), and only when
+   * `takesTail`.
+   */
+  callFused(engine: Engine, input: Tensor, batchNorm: BatchNormEpilogue | null, activation: ActivationName): Tensor {
+    try {
+      if (!this.takesTail) this.fail(`its activation '${this.activation}' comes before any layer that follows, which cannot run in its epilogue`);
+      return withEpilogue(engine, this.bias(), activation, (epilogue) =>
+        engine.conv2d(input, this.weight('kernel'), { ...this.convOptions, ...epilogue, batchNorm }));
+    } catch (e) {
+      throw this.wrap(e);
+    }
   }
 }
 

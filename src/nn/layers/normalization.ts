@@ -7,6 +7,7 @@ import type { Engine } from '../../engine.js';
 import type { Tensor } from '../../tensor.js';
 import { Layer, release, type LayerConfig, type Shape, type WeightSpec } from '../layer.js';
 import type { Ops } from '../ops_like.js';
+import type { BatchNormEpilogue } from '../../ops/epilogue.js';
 
 export class BatchNormalization extends Layer {
   readonly epsilon: number;
@@ -43,6 +44,25 @@ export class BatchNormalization extends Layer {
     weights.push(w('moving_mean', false, 'moving_mean_initializer', 'zeros'));
     weights.push(w('moving_variance', false, 'moving_variance_initializer', 'ones'));
     return { output: [...input], weights };
+  }
+
+  /**
+   * The inference normalisation as a convolution's epilogue (Model.predict runs a Conv2D and the
+   * BatchNormalization that follows it as one dispatch): the layer's own tensors, read by the
+   * kernel when it runs, so weights changed in place are never stale.
+   */
+  inferenceEpilogue(): BatchNormEpilogue {
+    try {
+      return {
+        mean: this.weight('moving_mean'),
+        variance: this.weight('moving_variance'),
+        offset: this.center ? this.weight('beta') : null,
+        scale: this.scale ? this.weight('gamma') : null,
+        epsilon: this.epsilon,
+      };
+    } catch (e) {
+      throw this.wrap(e);
+    }
   }
 
   protected forward(ops: Ops, inputs: readonly Tensor[], training: boolean): Tensor {
