@@ -169,7 +169,7 @@ export function colormap(engine: Engine, x: Tensor, ranges: Tensor, opts: Colorm
   checkTensor(op, 'x', x);
   checkTensor(op, 'ranges', ranges, 2);
   const map = opts.map ?? 'auto';
-  if (!(map in MAPS)) fail(op, `map must be one of ${Object.keys(MAPS).join(', ')}, got '${String(map)}'`);
+  if (typeof map !== 'string' || !Object.hasOwn(MAPS, map)) fail(op, `map must be one of ${Object.keys(MAPS).join(', ')}, got '${String(map)}'`);
   const view = tensorView(x.shape, opts.view ?? 'nhwc', opts.inChannel ?? 0, op);
   const lastDim = x.rank === 0 ? 1 : x.shape[x.rank - 1]!;
   if (ranges.shape[0] !== lastDim + 1 || ranges.shape[1] !== 2) {

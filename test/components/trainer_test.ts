@@ -294,6 +294,11 @@ describe('cnn-trainer', () => {
     const again = oneEvent(el, 'cnn-error');
     await el.start();
     expect(((await again) as CustomEvent<TrainErrorDetail>).detail.message).to.include("no preset 'resnet'").and.include('lenet, deeper, tiny');
+    // A name every object inherits is no preset either.
+    el.preset = 'constructor';
+    const inherited = oneEvent(el, 'cnn-error');
+    await el.start();
+    expect(((await inherited) as CustomEvent<TrainErrorDetail>).detail.message).to.include("no preset 'constructor'");
   });
 
   it('without WebGPU: the shared notice, a cnn-error, and no exception', async () => {

@@ -169,6 +169,7 @@ describe('colormap', () => {
       [() => colormap(e, x, r, { channels: [] }), /channels must be a non-empty array/],
       [() => colormap(e, x, r, { channels: [0], map: 'rgb' }), /map 'rgb' draws filters with 3 input channels/],
       [() => colormap(e, x, r, { channels: [0], map: 'jet' as ColorMap }), /map must be one of/],
+      [() => colormap(e, x, r, { channels: [0], map: 'constructor' as ColorMap }), /map must be one of/],
       [() => colormap(e, x, x, { channels: [0] }), /ranges has shape \[1, 2, 2, 2\]|ranges must have rank 2/],
       [() => colormap(e, x, r, { channels: [0], columns: 0 }), /columns must be a positive integer/],
       [() => colormap(e, x, r, { channels: [0], normalize: { ranges: r, row: 9 } }), /normalize.row 9 is not a row/],

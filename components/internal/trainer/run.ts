@@ -63,7 +63,7 @@ export function checkSettings(s: RunSettings, t: TrainerStrings): Preset {
   const fail = (text: string): never => {
     throw new ElementError('cnn-trainer', text);
   };
-  const preset = presets[s.preset];
+  const preset = Object.hasOwn(presets, s.preset) ? presets[s.preset] : undefined;
   if (!preset) fail(t('noPreset', { preset: s.preset, list: Object.keys(presets).join(', ') }));
   if (!Number.isFinite(s.learningRate) || s.learningRate <= 0) fail(t('notPositive', { name: t('theLearningRate'), value: s.learningRate }));
   if (!Number.isInteger(s.batchSize) || s.batchSize < 1 || s.batchSize > 4096) fail(t('badBatch', { value: s.batchSize }));

@@ -26,7 +26,7 @@ export type NumberSetting = 'learningRate' | 'batchSize' | 'epochs';
 export function presetAbout(name: string, t: TrainerStrings): string {
   const key = `preset_${name}` as TrainerKey;
   const text = t(key);
-  return text === key ? (presets[name]?.description ?? '') : text;
+  return text === key ? ((Object.hasOwn(presets, name) && presets[name]!.description) || '') : text;
 }
 
 /** The settings; all but the learning rate are fixed while a run is under way. */

@@ -105,7 +105,7 @@ export async function parseOnnx(src: Source, bytes: Uint8Array, progress: Progre
   try {
     model = decodeModel(bytes);
   } catch (e) {
-    if (e instanceof ProtoError) throw new CnnError(OP, `${file} is truncated or corrupt: ${e.message.replace(/^protobuf: /, '')}`, { cause: e });
+    if (e instanceof ProtoError) throw new CnnError(OP, `${file} ${e.kind === 'limit' ? 'is refused' : 'is truncated or corrupt'}: ${e.message.replace(/^protobuf: /, '')}`, { cause: e });
     throw e;
   }
   if (!model.graph) throw new CnnError(OP, `${file} has no graph`);

@@ -15,6 +15,8 @@ export class ProtoError extends CnnError {
     message: string,
     /** Offset into the file where reading failed. */
     readonly offset: number,
+    /** 'corrupt': not a valid message; 'limit': valid, but past a limit set against hostile files. */
+    readonly kind: 'corrupt' | 'limit' = 'corrupt',
   ) {
     super('protobuf', message);
     this.name = 'ProtoError';

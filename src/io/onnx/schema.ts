@@ -228,7 +228,7 @@ function decodeAttribute(r: ProtoReader, depth: number): Attribute {
       case 5: r.expect(wire, Wire.Bytes, 'attribute t'); a.t = decodeTensor(r.message()); break;
       case 6: {
         r.expect(wire, Wire.Bytes, 'attribute g');
-        if (depth >= MAX_GRAPH_DEPTH) throw new ProtoError(`graphs nested more than ${MAX_GRAPH_DEPTH} deep in graph attributes; no real model nests so deep`, r.pos);
+        if (depth >= MAX_GRAPH_DEPTH) throw new ProtoError(`graphs nested more than ${MAX_GRAPH_DEPTH} deep in graph attributes; no real model nests so deep`, r.pos, 'limit');
         a.g = decodeGraph(r.message(), depth + 1);
         break;
       }
