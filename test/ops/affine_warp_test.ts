@@ -1,10 +1,10 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose } from '../helpers/compare.js';
 import { Tape } from '../../src/autograd/tape.js';
-import { CnnError } from '../../src/errors.js';
 
 /** tf.image.transform (bilinear, constant fill) of image b through row b, one image at a time (TF.js's CPU kernel reads only image 0). */
 async function tfTransform(pixels: Float32Array, shape: [number, number, number], rows: number[][], fill: number): Promise<Float32Array> {
@@ -75,9 +75,9 @@ describe('affineWarp', () => {
 
   gpuIt('refuses a singular map, a wrong number of numbers and a non-finite fill', async (e) => {
     const x = e.zeros([2, 4, 4, 1]);
-    expect(() => e.affineWarp(x, { matrices: [1, 2, 0, 2, 4, 0] })).to.throw(CnnError, /singular/);
-    expect(() => e.affineWarp(x, { matrices: [1, 0, 0, 0, 1] })).to.throw(CnnError, /6 numbers per image \(12\)/);
-    expect(() => e.affineWarp(x, { matrices: [1, 0, 0, 0, 1, 0], fill: NaN })).to.throw(CnnError, /fill/);
+    expectThrowsNoLeak(e, () => e.affineWarp(x, { matrices: [1, 2, 0, 2, 4, 0] }), /singular/);
+    expectThrowsNoLeak(e, () => e.affineWarp(x, { matrices: [1, 0, 0, 0, 1] }), /6 numbers per image \(12\)/);
+    expectThrowsNoLeak(e, () => e.affineWarp(x, { matrices: [1, 0, 0, 0, 1, 0], fill: NaN }), /fill/);
     x.dispose();
   });
 });

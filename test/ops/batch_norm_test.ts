@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectShape } from '../helpers/compare.js';
 
@@ -68,12 +69,18 @@ describe('batchNorm', () => {
     const x = e.tensor(new Float32Array(2 * 3 * 4), [2, 3, 4]);
     const p4 = e.tensor([0, 0, 0, 0], [4]);
     const p3 = e.tensor([0, 0, 0], [3]);
-    expect(() => e.batchNorm(x, p3, p4)).to.throw(/batchNorm: mean \[3\] must have shape \[4\] to match the last axis of x \[2, 3, 4\]/);
-    expect(() => e.batchNorm(x, p4, p4, null, e.tensor([1, 1, 1, 1], [2, 2]))).to.throw(/batchNorm: scale \[2, 2\] must have shape \[4\] to match the last axis of x \[2, 3, 4\]/);
-    expect(() => e.batchNorm(x, p4, p4, p3)).to.throw(/batchNorm: offset \[3\] must have shape \[4\]/);
-    expect(() => e.batchNorm(e.tensor([1], []), p4, p4)).to.throw(/batchNorm: x must have rank 1 or more .*got shape \[\]/);
-    expect(() => e.batchNorm(x, p4, p4, null, null, -1)).to.throw(/batchNorm: epsilon must be a finite non-negative number, got -1/);
-    expect(() => e.batchNorm(x, p4, null as never)).to.throw(/batchNorm: variance must be a Tensor, got null/);
+    expectThrowsNoLeak(e, () => e.batchNorm(x, p3, p4), /batchNorm: mean \[3\] must have shape \[4\] to match the last axis of x \[2, 3, 4\]/);
+    {
+      const bad = e.tensor([1, 1, 1, 1], [2, 2]);
+      expectThrowsNoLeak(e, () => e.batchNorm(x, p4, p4, null, bad), /batchNorm: scale \[2, 2\] must have shape \[4\] to match the last axis of x \[2, 3, 4\]/);
+    }
+    expectThrowsNoLeak(e, () => e.batchNorm(x, p4, p4, p3), /batchNorm: offset \[3\] must have shape \[4\]/);
+    {
+      const bad = e.tensor([1], []);
+      expectThrowsNoLeak(e, () => e.batchNorm(bad, p4, p4), /batchNorm: x must have rank 1 or more .*got shape \[\]/);
+    }
+    expectThrowsNoLeak(e, () => e.batchNorm(x, p4, p4, null, null, -1), /batchNorm: epsilon must be a finite non-negative number, got -1/);
+    expectThrowsNoLeak(e, () => e.batchNorm(x, p4, null as never), /batchNorm: variance must be a Tensor, got null/);
     const ok = e.batchNorm(e.tensor([3, 5, 7, 9], [1, 4]), e.tensor([1, 1, 1, 1], [4]), e.tensor([4, 4, 4, 4], [4]), e.tensor([1, 1, 1, 1], [4]), null, 0);
     expect([...(await ok.read())], 'valid call after errors').to.deep.equal([2, 3, 4, 5]);
   });

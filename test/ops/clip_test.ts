@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectShape } from '../helpers/compare.js';
 
@@ -55,9 +56,12 @@ describe('clip', () => {
 
   gpuIt('bad arguments throw errors that name the op and shapes, and the engine keeps working', async (e) => {
     const x = e.tensor([1, 2, 3], [3]);
-    expect(() => e.clip(x, 2, 1)).to.throw(/clip: min 2 must not exceed max 1/);
-    expect(() => e.clip(x, NaN, 1)).to.throw(/clip: min must be a number \(±Infinity for no bound\), got NaN/);
-    expect(() => e.clipGrad(e.tensor([1, 2], [2]), x, 0, 1)).to.throw(/clipGrad: dy \[2\] must have the shape of x \[3\]/);
+    expectThrowsNoLeak(e, () => e.clip(x, 2, 1), /clip: min 2 must not exceed max 1/);
+    expectThrowsNoLeak(e, () => e.clip(x, NaN, 1), /clip: min must be a number \(±Infinity for no bound\), got NaN/);
+    {
+      const bad = e.tensor([1, 2], [2]);
+      expectThrowsNoLeak(e, () => e.clipGrad(bad, x, 0, 1), /clipGrad: dy \[2\] must have the shape of x \[3\]/);
+    }
     expect([...(await e.clip(x, 1.5, 2.5).read())]).to.deep.equal([1.5, 2, 2.5]);
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectShape } from '../helpers/compare.js';
 
@@ -60,13 +61,20 @@ describe('concat', () => {
   gpuIt('bad arguments throw errors that name the op and shapes, and the engine keeps working', async (e) => {
     const a = e.tensor(new Float32Array(6), [2, 3]);
     const b = e.tensor(new Float32Array(8), [2, 4]);
-    expect(() => e.concat([a, b], 0)).to.throw(/concat: xs\[1\] \[2, 4\] does not match xs\[0\] \[2, 3\] on the dims other than axis 0/);
-    expect(() => e.concat([a, e.tensor(new Float32Array(6), [2, 3, 1])], 1)).to.throw(/concat: xs\[1\] \[2, 3, 1\] does not match xs\[0\] \[2, 3\]/);
-    expect(() => e.concat([a, b], 2)).to.throw(/concat: axis must be an integer in \[-2, 1\] for tensors of shape \[2, 3\], got 2/);
-    expect(() => e.concat([a], 1.5)).to.throw(/concat: axis must be an integer/);
-    expect(() => e.concat([], 0)).to.throw(/concat: xs must be a non-empty array of tensors, got \[\]/);
-    expect(() => e.concat([e.tensor([1], []), e.tensor([2], [])], 0)).to.throw(/concat: xs\[0\] has rank 0 \(shape \[\]\); concat needs rank 1 to 8/);
-    expect(() => e.concat([a, null as never], 1)).to.throw(/concat: xs\[1\] must be a Tensor, got null/);
+    expectThrowsNoLeak(e, () => e.concat([a, b], 0), /concat: xs\[1\] \[2, 4\] does not match xs\[0\] \[2, 3\] on the dims other than axis 0/);
+    {
+      const bad = e.tensor(new Float32Array(6), [2, 3, 1]);
+      expectThrowsNoLeak(e, () => e.concat([a, bad], 1), /concat: xs\[1\] \[2, 3, 1\] does not match xs\[0\] \[2, 3\]/);
+    }
+    expectThrowsNoLeak(e, () => e.concat([a, b], 2), /concat: axis must be an integer in \[-2, 1\] for tensors of shape \[2, 3\], got 2/);
+    expectThrowsNoLeak(e, () => e.concat([a], 1.5), /concat: axis must be an integer/);
+    expectThrowsNoLeak(e, () => e.concat([], 0), /concat: xs must be a non-empty array of tensors, got \[\]/);
+    {
+      const bad1 = e.tensor([1], []);
+      const bad2 = e.tensor([2], []);
+      expectThrowsNoLeak(e, () => e.concat([bad1, bad2], 0), /concat: xs\[0\] has rank 0 \(shape \[\]\); concat needs rank 1 to 8/);
+    }
+    expectThrowsNoLeak(e, () => e.concat([a, null as never], 1), /concat: xs\[1\] must be a Tensor, got null/);
     const ok = e.concat([e.tensor([1, 2], [2, 1]), e.tensor([3, 4], [2, 1])], -1);
     expectShape(ok.shape, [2, 2], 'valid call after errors');
     expect([...(await ok.read())]).to.deep.equal([1, 3, 2, 4]);

@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectSameNonFinite, expectShape } from '../helpers/compare.js';
 import { convCases, type ConvCase } from '../helpers/conv_cases.js';
@@ -142,17 +143,26 @@ describe('conv2d', () => {
     const w3 = e.tensor(new Float32Array(3 * 3 * 3 * 8), [3, 3, 3, 8]);
     const w4 = e.tensor(new Float32Array(3 * 3 * 4 * 8), [3, 3, 4, 8]);
     const big = e.tensor(new Float32Array(7 * 7 * 4), [7, 7, 4, 1]);
-    expect(() => e.conv2d(x, w3)).to.throw(/conv2d: .*in-channels 3 .*channels 4.*x \[2, 5, 5, 4\].*w \[3, 3, 3, 8\]/);
-    expect(() => e.conv2d(e.tensor([1, 2, 3], [3]), w4)).to.throw(/conv2d: x must have rank 4, got shape \[3\]/);
-    expect(() => e.conv2d(x, big, { pad: 'valid' })).to.throw(/conv2d: the 7×7 window .*larger than the padded input \(5×5\) of x \[2, 5, 5, 4\]/);
-    expect(() => e.conv2d(x, w4, { strides: 0 })).to.throw(/conv2d: strides must be a positive integer/);
-    expect(() => e.conv2d(x, w4, { pad: 'full' as 'same' })).to.throw(/conv2d: pad must be/);
-    expect(() => e.conv2dGradInput(e.tensor(new Float32Array(8), [1, 2, 2, 2]), w4, [2, 5, 5, 4])).to.throw(/conv2dGradInput: dy \[1, 2, 2, 2\] does not match the conv2d output shape \[2, 3, 3, 8\]/);
-    expect(() => e.conv2dGradFilter(x, e.tensor(new Float32Array(8), [1, 2, 2, 2]), [3, 3, 4])).to.throw(/conv2dGradFilter: wShape must be 4 non-negative integers, got \[3, 3, 4\]/);
-    expect(() => e.tensor([1, 2, 3], [2, 2])).to.throw(/tensor: data has 3 values but shape \[2, 2\] needs 4/);
+    expectThrowsNoLeak(e, () => e.conv2d(x, w3), /conv2d: .*in-channels 3 .*channels 4.*x \[2, 5, 5, 4\].*w \[3, 3, 3, 8\]/);
+    {
+      const bad = e.tensor([1, 2, 3], [3]);
+      expectThrowsNoLeak(e, () => e.conv2d(bad, w4), /conv2d: x must have rank 4, got shape \[3\]/);
+    }
+    expectThrowsNoLeak(e, () => e.conv2d(x, big, { pad: 'valid' }), /conv2d: the 7×7 window .*larger than the padded input \(5×5\) of x \[2, 5, 5, 4\]/);
+    expectThrowsNoLeak(e, () => e.conv2d(x, w4, { strides: 0 }), /conv2d: strides must be a positive integer/);
+    expectThrowsNoLeak(e, () => e.conv2d(x, w4, { pad: 'full' as 'same' }), /conv2d: pad must be/);
+    {
+      const bad = e.tensor(new Float32Array(8), [1, 2, 2, 2]);
+      expectThrowsNoLeak(e, () => e.conv2dGradInput(bad, w4, [2, 5, 5, 4]), /conv2dGradInput: dy \[1, 2, 2, 2\] does not match the conv2d output shape \[2, 3, 3, 8\]/);
+    }
+    {
+      const bad = e.tensor(new Float32Array(8), [1, 2, 2, 2]);
+      expectThrowsNoLeak(e, () => e.conv2dGradFilter(x, bad, [3, 3, 4]), /conv2dGradFilter: wShape must be 4 non-negative integers, got \[3, 3, 4\]/);
+    }
+    expectThrowsNoLeak(e, () => e.tensor([1, 2, 3], [2, 2]), /tensor: data has 3 values but shape \[2, 2\] needs 4/);
     const before = e.memory().buffers;
     w4.dispose();
-    expect(() => e.conv2d(x, w4)).to.throw(/conv2d: w \(shape \[3, 3, 4, 8\]\) was used after dispose\(\)/);
+    expectThrowsNoLeak(e, () => e.conv2d(x, w4), /conv2d: w \(shape \[3, 3, 4, 8\]\) was used after dispose\(\)/);
     expect(e.memory().buffers).to.equal(before - 1);
     const ok = e.conv2d(x, e.tensor(new Float32Array(36).fill(1), [3, 3, 4, 1]), { pad: 'same' });
     expectShape(ok.shape, [2, 5, 5, 1], 'valid call after errors');

@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectShape } from '../helpers/compare.js';
 import { numericGradient } from '../helpers/finite_diff.js';
@@ -204,15 +205,30 @@ describe('depthwiseConv2d', () => {
     const x = e.tensor(new Float32Array(2 * 5 * 5 * 4), [2, 5, 5, 4]);
     const w3 = e.tensor(new Float32Array(3 * 3 * 3 * 2), [3, 3, 3, 2]);
     const w = e.tensor(new Float32Array(3 * 3 * 4 * 2).fill(1), [3, 3, 4, 2]);
-    expect(() => e.depthwiseConv2d(x, w3)).to.throw(/depthwiseConv2d: the filter's channels 3 differ from the input's channels 4 \(x \[2, 5, 5, 4\], w \[3, 3, 3, 2\]/);
-    expect(() => e.depthwiseConv2d(e.tensor([1, 2, 3], [3]), w)).to.throw(/depthwiseConv2d: x must have rank 4, got shape \[3\]/);
-    expect(() => e.depthwiseConv2d(x, e.tensor(new Float32Array(36), [3, 3, 4]))).to.throw(/depthwiseConv2d: w must have rank 4, got shape \[3, 3, 4\]/);
-    expect(() => e.depthwiseConv2d(x, e.tensor(new Float32Array(7 * 7 * 4), [7, 7, 4, 1]))).to.throw(/depthwiseConv2d: the 7×7 window .*larger than the padded input \(5×5\) of x \[2, 5, 5, 4\]/);
-    expect(() => e.depthwiseConv2d(x, w, { strides: [1, 0] })).to.throw(/depthwiseConv2d: strides must be a positive integer/);
-    expect(() => e.depthwiseConv2dGradInput(e.tensor(new Float32Array(8), [1, 2, 2, 2]), w, [2, 5, 5, 4])).to.throw(/depthwiseConv2dGradInput: dy \[1, 2, 2, 2\] does not match the depthwiseConv2d output shape \[2, 3, 3, 8\]/);
-    expect(() => e.depthwiseConv2dGradFilter(x, e.tensor(new Float32Array(8), [1, 2, 2, 2]), [3, 3, 4])).to.throw(/depthwiseConv2dGradFilter: wShape must be 4 non-negative integers, got \[3, 3, 4\]/);
+    expectThrowsNoLeak(e, () => e.depthwiseConv2d(x, w3), /depthwiseConv2d: the filter's channels 3 differ from the input's channels 4 \(x \[2, 5, 5, 4\], w \[3, 3, 3, 2\]/);
+    {
+      const bad = e.tensor([1, 2, 3], [3]);
+      expectThrowsNoLeak(e, () => e.depthwiseConv2d(bad, w), /depthwiseConv2d: x must have rank 4, got shape \[3\]/);
+    }
+    {
+      const bad = e.tensor(new Float32Array(36), [3, 3, 4]);
+      expectThrowsNoLeak(e, () => e.depthwiseConv2d(x, bad), /depthwiseConv2d: w must have rank 4, got shape \[3, 3, 4\]/);
+    }
+    {
+      const bad = e.tensor(new Float32Array(7 * 7 * 4), [7, 7, 4, 1]);
+      expectThrowsNoLeak(e, () => e.depthwiseConv2d(x, bad), /depthwiseConv2d: the 7×7 window .*larger than the padded input \(5×5\) of x \[2, 5, 5, 4\]/);
+    }
+    expectThrowsNoLeak(e, () => e.depthwiseConv2d(x, w, { strides: [1, 0] }), /depthwiseConv2d: strides must be a positive integer/);
+    {
+      const bad = e.tensor(new Float32Array(8), [1, 2, 2, 2]);
+      expectThrowsNoLeak(e, () => e.depthwiseConv2dGradInput(bad, w, [2, 5, 5, 4]), /depthwiseConv2dGradInput: dy \[1, 2, 2, 2\] does not match the depthwiseConv2d output shape \[2, 3, 3, 8\]/);
+    }
+    {
+      const bad = e.tensor(new Float32Array(8), [1, 2, 2, 2]);
+      expectThrowsNoLeak(e, () => e.depthwiseConv2dGradFilter(x, bad, [3, 3, 4]), /depthwiseConv2dGradFilter: wShape must be 4 non-negative integers, got \[3, 3, 4\]/);
+    }
     w3.dispose();
-    expect(() => e.depthwiseConv2d(x, w3)).to.throw(/depthwiseConv2d: w \(shape \[3, 3, 3, 2\]\) was used after dispose\(\)/);
+    expectThrowsNoLeak(e, () => e.depthwiseConv2d(x, w3), /depthwiseConv2d: w \(shape \[3, 3, 3, 2\]\) was used after dispose\(\)/);
     const ok = e.depthwiseConv2d(e.tensor(new Float32Array(2 * 5 * 5 * 4).fill(1), [2, 5, 5, 4]), w, { pad: 'same' });
     expectShape(ok.shape, [2, 5, 5, 8], 'valid call after errors');
     const v = await ok.read();

@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectSameNonFinite, expectShape } from '../helpers/compare.js';
 import { unaryGrad, type UnaryOp } from '../../src/ops/elementwise.js';
@@ -79,7 +80,7 @@ describe('elementwise activations', () => {
   gpuIt('a gradient with mismatched shapes names the op and both shapes', async (e) => {
     const dy = e.tensor([1, 2, 3], [3]);
     const x = e.tensor([1, 2], [2]);
-    expect(() => e.reluGrad(dy, x)).to.throw(/reluGrad: dy \[3\] and x \[2\]/);
+    expectThrowsNoLeak(e, () => e.reluGrad(dy, x), /reluGrad: dy \[3\] and x \[2\]/);
     const y = e.relu(dy);
     expect(Array.from(await y.read())).to.deep.equal([1, 2, 3]);
   });

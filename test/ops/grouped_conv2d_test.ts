@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectShape } from '../helpers/compare.js';
 import { tfPad } from '../helpers/conv_cases.js';
@@ -182,12 +183,21 @@ describe('grouped conv2d', () => {
   gpuIt('bad groups throw errors that name the op and shapes, and the engine keeps working', async (e) => {
     const x = e.tensor(new Float32Array(2 * 5 * 5 * 6), [2, 5, 5, 6]);
     const w = e.tensor(new Float32Array(3 * 3 * 3 * 4), [3, 3, 3, 4]);
-    expect(() => e.conv2d(x, w, { groups: 3 })).to.throw(/conv2d: with 3 groups the input's channels 6 must be 3 × the filter's in-channels 3 .*x \[2, 5, 5, 6\], w \[3, 3, 3, 4\]/);
-    expect(() => e.conv2d(x, e.tensor(new Float32Array(3 * 3 * 3 * 5), [3, 3, 3, 5]), { groups: 2 })).to.throw(/conv2d: with 2 groups .*out-channels 5 a multiple of 2/);
-    expect(() => e.conv2d(x, w, { groups: 0 })).to.throw(/conv2d: groups must be a positive integer, got 0/);
-    expect(() => e.conv2d(x, w, { groups: 1.5 })).to.throw(/conv2d: groups must be a positive integer, got 1.5/);
-    expect(() => e.conv2dGradInput(e.tensor(new Float32Array(2 * 3 * 3 * 4), [2, 3, 3, 4]), w, [2, 5, 5, 9], { groups: 2 })).to.throw(/conv2dGradInput: with 2 groups the input's channels 9/);
-    expect(() => e.conv2dGradFilter(x, e.tensor(new Float32Array(8), [1, 2, 2, 2]), [3, 3, 3, 4], { groups: 2 })).to.throw(/conv2dGradFilter: dy \[1, 2, 2, 2\] does not match the conv2d output shape \[2, 3, 3, 4\]/);
+    expectThrowsNoLeak(e, () => e.conv2d(x, w, { groups: 3 }), /conv2d: with 3 groups the input's channels 6 must be 3 × the filter's in-channels 3 .*x \[2, 5, 5, 6\], w \[3, 3, 3, 4\]/);
+    {
+      const bad = e.tensor(new Float32Array(3 * 3 * 3 * 5), [3, 3, 3, 5]);
+      expectThrowsNoLeak(e, () => e.conv2d(x, bad, { groups: 2 }), /conv2d: with 2 groups .*out-channels 5 a multiple of 2/);
+    }
+    expectThrowsNoLeak(e, () => e.conv2d(x, w, { groups: 0 }), /conv2d: groups must be a positive integer, got 0/);
+    expectThrowsNoLeak(e, () => e.conv2d(x, w, { groups: 1.5 }), /conv2d: groups must be a positive integer, got 1.5/);
+    {
+      const bad = e.tensor(new Float32Array(2 * 3 * 3 * 4), [2, 3, 3, 4]);
+      expectThrowsNoLeak(e, () => e.conv2dGradInput(bad, w, [2, 5, 5, 9], { groups: 2 }), /conv2dGradInput: with 2 groups the input's channels 9/);
+    }
+    {
+      const bad = e.tensor(new Float32Array(8), [1, 2, 2, 2]);
+      expectThrowsNoLeak(e, () => e.conv2dGradFilter(x, bad, [3, 3, 3, 4], { groups: 2 }), /conv2dGradFilter: dy \[1, 2, 2, 2\] does not match the conv2d output shape \[2, 3, 3, 4\]/);
+    }
     const ok = e.conv2d(x, w, { groups: 2 });
     expectShape(ok.shape, [2, 3, 3, 4], 'valid call after errors');
   });

@@ -1,6 +1,6 @@
-import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectSameNonFinite, expectShape } from '../helpers/compare.js';
 import { numericGradient } from '../helpers/finite_diff.js';
@@ -130,11 +130,17 @@ describe('localResponseNormalization', () => {
 
   gpuIt('bad arguments throw errors that name the op and shapes, and the engine keeps working', async (e) => {
     const x = e.tensor(new Float32Array(12), [1, 2, 2, 3]);
-    expect(() => e.localResponseNormalization(x, { depthRadius: -1 })).to.throw(/localResponseNormalization: depthRadius must be a non-negative integer, got -1/);
-    expect(() => e.localResponseNormalization(x, { before: 1.5 })).to.throw(/localResponseNormalization: before must be a non-negative integer, got 1.5/);
-    expect(() => e.localResponseNormalization(x, { beta: NaN })).to.throw(/localResponseNormalization: beta must be a finite number, got NaN/);
-    expect(() => e.localResponseNormalization(e.tensor([1], []))).to.throw(/localResponseNormalization: x must have rank 1 or more .*got shape \[\]/);
-    expect(() => e.localResponseNormalizationGrad(e.tensor(new Float32Array(6), [1, 2, 3]), x)).to.throw(/localResponseNormalizationGrad: dy \[1, 2, 3\] must have the shape of x \[1, 2, 2, 3\]/);
+    expectThrowsNoLeak(e, () => e.localResponseNormalization(x, { depthRadius: -1 }), /localResponseNormalization: depthRadius must be a non-negative integer, got -1/);
+    expectThrowsNoLeak(e, () => e.localResponseNormalization(x, { before: 1.5 }), /localResponseNormalization: before must be a non-negative integer, got 1.5/);
+    expectThrowsNoLeak(e, () => e.localResponseNormalization(x, { beta: NaN }), /localResponseNormalization: beta must be a finite number, got NaN/);
+    {
+      const bad = e.tensor([1], []);
+      expectThrowsNoLeak(e, () => e.localResponseNormalization(bad), /localResponseNormalization: x must have rank 1 or more .*got shape \[\]/);
+    }
+    {
+      const bad = e.tensor(new Float32Array(6), [1, 2, 3]);
+      expectThrowsNoLeak(e, () => e.localResponseNormalizationGrad(bad, x), /localResponseNormalizationGrad: dy \[1, 2, 3\] must have the shape of x \[1, 2, 2, 3\]/);
+    }
     const ok = e.localResponseNormalization(e.tensor([3, 4], [1, 2]), { depthRadius: 1, alpha: 1, bias: 0, beta: 0.5 });
     expectShape(ok.shape, [1, 2], 'valid call after errors');
     expectClose(await ok.read(), [0.6, 0.8], 'x / ‖x‖');

@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectShape } from '../helpers/compare.js';
 import type { Engine } from '../../src/engine.js';
@@ -128,8 +129,8 @@ describe('matMul', () => {
       const b2 = e.zeros([4, 5]);
       const a1 = e.zeros([4]);
       const before = e.memory().buffers;
-      expect(() => e.matMul(a3, b2)).to.throw(/matMul: a \[2, 3, 4\] and b \[4, 5\] must both have rank 2/);
-      expect(() => e.matMul(b2, a1)).to.throw(/matMul: a \[4, 5\] and b \[4\] must both have rank 2/);
+      expectThrowsNoLeak(e, () => e.matMul(a3, b2), /matMul: a \[2, 3, 4\] and b \[4, 5\] must both have rank 2/);
+      expectThrowsNoLeak(e, () => e.matMul(b2, a1), /matMul: a \[4, 5\] and b \[4\] must both have rank 2/);
       expect(e.memory().buffers).to.equal(before);
     });
 
@@ -137,9 +138,9 @@ describe('matMul', () => {
       const a = e.zeros([2, 3]);
       const b = e.zeros([4, 5]);
       const before = e.memory().buffers;
-      expect(() => e.matMul(a, b)).to.throw(/^matMul: inner dimensions of a \[2, 3\] and b \[4, 5\] differ: 3 vs 4$/);
-      expect(() => e.matMul(a, b, { transposeA: true })).to.throw(/a \[2, 3\] \(transposeA\) and b \[4, 5\] differ: 2 vs 4/);
-      expect(() => e.matMul(a, b, { transposeB: true })).to.throw(/a \[2, 3\] and b \[4, 5\] \(transposeB\) differ: 3 vs 5/);
+      expectThrowsNoLeak(e, () => e.matMul(a, b), /^matMul: inner dimensions of a \[2, 3\] and b \[4, 5\] differ: 3 vs 4$/);
+      expectThrowsNoLeak(e, () => e.matMul(a, b, { transposeA: true }), /a \[2, 3\] \(transposeA\) and b \[4, 5\] differ: 2 vs 4/);
+      expectThrowsNoLeak(e, () => e.matMul(a, b, { transposeB: true }), /a \[2, 3\] and b \[4, 5\] \(transposeB\) differ: 3 vs 5/);
       expect(e.memory().buffers).to.equal(before);
       // The transposes that make it valid do work.
       expectShape(e.matMul(e.zeros([3, 2]), e.zeros([3, 4]), { transposeA: true }).shape, [2, 4], 'aᵀ·b');
@@ -149,8 +150,8 @@ describe('matMul', () => {
       const a = e.zeros([2, 2]);
       const b = e.zeros([2, 2]);
       b.dispose();
-      expect(() => e.matMul(a, b)).to.throw(/matMul: b \(shape \[2, 2\]\) was used after dispose/);
+      expectThrowsNoLeak(e, () => e.matMul(a, b), /matMul: b \(shape \[2, 2\]\) was used after dispose/);
       const opts = { transposeA: 1 } as unknown as { transposeA: boolean };
-      expect(() => e.matMul(a, a, opts)).to.throw(/matMul: transposeA must be a boolean, got 1/);
+      expectThrowsNoLeak(e, () => e.matMul(a, a, opts), /matMul: transposeA must be a boolean, got 1/);
     });
   });

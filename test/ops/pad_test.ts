@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectShape } from '../helpers/compare.js';
 
@@ -58,11 +59,17 @@ describe('pad', () => {
 
   gpuIt('bad arguments throw errors that name the op and shapes, and the engine keeps working', async (e) => {
     const x = e.tensor(new Float32Array(6), [2, 3]);
-    expect(() => e.pad(x, [[1, 1]])).to.throw(/pad: paddings must be 2 pairs \[before, after\] of non-negative integers, one per dim of x \[2, 3\]; got \[\[1,1\]\]/);
-    expect(() => e.pad(x, [[1, 1], [0, -1]])).to.throw(/pad: paddings must be 2 pairs .*got \[\[1,1\],\[0,-1\]\]/);
-    expect(() => e.pad(x, [[1, 1], [0, 1.5]])).to.throw(/pad: paddings must be 2 pairs/);
-    expect(() => e.pad(e.tensor([1], []), [])).to.throw(/pad: x must have rank 1 or more, got a scalar/);
-    expect(() => e.pad(e.zeros([1, 1, 1, 1, 1, 1, 1, 1, 1]), [])).to.throw(/pad: x has rank 9 .*at most 8 dims/);
+    expectThrowsNoLeak(e, () => e.pad(x, [[1, 1]]), /pad: paddings must be 2 pairs \[before, after\] of non-negative integers, one per dim of x \[2, 3\]; got \[\[1,1\]\]/);
+    expectThrowsNoLeak(e, () => e.pad(x, [[1, 1], [0, -1]]), /pad: paddings must be 2 pairs .*got \[\[1,1\],\[0,-1\]\]/);
+    expectThrowsNoLeak(e, () => e.pad(x, [[1, 1], [0, 1.5]]), /pad: paddings must be 2 pairs/);
+    {
+      const bad = e.tensor([1], []);
+      expectThrowsNoLeak(e, () => e.pad(bad, []), /pad: x must have rank 1 or more, got a scalar/);
+    }
+    {
+      const bad = e.zeros([1, 1, 1, 1, 1, 1, 1, 1, 1]);
+      expectThrowsNoLeak(e, () => e.pad(bad, []), /pad: x has rank 9 .*at most 8 dims/);
+    }
     const ok = e.pad(e.tensor([1, 2], [2]), [[1, 2]], 9);
     expect([...(await ok.read())], 'valid call after errors').to.deep.equal([9, 1, 2, 9, 9]);
   });

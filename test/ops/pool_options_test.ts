@@ -1,6 +1,6 @@
-import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectShape } from '../helpers/compare.js';
 import { poolReference, pooledShape, type PoolReferenceCase } from '../helpers/pool_reference.js';
@@ -199,10 +199,10 @@ describe('pooling options (ceilMode, countIncludePad, dilations)', () => {
     expectShape(y.shape, pooledShape(c).slice(1), 'one image');
     expectClose(await y.read(), poolReference('avg', c, xs).y, 'one image');
     const x = e.tensor(new Float32Array(16), [1, 4, 4, 1]);
-    expect(() => e.maxPool2d(x, { filterSize: 2, countIncludePad: true })).to.throw(/maxPool2d: countIncludePad applies to avgPool2d only/);
-    expect(() => e.avgPool2d(x, { filterSize: 2, ceilMode: 1 as unknown as boolean })).to.throw(/avgPool2d: ceilMode must be true or false, got 1/);
-    expect(() => e.maxPool2d(x, { filterSize: 2, dilations: 0 })).to.throw(/maxPool2d: dilations must be a positive integer/);
-    expect(() => e.maxPool2d(x, { filterSize: 3, dilations: 2 })).to.throw(/maxPool2d: the 3×3 window \(dilations 2×2, effective 5×5\) is larger than the padded input/);
+    expectThrowsNoLeak(e, () => e.maxPool2d(x, { filterSize: 2, countIncludePad: true }), /maxPool2d: countIncludePad applies to avgPool2d only/);
+    expectThrowsNoLeak(e, () => e.avgPool2d(x, { filterSize: 2, ceilMode: 1 as unknown as boolean }), /avgPool2d: ceilMode must be true or false, got 1/);
+    expectThrowsNoLeak(e, () => e.maxPool2d(x, { filterSize: 2, dilations: 0 }), /maxPool2d: dilations must be a positive integer/);
+    expectThrowsNoLeak(e, () => e.maxPool2d(x, { filterSize: 3, dilations: 2 }), /maxPool2d: the 3×3 window \(dilations 2×2, effective 5×5\) is larger than the padded input/);
     expectShape(e.maxPool2d(x, { filterSize: 3, strides: 2, pad: [[0, 0], [0, 0]], ceilMode: true }).shape, [1, 2, 2, 1], 'valid call after errors');
   });
 });

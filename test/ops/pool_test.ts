@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectShape } from '../helpers/compare.js';
 import type { Engine } from '../../src/engine.js';
@@ -351,20 +352,20 @@ describe('pooling', () => {
     const before = e.memory().buffers;
     const o: Pool2dOptions = { filterSize: 2, strides: 2 };
     // One [h, w, c] image is valid (test/ops/single_image_test.ts); rank 2 is not.
-    expect(() => e.maxPool2d(x2, o)).to.throw(/maxPool2d: x must have rank 4, got shape \[4, 2\]/);
-    expect(() => e.avgPool2d(x2, o)).to.throw(/avgPool2d: x must have rank 4, got shape \[4, 2\]/);
-    expect(() => e.maxPool2d(x, { filterSize: 5, strides: 1 })).to.throw(/maxPool2d: the 5×5 window .*larger than the padded input \(4×4\) of x \[1, 4, 4, 1\]/);
-    expect(() => e.avgPool2d(x, { filterSize: [2, 6], strides: 1, pad: [[0, 0], [1, 0]] })).to.throw(/avgPool2d: the 2×6 window .*\(4×5\) of x \[1, 4, 4, 1\]/);
-    expect(() => e.maxPool2d(x, { filterSize: 0 })).to.throw(/maxPool2d: filterSize must be a positive integer .*got 0/);
-    expect(() => e.maxPool2d(x, { filterSize: [2, 1.5] })).to.throw(/maxPool2d: filterSize .*\[2,1.5\]/);
-    expect(() => e.avgPool2d(x, { filterSize: 2, strides: 0 })).to.throw(/avgPool2d: strides must be a positive integer/);
-    expect(() => e.maxPool2dGrad(dyBad, x, o)).to.throw(/maxPool2dGrad: dy \[1, 3, 3, 1\] must have the pooled output shape \[1, 2, 2, 1\] of x \[1, 4, 4, 1\]/);
-    expect(() => e.avgPool2dGrad(dyBad, [1, 4, 4, 1], o)).to.throw(/avgPool2dGrad: dy \[1, 3, 3, 1\] must have the pooled output shape \[1, 2, 2, 1\] of xShape \[1, 4, 4, 1\]/);
-    expect(() => e.avgPool2dGrad(dyBad, [1, 4, 4], o)).to.throw(/avgPool2dGrad: xShape must be 4 non-negative integers, got \[1, 4, 4\]/);
-    expect(() => e.maxPool2dGrad(x3, x, o)).to.throw(/maxPool2dGrad: dy must have rank 4, got shape \[4, 4, 2\]/);
+    expectThrowsNoLeak(e, () => e.maxPool2d(x2, o), /maxPool2d: x must have rank 4, got shape \[4, 2\]/);
+    expectThrowsNoLeak(e, () => e.avgPool2d(x2, o), /avgPool2d: x must have rank 4, got shape \[4, 2\]/);
+    expectThrowsNoLeak(e, () => e.maxPool2d(x, { filterSize: 5, strides: 1 }), /maxPool2d: the 5×5 window .*larger than the padded input \(4×4\) of x \[1, 4, 4, 1\]/);
+    expectThrowsNoLeak(e, () => e.avgPool2d(x, { filterSize: [2, 6], strides: 1, pad: [[0, 0], [1, 0]] }), /avgPool2d: the 2×6 window .*\(4×5\) of x \[1, 4, 4, 1\]/);
+    expectThrowsNoLeak(e, () => e.maxPool2d(x, { filterSize: 0 }), /maxPool2d: filterSize must be a positive integer .*got 0/);
+    expectThrowsNoLeak(e, () => e.maxPool2d(x, { filterSize: [2, 1.5] }), /maxPool2d: filterSize .*\[2,1.5\]/);
+    expectThrowsNoLeak(e, () => e.avgPool2d(x, { filterSize: 2, strides: 0 }), /avgPool2d: strides must be a positive integer/);
+    expectThrowsNoLeak(e, () => e.maxPool2dGrad(dyBad, x, o), /maxPool2dGrad: dy \[1, 3, 3, 1\] must have the pooled output shape \[1, 2, 2, 1\] of x \[1, 4, 4, 1\]/);
+    expectThrowsNoLeak(e, () => e.avgPool2dGrad(dyBad, [1, 4, 4, 1], o), /avgPool2dGrad: dy \[1, 3, 3, 1\] must have the pooled output shape \[1, 2, 2, 1\] of xShape \[1, 4, 4, 1\]/);
+    expectThrowsNoLeak(e, () => e.avgPool2dGrad(dyBad, [1, 4, 4], o), /avgPool2dGrad: xShape must be 4 non-negative integers, got \[1, 4, 4\]/);
+    expectThrowsNoLeak(e, () => e.maxPool2dGrad(x3, x, o), /maxPool2dGrad: dy must have rank 4, got shape \[4, 4, 2\]/);
     x3.dispose();
-    expect(() => e.avgPool2d(x3, o)).to.throw(/avgPool2d: x \(shape \[4, 4, 2\]\) was used after dispose\(\)/);
-    expect(() => e.maxPool2dGrad(dyBad, x3, o)).to.throw(/maxPool2dGrad: x \(shape \[4, 4, 2\]\) was used after dispose\(\)/);
+    expectThrowsNoLeak(e, () => e.avgPool2d(x3, o), /avgPool2d: x \(shape \[4, 4, 2\]\) was used after dispose\(\)/);
+    expectThrowsNoLeak(e, () => e.maxPool2dGrad(dyBad, x3, o), /maxPool2dGrad: x \(shape \[4, 4, 2\]\) was used after dispose\(\)/);
     expect(e.memory().buffers).to.equal(before - 1);
 
     const y = e.maxPool2d(e.tensor([1, 5, 2, 0], [1, 2, 2, 1]), { filterSize: 2 });

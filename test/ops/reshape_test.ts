@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectShape } from '../helpers/compare.js';
 
@@ -69,13 +70,16 @@ describe('reshape', () => {
 
   gpuIt('bad arguments throw errors that name the op and shapes, and the engine keeps working', async (e) => {
     const x = e.tensor(new Float32Array(12), [3, 4]);
-    expect(() => e.reshape(x, [5, 2])).to.throw(/reshape: x \[3, 4\] has 12 values but shape \[5, 2\] needs 10/);
-    expect(() => e.reshape(x, [-1, 5])).to.throw(/reshape: cannot infer the -1 in \[-1, 5\]: x \[3, 4\] has 12 values, not a multiple of 5/);
-    expect(() => e.reshape(x, [-1, -1])).to.throw(/reshape: shape \[-1, -1\] has 2 dims of -1; at most one can be inferred/);
-    expect(() => e.reshape(x, [2, -2])).to.throw(/reshape: shape must be an array of non-negative integers with at most one -1, got \[2, -2\]/);
-    expect(() => e.reshape(e.zeros([0, 4]), [0, -1])).to.throw(/reshape: cannot infer the -1 in \[0, -1\]/);
+    expectThrowsNoLeak(e, () => e.reshape(x, [5, 2]), /reshape: x \[3, 4\] has 12 values but shape \[5, 2\] needs 10/);
+    expectThrowsNoLeak(e, () => e.reshape(x, [-1, 5]), /reshape: cannot infer the -1 in \[-1, 5\]: x \[3, 4\] has 12 values, not a multiple of 5/);
+    expectThrowsNoLeak(e, () => e.reshape(x, [-1, -1]), /reshape: shape \[-1, -1\] has 2 dims of -1; at most one can be inferred/);
+    expectThrowsNoLeak(e, () => e.reshape(x, [2, -2]), /reshape: shape must be an array of non-negative integers with at most one -1, got \[2, -2\]/);
+    {
+      const bad = e.zeros([0, 4]);
+      expectThrowsNoLeak(e, () => e.reshape(bad, [0, -1]), /reshape: cannot infer the -1 in \[0, -1\]/);
+    }
     x.dispose();
-    expect(() => e.reshape(x, [12])).to.throw(/reshape: x \(shape \[3, 4\]\) was used after dispose\(\)/);
+    expectThrowsNoLeak(e, () => e.reshape(x, [12]), /reshape: x \(shape \[3, 4\]\) was used after dispose\(\)/);
     const ok = e.reshape(e.tensor([1, 2, 3, 4], [2, 2]), [4]);
     expect([...(await ok.read())], 'valid call after errors').to.deep.equal([1, 2, 3, 4]);
   });

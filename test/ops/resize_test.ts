@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectShape } from '../helpers/compare.js';
 import type { CoordinateTransform, NearestMode, ResizeOptions } from '../../src/ops/resize.js';
@@ -206,13 +207,19 @@ describe('resize', () => {
 
   gpuIt('bad arguments throw errors that name the op and shapes, and the engine keeps working', async (e) => {
     const x = e.tensor(new Float32Array(12), [1, 2, 2, 3]);
-    expect(() => e.resize(x, { size: [0, 2] })).to.throw(/resize: size must be \[height, width\] of positive integers, got \[0,2\]/);
-    expect(() => e.resize(x, { size: [2, 2], mode: 'cubic' as 'linear' })).to.throw(/resize: mode must be 'nearest' or 'linear', got "cubic"/);
-    expect(() => e.resize(x, { size: [2, 2], coordinateTransform: 'tf_crop_and_resize' as 'asymmetric' })).to.throw(/resize: coordinateTransform must be one of half_pixel, .*got "tf_crop_and_resize"/);
-    expect(() => e.resize(x, { size: [2, 2], nearestMode: 'round' as 'floor' })).to.throw(/resize: nearestMode must be one of/);
-    expect(() => e.resize(x, { size: [2, 2], scales: [0, 1] })).to.throw(/resize: scales must be \[scaleH, scaleW\] of positive numbers/);
-    expect(() => e.resize(e.tensor(new Float32Array(4), [4]), { size: [2, 2] })).to.throw(/resize: x must have rank 4, got shape \[4\]/);
-    expect(() => e.resizeGrad(e.tensor(new Float32Array(12), [1, 2, 2, 3]), [1, 3, 3, 3], { size: [4, 4] })).to.throw(/resizeGrad: dy \[1, 2, 2, 3\] must have the resized shape \[1, 4, 4, 3\] of xShape \[1, 3, 3, 3\]/);
+    expectThrowsNoLeak(e, () => e.resize(x, { size: [0, 2] }), /resize: size must be \[height, width\] of positive integers, got \[0,2\]/);
+    expectThrowsNoLeak(e, () => e.resize(x, { size: [2, 2], mode: 'cubic' as 'linear' }), /resize: mode must be 'nearest' or 'linear', got "cubic"/);
+    expectThrowsNoLeak(e, () => e.resize(x, { size: [2, 2], coordinateTransform: 'tf_crop_and_resize' as 'asymmetric' }), /resize: coordinateTransform must be one of half_pixel, .*got "tf_crop_and_resize"/);
+    expectThrowsNoLeak(e, () => e.resize(x, { size: [2, 2], nearestMode: 'round' as 'floor' }), /resize: nearestMode must be one of/);
+    expectThrowsNoLeak(e, () => e.resize(x, { size: [2, 2], scales: [0, 1] }), /resize: scales must be \[scaleH, scaleW\] of positive numbers/);
+    {
+      const bad = e.tensor(new Float32Array(4), [4]);
+      expectThrowsNoLeak(e, () => e.resize(bad, { size: [2, 2] }), /resize: x must have rank 4, got shape \[4\]/);
+    }
+    {
+      const bad = e.tensor(new Float32Array(12), [1, 2, 2, 3]);
+      expectThrowsNoLeak(e, () => e.resizeGrad(bad, [1, 3, 3, 3], { size: [4, 4] }), /resizeGrad: dy \[1, 2, 2, 3\] must have the resized shape \[1, 4, 4, 3\] of xShape \[1, 3, 3, 3\]/);
+    }
     expectShape(e.resize(x, { size: [3, 5], mode: 'linear' }).shape, [1, 3, 5, 3], 'valid call after errors');
   });
 });

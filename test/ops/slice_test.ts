@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectShape } from '../helpers/compare.js';
 
@@ -57,12 +58,15 @@ describe('slice', () => {
 
   gpuIt('bad arguments throw errors that name the op and shapes, and the engine keeps working', async (e) => {
     const x = e.tensor(new Float32Array(12), [3, 4]);
-    expect(() => e.slice(x, [1, 2], [2, 3])).to.throw(/slice: begin \[1, 2\] with size \[2, 3\] runs past dim 1 \(4\) of x \[3, 4\]/);
-    expect(() => e.slice(x, [4, 0], [-1, -1])).to.throw(/slice: begin \[4, 0\] with size \[-1, 4\] runs past dim 0 \(3\) of x \[3, 4\]/);
-    expect(() => e.slice(x, [-1, 0], [1, 1])).to.throw(/slice: begin must be at most 2 non-negative integers for x \[3, 4\], got \[-1,0\]/);
-    expect(() => e.slice(x, [0, 0], [1, -2])).to.throw(/slice: size must be at most 2 non-negative integers or -1 for x \[3, 4\], got \[1,-2\]/);
-    expect(() => e.slice(x, [0, 0, 0], [1])).to.throw(/slice: begin must be at most 2/);
-    expect(() => e.slice(e.tensor([1], []), [], [])).to.throw(/slice: x must have rank 1 or more, got a scalar/);
+    expectThrowsNoLeak(e, () => e.slice(x, [1, 2], [2, 3]), /slice: begin \[1, 2\] with size \[2, 3\] runs past dim 1 \(4\) of x \[3, 4\]/);
+    expectThrowsNoLeak(e, () => e.slice(x, [4, 0], [-1, -1]), /slice: begin \[4, 0\] with size \[-1, 4\] runs past dim 0 \(3\) of x \[3, 4\]/);
+    expectThrowsNoLeak(e, () => e.slice(x, [-1, 0], [1, 1]), /slice: begin must be at most 2 non-negative integers for x \[3, 4\], got \[-1,0\]/);
+    expectThrowsNoLeak(e, () => e.slice(x, [0, 0], [1, -2]), /slice: size must be at most 2 non-negative integers or -1 for x \[3, 4\], got \[1,-2\]/);
+    expectThrowsNoLeak(e, () => e.slice(x, [0, 0, 0], [1]), /slice: begin must be at most 2/);
+    {
+      const bad = e.tensor([1], []);
+      expectThrowsNoLeak(e, () => e.slice(bad, [], []), /slice: x must have rank 1 or more, got a scalar/);
+    }
     const ok = e.slice(e.tensor([1, 2, 3, 4, 5, 6], [2, 3]), [1, 1], [1, -1]);
     expectShape(ok.shape, [1, 2], 'valid call after errors');
     expect([...(await ok.read())]).to.deep.equal([5, 6]);

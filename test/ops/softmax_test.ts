@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectSameNonFinite, expectShape } from '../helpers/compare.js';
 
@@ -74,12 +75,12 @@ describe('softmax and logSoftmax', () => {
   gpuIt('reject scalars and disposed tensors before allocating', async (e) => {
     const s = e.tensor([1], []);
     const before = e.memory().buffers;
-    expect(() => e.softmax(s)).to.throw(/softmax: x must have rank 1 or more .*got shape \[\]/);
-    expect(() => e.logSoftmax(s)).to.throw(/logSoftmax: x must have rank 1 or more/);
+    expectThrowsNoLeak(e, () => e.softmax(s), /softmax: x must have rank 1 or more .*got shape \[\]/);
+    expectThrowsNoLeak(e, () => e.logSoftmax(s), /logSoftmax: x must have rank 1 or more/);
     expect(e.memory().buffers).to.equal(before);
     const x = e.zeros([2, 2]);
     x.dispose();
-    expect(() => e.softmax(x)).to.throw(/softmax: x \(shape \[2, 2\]\) was used after dispose/);
+    expectThrowsNoLeak(e, () => e.softmax(x), /softmax: x \(shape \[2, 2\]\) was used after dispose/);
   });
 });
 
@@ -179,9 +180,9 @@ describe('softmaxCrossEntropy', () => {
     expect(() => e.softmaxCrossEntropy(logits, labels)).to.throw(
       /^softmaxCrossEntropy: oneHotLabels \[2, 4\] must have the shape of logits \[2, 3\]$/,
     );
-    expect(() => e.softmaxCrossEntropy(s, s)).to.throw(/softmaxCrossEntropy: logits must have rank 1 or more/);
+    expectThrowsNoLeak(e, () => e.softmaxCrossEntropy(s, s), /softmaxCrossEntropy: logits must have rank 1 or more/);
     expect(e.memory().buffers).to.equal(before);
     labels.dispose();
-    expect(() => e.softmaxCrossEntropy(logits, labels)).to.throw(/softmaxCrossEntropy: oneHotLabels \(shape \[2, 4\]\) was used after dispose/);
+    expectThrowsNoLeak(e, () => e.softmaxCrossEntropy(logits, labels), /softmaxCrossEntropy: oneHotLabels \(shape \[2, 4\]\) was used after dispose/);
   });
 });
