@@ -14,7 +14,7 @@ import { startDemoServer } from '../tools/demo-server.mjs';
 import { findChrome, chromeArgs } from '../tools/find-chrome.mjs';
 
 const ALL_ENGINES = 'tfjs-webgpu,jax-webgpu,ort-webgpu,tfjs-cpu';
-const MODEL_ENGINES = 'ort-webgpu,ort-wasm,tfjs-webgpu,tfjs-cpu';
+const MODEL_ENGINES = 'ort-webgpu,ort-wasm,tfjs-webgpu,tfjs-cpu,jax-webgpu';
 const HELP = `npm run bench -- [options]
   --op LIST        op families to run, comma-separated substrings (conv2d, conv2dGradInput, maxPool, matMul, trainStep, …)
   --shape LIST     layers, comma-separated substrings (lenet, alexnet-b8.conv3, vgg-block, face.conv64, …)
@@ -41,7 +41,7 @@ Whole networks (bench/models/; writes <date>-<adapter>-models.json, .md and .svg
   --onnx-dir DIR   the landmark .onnx files, a folder inside the repository (default test-artifacts/onnx-landmarks/;
                    make them with /tmp/onnxenv/bin/python tools/onnx/landmarks.py [--batch 8])
   --heavy-samples N  samples of the heavy rows (ResNet-50, VGG-19, DenseNet-121, Inception v1, AlexNet, face b8; default 3)
-  With --models: --engines defaults to ${MODEL_ENGINES}, --samples to 10, --rounds to 2, --warmup to 1, --max-seconds to 60`;
+  With --models: --engines defaults to ${MODEL_ENGINES}, --samples to 10, --rounds to 2, --warmup to 1, --max-seconds to 60 (under the cap, at least 2 samples)`;
 
 // `--models` alone means every network.
 const argv = process.argv.slice(2);

@@ -9,7 +9,7 @@ import { oursTrainEngine, tfjsTrainEngine } from './train.js';
 import { viewerEngine } from './viewer.js';
 import type { ModelCase, ModelEngine, ModelRowKind } from './types.js';
 
-export const MODEL_BASELINES = ['ort-webgpu', 'ort-wasm', 'tfjs-webgpu', 'tfjs-cpu'] as const;
+export const MODEL_BASELINES = ['ort-webgpu', 'ort-wasm', 'tfjs-webgpu', 'tfjs-cpu', 'jax-webgpu'] as const;
 
 export const MODEL_ENGINE_LABELS: Record<string, string> = {
   'cnn-webgpu': 'cnn-webgpu',
@@ -17,6 +17,7 @@ export const MODEL_ENGINE_LABELS: Record<string, string> = {
   'ort-wasm': 'ORT Web wasm',
   'tfjs-webgpu': 'TF.js WebGPU',
   'tfjs-cpu': 'TF.js CPU',
+  'jax-webgpu': 'jax-js WebGPU',
 };
 
 export interface ModelLoadOptions {
@@ -69,6 +70,14 @@ async function start(id: string, o: ModelLoadOptions, base: string, ours: Engine
       if (!(await tf.setBackend(backend))) throw new CnnError('model bench', `TensorFlow.js could not start its ${backend} backend`);
       const layers = () => import('@tensorflow/tfjs-layers');
       return column(id, backend === 'webgpu', { forward: tfjsModelEngine(tf, backend, layers, base), train: tfjsTrainEngine(tf, backend, layers, ours) });
+    }
+    case 'jax-webgpu': {
+      const jax = await import('@jax-js/jax');
+      const devices = await jax.init('webgpu');
+      if (!devices.includes('webgpu')) throw new CnnError('model bench', 'jax-js found no WebGPU device');
+      jax.defaultDevice('webgpu');
+      const { jaxTrainEngine } = await import('./train_jax.js');
+      return column(id, true, { train: jaxTrainEngine(jax, ours) });
     }
     default:
       throw new CnnError('model bench', `unknown engine '${id}' (known: ${MODEL_BASELINES.join(', ')})`);

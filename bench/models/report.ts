@@ -38,7 +38,7 @@ export function modelMarkdown(r: ModelSuiteResult, chartFile?: string): string {
   lines.push(`- Adapter: **${r.meta.adapter.description}**${r.meta.adapter.isSoftware ? ' (software)' : ''}; timestamp-query ${r.meta.adapter.hasTimestampQuery ? 'yes' : 'no'}`);
   lines.push(`- Browser: ${r.meta.browser}`);
   lines.push(`- Date: ${r.meta.date} · ${r.rows.length} rows · ${(r.meta.durationMs / 1000).toFixed(0)} s`);
-  lines.push(`- Samples: ${o.samples} (heavy rows ${o.heavySamples}; at most ${o.maxSecondsPerMeasurement || '∞'} s per engine and row, never under 5 samples where capped) in ${o.rounds} rounds after ${o.warmup} warm-up calls; median (p10–p90) ms per call to onSubmittedWorkDone. × = a baseline's median over ours (> 1: we are faster). Every engine's output was compared with the reference (row-centred relative L2 ≤ ${o.tolerance}) before it was timed.`);
+  lines.push(`- Samples: ${o.samples} (heavy rows ${o.heavySamples}; at most ${o.maxSecondsPerMeasurement || '∞'} s per engine and row, never under 2 samples where capped) in ${o.rounds} rounds after ${o.warmup} warm-up calls; median (p10–p90) ms per call to onSubmittedWorkDone. × = a baseline's median over ours (> 1: we are faster). Every engine's output was compared with the reference (row-centred relative L2 ≤ ${o.tolerance}) before it was timed.`);
   if (chartFile) lines.push('', `![images per second per network and engine](${chartFile})`);
   const geo = Object.entries(r.geomeanForward).filter(([, v]) => v != null);
   if (geo.length) {

@@ -16,11 +16,13 @@ import type { SuiteOptions } from '../types.js';
 import type { SuiteHooks } from '../suite.js';
 import { MODEL_DEFAULTS, type ModelCase, type ModelEngine, type ModelMeasurement, type ModelRowResult, type ModelSuiteOptions, type ModelSuiteResult, type PreparedModel } from './types.js';
 
-/** The row's input: seeded values uniform in its range, NHWC. */
+/** The row's input: seeded values uniform in its range, NHWC (a training row: every batch of its epoch). */
 export function modelInput(c: ModelCase, seed: number): Float32Array {
   const rng = new Rng(seed);
   const [lo, hi] = c.range;
-  return Float32Array.from({ length: c.x.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * rng.next());
+  const [n, h, w, ch] = c.x;
+  const count = (c.kind === 'train' ? c.images : n) * h * w * ch;
+  return Float32Array.from({ length: count }, () => lo + (hi - lo) * rng.next());
 }
 
 /** ‖a − b‖ / ‖b‖ of each output row with its mean removed (a softmax's logits are free up to a shift per row). */
@@ -94,6 +96,9 @@ async function check(
     }
     const memory = await p.memory?.();
     const plan = await warmUp(p, o, coldMs);
+    // A whole network can take a minute a call on a software adapter: under a cap, as few as two
+    // samples (the kernel suite keeps five), judged from the cold call, which is never shorter.
+    if (o.maxSecondsPerMeasurement > 0) plan.samples = Math.max(Math.min(plan.samples, 2), Math.min(plan.samples, Math.floor((o.maxSecondsPerMeasurement * 1000) / (coldMs * plan.inner))));
     return { engine: e, prepared: p, plan, wall: [], gpu: e.gpu ? [] : null, m: { status: 'ok', coldMs, relError, inner: plan.inner, memory } };
   } catch (err) {
     p?.dispose();
