@@ -62,11 +62,11 @@ export function allModelCases(onnxDir = DEFAULT_ONNX_DIR, batches: readonly numb
   }
   rows.push({
     id: id('face', 1, 'viewer'), model: 'face', kind: 'viewer', format: 'tfjs', url: TFJS_MODELS[1]!.url, x: [1, 150, 150, 3], range: [0, 255],
-    images: 1, about: '<cnn-layer-viewer>: setInput → every layer drawn', heavy: false,
+    images: 1, about: 'cnn-layer-viewer: setInput → every layer drawn', heavy: false,
   });
   rows.push({
     id: id('resnet50', 1, 'viewer'), model: 'resnet50', kind: 'viewer', format: 'onnx', url: onnxFile(onnxDir, 'resnet50', 1), x: [1, 224, 224, 3], range: [-1, 1],
-    images: 1, about: '<cnn-layer-viewer>: setInput → every layer drawn', heavy: true,
+    images: 1, about: 'cnn-layer-viewer: setInput → every layer drawn', heavy: true,
   });
   for (const p of TRAIN_PRESETS) {
     rows.push({

@@ -50,11 +50,12 @@ export function modelMarkdown(r: ModelSuiteResult, chartFile?: string): string {
     const engines = enginesFor(r, rows);
     const [ours, ...bases] = engines.length && engines[0]!.id === r.meta.ours ? engines : [r.meta.engines[0]!, ...engines];
     lines.push('', `## ${KIND_TITLE[kind]}`, '');
-    lines.push(`| row | what | ${ours!.label} | images/s | ${bases.map((b) => `${b.label} | ×`).join(' | ')} |`);
-    lines.push(`| --- | --- | ---: | ---: | ${bases.map(() => '---: | ---:').join(' | ')} |`);
+    const tr = (cells: string[]) => `| ${cells.join(' | ')} |`;
+    lines.push(tr(['row', 'what', ours!.label, 'images/s', ...bases.flatMap((b) => [b.label, '×'])]));
+    lines.push(tr(['---', '---', '---:', '---:', ...bases.flatMap(() => ['---:', '---:'])]));
     for (const row of rows) {
       const m = row.results[ours!.id];
-      lines.push(`| ${row.case.id} | ${row.case.about.replace(/\|/g, '\\|')} | ${cell(m)} | ${m?.status === 'ok' ? fmtRate(m.rate) : '–'} | ${bases.map((b) => `${cell(row.results[b.id])} | ${fmtRatio(row.ratios[b.id])}`).join(' | ')} |`);
+      lines.push(tr([row.case.id, row.case.about.replace(/\|/g, '\\|'), cell(m), m?.status === 'ok' ? fmtRate(m.rate) : '–', ...bases.flatMap((b) => [cell(row.results[b.id]), fmtRatio(row.ratios[b.id])])]));
     }
     lines.push('', `Cold (first call, shader compilation included, ms) and memory (held between calls / peak during one; "n/r": the engine does not report it):`, '');
     lines.push(`| row | ${engines.map((e) => `${e.label} cold | memory`).join(' | ')} |`);
