@@ -125,7 +125,9 @@ try {
         writeFileSync(`${a.out}/${name}.json`, `${JSON.stringify(result, null, 2)}\n`);
         writeFileSync(`${a.out}/${name}.md`, markdown.replace('__CHART__', `${name}.svg`));
         writeFileSync(`${a.out}/${name}.svg`, svg);
-        console.log(`wrote ${a.out}/${name}.json, .md and .svg`);
+        // The README shows the latest chart under a name that does not change.
+        writeFileSync(`${a.out}/models-latest.svg`, svg);
+        console.log(`wrote ${a.out}/${name}.json, .md and .svg (and ${a.out}/models-latest.svg)`);
       }
     }
   } else if (a.list) {

@@ -2,8 +2,9 @@
 // Runs demo/bench.html's <cnn-kernel-bench> on a small selection in headless Chromium and saves a
 // screenshot of the page with its table and chart (test-artifacts/bench.png by default).
 //   node bench/screenshot.mjs [--shapes lenet.pool1,lenet.fc1] [--samples 5] [--out test-artifacts/bench.png]
+//   node bench/screenshot.mjs --models-json bench/results/X-models.json   (the Models tab showing a saved result, and its chart alone)
 import { parseArgs } from 'node:util';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { chromium } from 'playwright';
 import { buildBench } from './build.mjs';
@@ -14,7 +15,7 @@ const { values: a } = parseArgs({
   options: {
     shapes: { type: 'string', default: 'lenet.pool1,lenet.fc1,lenet.train' }, ops: { type: 'string', default: '' },
     samples: { type: 'string', default: '5' }, engines: { type: 'string', default: 'tfjs-webgpu,jax-webgpu,ort-webgpu,tfjs-cpu' },
-    out: { type: 'string', default: 'test-artifacts/bench.png' },
+    out: { type: 'string', default: 'test-artifacts/bench.png' }, 'models-json': { type: 'string' },
   },
 });
 const chrome = findChrome();
@@ -25,17 +26,32 @@ const browser = await chromium.launch({ executablePath: chrome, headless: true, 
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
-  const q = new URLSearchParams({ shapes: a.shapes, ops: a.ops, samples: a.samples, engines: a.engines, autorun: '' });
-  await page.goto(`${new URL(server.url).origin}/demo/bench.html?${q}`);
-  const status = await page.waitForFunction(() => {
-    const el = document.querySelector('cnn-kernel-bench');
-    const s = el?.status;
-    return s === 'done' || s === 'error' ? s : false;
-  }, null, { timeout: 30 * 60_000, polling: 1000 });
-  console.log(`element status: ${await status.jsonValue()}`);
-  mkdirSync(dirname(a.out), { recursive: true });
-  await page.screenshot({ path: a.out, fullPage: true });
-  console.log(`wrote ${a.out}`);
+  if (a['models-json']) {
+    const result = JSON.parse(readFileSync(a['models-json'], 'utf8'));
+    await page.goto(`${new URL(server.url).origin}/demo/bench.html`);
+    await page.waitForFunction(() => customElements.get('cnn-kernel-bench'));
+    await page.evaluate((r) => document.querySelector('cnn-kernel-bench').showModelResult(r), result);
+    await page.waitForTimeout(500);
+    mkdirSync(dirname(a.out), { recursive: true });
+    await page.screenshot({ path: a.out, fullPage: true });
+    const svg = a['models-json'].replace(/\.json$/, '.svg');
+    await page.goto(`${new URL(server.url).origin}/${svg}`);
+    const chart = a.out.replace(/\.png$/, '-chart.png');
+    await page.screenshot({ path: chart, fullPage: true });
+    console.log(`wrote ${a.out} and ${chart}`);
+  } else {
+    const q = new URLSearchParams({ shapes: a.shapes, ops: a.ops, samples: a.samples, engines: a.engines, autorun: '' });
+    await page.goto(`${new URL(server.url).origin}/demo/bench.html?${q}`);
+    const status = await page.waitForFunction(() => {
+      const el = document.querySelector('cnn-kernel-bench');
+      const s = el?.status;
+      return s === 'done' || s === 'error' ? s : false;
+    }, null, { timeout: 30 * 60_000, polling: 1000 });
+    console.log(`element status: ${await status.jsonValue()}`);
+    mkdirSync(dirname(a.out), { recursive: true });
+    await page.screenshot({ path: a.out, fullPage: true });
+    console.log(`wrote ${a.out}`);
+  }
 } finally {
   await browser.close();
   await server.close();
