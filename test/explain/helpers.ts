@@ -15,6 +15,12 @@ export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return scale === 0 ? err : err / scale;
 }
 
+/** SHA-256 of the shipped MNIST network's weight file, hex: what values recorded from it belong to. */
+export async function weightsHash(): Promise<string> {
+  const bytes = await (await fetch('/demo/models/mnist/weights.bin')).arrayBuffer();
+  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** Spearman's rank correlation (average ranks for ties). */
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const ra = ranks(a);
