@@ -4,7 +4,7 @@ import { tokens } from './theme.js';
 import { imageInputStyles } from './image-input-styles.js';
 import { CnnElement } from './cnn-element.js';
 import { ElementError, messageOf } from './errors.js';
-import { drawInput, loadImage, sourceSize, type InputSource } from './image-pixels.js';
+import { copySource, drawInput, loadImage, MAX_INPUT_SIDE, type InputSource } from './image-pixels.js';
 import { SAMPLE_DIGITS, clearPad, drawStrokes, mnistFrame, strokeStyle } from './draw-pad.js';
 import { inputText } from './image-input-messages.js';
 import type { Fields } from './url-state.js';
@@ -121,8 +121,7 @@ export class CnnImageInput extends CnnElement {
   /** Feeds `source` to the targets as if the reader had chosen it. */
   feed(source: InputSource, kind: InputDetail['source'] = 'url'): void {
     if (kind !== 'url') this.fedUrl = null;
-    const [w, h] = sourceSize(source);
-    const canvas = source instanceof HTMLCanvasElement ? source : drawInput(source, Math.max(1, w), Math.max(1, h), 'fill');
+    const canvas = source instanceof HTMLCanvasElement ? source : copySource(source);
     this.last = canvas;
     const targets = this.targets;
     for (const t of targets) t.setInput(canvas);
@@ -505,7 +504,7 @@ export class CnnImageInput extends CnnElement {
   private paintPreview(): void {
     const preview = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.preview');
     if (!preview || !this.last) return;
-    const img = drawInput(this.last, 96, Math.max(1, Math.round((96 * this.last.height) / Math.max(1, this.last.width))), 'fill');
+    const img = drawInput(this.last, 96, Math.min(MAX_INPUT_SIDE, Math.max(1, Math.round((96 * this.last.height) / Math.max(1, this.last.width)))), 'fill');
     preview.width = img.width;
     preview.height = img.height;
     preview.getContext('2d')!.drawImage(img, 0, 0);

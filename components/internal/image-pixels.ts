@@ -18,10 +18,28 @@ export function sourceSize(source: InputSource): [number, number] {
 }
 
 /**
+ * The largest input side an element draws. A canvas of a model's input size is read back whole
+ * (getImageData), then held as floats and as the model's first activations: at 4096×4096 that is
+ * already 64 MiB of RGBA and 192 MiB of floats, and far larger sizes fail in the browser with an
+ * out-of-memory error that names none of this.
+ */
+export const MAX_INPUT_SIDE = 4096;
+
+/** Fails, naming the size and the limit, unless an element can draw a width × height input. */
+export function checkDrawable(width: number, height: number): void {
+  const ok = (n: number) => Number.isInteger(n) && n >= 0 && n <= MAX_INPUT_SIDE;
+  if (!ok(width) || !ok(height)) {
+    throw new ElementError('drawInput', `an input of ${width}×${height} pixels is more than the ${MAX_INPUT_SIDE}×${MAX_INPUT_SIDE} an element can draw; give the model a smaller input size`);
+  }
+}
+
+/**
  * Draws `source` into a new width × height canvas: 'cover' crops the centre to the aspect ratio,
- * 'contain' letterboxes on black, 'fill' stretches. A black canvas for an empty source.
+ * 'contain' letterboxes on black, 'fill' stretches. A black canvas for an empty source. Every
+ * element draws its model's input through here, so checkDrawable guards them all.
  */
 export function drawInput(source: InputSource, width: number, height: number, fit: Fit = 'cover'): HTMLCanvasElement {
+  checkDrawable(width, height);
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
@@ -52,6 +70,17 @@ export function drawInput(source: InputSource, width: number, height: number, fi
     ctx.drawImage(image, (sw - cw) / 2, (sh - ch) / 2, cw, ch, 0, 0, width, height);
   }
   return canvas;
+}
+
+/**
+ * A copy of `source` at its own size, or scaled down to MAX_INPUT_SIDE on its longer side: what an
+ * element keeps to fit again to another model's input, since a photo larger than any input it
+ * could feed need not be kept whole.
+ */
+export function copySource(source: InputSource): HTMLCanvasElement {
+  const [w, h] = sourceSize(source);
+  const s = Math.min(1, MAX_INPUT_SIDE / Math.max(w, h, 1));
+  return drawInput(source, Math.max(1, Math.round(w * s)), Math.max(1, Math.round(h * s)), 'fill');
 }
 
 /**

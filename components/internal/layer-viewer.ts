@@ -20,7 +20,7 @@ import { CnnElement, type CnnErrorDetail } from './cnn-element.js';
 import { ElementError } from './errors.js';
 import { defaultLayer, fmt, labelLines, labelsFromMetadata, parseChannelList, parseInputSize, parseLabels, parseNames, parseRange, pickChannels, shapeText } from './attributes.js';
 import { normalizePixels } from './preprocess.js';
-import { drawInput, canvasPixels, LatestImageLoader, loadImage, sourceSize, type Fit, type InputSource } from './image-pixels.js';
+import { copySource, drawInput, canvasPixels, LatestImageLoader, loadImage, type Fit, type InputSource } from './image-pixels.js';
 import { describeLayer, describeTile, legendGradient } from './describe.js';
 import { ChannelDetail } from './channel-detail.js';
 import { LooksFor } from './looks-for.js';
@@ -238,8 +238,7 @@ export class CnnLayerViewer extends CnnElement {
    * is running coalesce: only the latest input runs next, so a drawing pad can call this on every stroke.
    */
   setInput(source: InputSource): void {
-    const [w, h] = sourceSize(source);
-    const copy = drawInput(source, Math.max(1, w), Math.max(1, h), 'fill');
+    const copy = copySource(source);
     this.pending = copy;
     this.lastSource = copy;
     void this.pump();

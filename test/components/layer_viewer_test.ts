@@ -8,7 +8,7 @@ import type { CnnFeatureVis } from '../../components/cnn-feature-vis.js';
 import { sharedEngine } from '../../components/internal/shared-engine.js';
 import { loadLayersModel } from '../../src/index.js';
 import { fmt } from '../../components/internal/attributes.js';
-import { tinyClassifier, blobModel, picture, pixelsOf, type SavedModel } from './tiny_model.js';
+import { tinyClassifier, blobModel, picture, pixelsOf, save, type SavedModel } from './tiny_model.js';
 import { refColour, countOff } from './colour_ref.js';
 
 let saved: SavedModel;
@@ -246,6 +246,29 @@ describe('cnn-layer-viewer', function () {
     } finally {
       served.revoke();
     }
+  });
+
+  it('a model whose input is too large to draw: a styled error naming the input size and the limit, a cnn-error, no exception', async () => {
+    // Convolutions only, so the weights stay small whatever the input size.
+    await tf.setBackend('cpu');
+    const huge = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [100000, 100000, 1], filters: 2, kernelSize: 3, name: 'conv' })] });
+    const { modelJson, weightData } = await save(huge);
+    const el = await fixture<CnnLayerViewer>(html`<cnn-layer-viewer></cnn-layer-viewer>`);
+    const engine = await sharedEngine();
+    const before = engine.memory().buffers;
+    const model = await loadLayersModel(engine, { modelJson, weights: weightData });
+    const failed = oneEvent(el, 'cnn-error');
+    el.setModel(model, 'huge');
+    el.setInput(picture());
+    const ev = (await failed) as CustomEvent<ErrorDetail>;
+    expect(ev.detail.message).to.match(/100000×100000 pixels is more than the 4096×4096/);
+    await el.updateComplete;
+    expect(el.state).to.equal('error');
+    const notice = root(el).querySelector('.notice.error')!;
+    expect(notice.getAttribute('role')).to.equal('alert');
+    expect(notice.textContent).to.include('100000×100000').and.include('4096×4096');
+    model.dispose();
+    expect(engine.memory().buffers).to.equal(before);
   });
 
   it('a missing model file and a broken image are reported in words', async () => {

@@ -33,7 +33,8 @@ export async function tinyClassifier(channels = 1, seed = 5, size = 12): Promise
   return save(model);
 }
 
-async function save(model: tf.LayersModel): Promise<SavedModel> {
+/** Any TF.js layers model saved the way the elements load one. */
+export async function save(model: tf.LayersModel): Promise<SavedModel> {
   let artifacts: tf.io.ModelArtifacts | null = null;
   await model.save(
     tf.io.withSaveHandler(async (a) => {

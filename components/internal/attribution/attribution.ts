@@ -7,7 +7,7 @@ import { CnnElement, type CnnErrorDetail } from '../cnn-element.js';
 import { ElementError } from '../errors.js';
 import { fmt, parseLabels, parseRange } from '../attributes.js';
 import type { Fields } from '../url-state.js';
-import { canvasPixels, drawInput, LatestImageLoader, loadImage, sourceSize, type Fit, type InputSource } from '../image-pixels.js';
+import { copySource, canvasPixels, drawInput, LatestImageLoader, loadImage, type Fit, type InputSource } from '../image-pixels.js';
 import { legendGradient } from '../describe.js';
 import { ViewerLink } from '../conv-explainer/viewer-link.js';
 import { attributionStyles } from './styles.js';
@@ -164,8 +164,7 @@ export class CnnAttribution extends CnnElement {
 
   /** Explains `source` (an image, canvas, video frame or ImageData) instead of `src`. */
   setInput(source: InputSource): void {
-    const [w, h] = sourceSize(source);
-    this.lastSource = drawInput(source, Math.max(1, w), Math.max(1, h), 'fill');
+    this.lastSource = copySource(source);
     this.request();
   }
 

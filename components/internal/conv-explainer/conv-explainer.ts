@@ -17,7 +17,7 @@ import { sharedEngine, type Model } from '../shared-engine.js';
 import { CnnElement, type CnnErrorDetail } from '../cnn-element.js';
 import { ElementError } from '../errors.js';
 import { fmt, parseRange, pickChannels } from '../attributes.js';
-import { canvasPixels, drawInput, LatestImageLoader, sourceSize, type Fit, type InputSource } from '../image-pixels.js';
+import { copySource, canvasPixels, drawInput, LatestImageLoader, type Fit, type InputSource } from '../image-pixels.js';
 import { explainerStyles } from './styles.js';
 import { explainerText, type ExplainerStrings } from './messages.js';
 import { paintOutput, paintReceptiveField, paintSlide, unitAt } from './paint.js';
@@ -167,8 +167,7 @@ export class CnnConvExplainer extends CnnElement {
 
   /** Runs the model on `source` (an image, canvas, video frame or ImageData); calls while one runs coalesce. */
   setInput(source: InputSource): void {
-    const [w, h] = sourceSize(source);
-    const copy = drawInput(source, Math.max(1, w), Math.max(1, h), 'fill');
+    const copy = copySource(source);
     this.pending = copy;
     this.lastSource = copy;
     void this.pump();

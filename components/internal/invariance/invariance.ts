@@ -19,7 +19,7 @@ import { sharedEngine, type Model } from '../shared-engine.js';
 import { CnnElement, type CnnErrorDetail } from '../cnn-element.js';
 import { ElementError } from '../errors.js';
 import { defaultLayer, fmt, parseLabels, parseNames, parseRange, pickChannels } from '../attributes.js';
-import { canvasPixels, drawInput, LatestImageLoader, sourceSize, type Fit, type InputSource } from '../image-pixels.js';
+import { copySource, canvasPixels, drawInput, LatestImageLoader, type Fit, type InputSource } from '../image-pixels.js';
 import { legendGradient } from '../describe.js';
 import { invarianceStyles } from './styles.js';
 import { invarianceText, type InvarianceStrings } from './messages.js';
@@ -163,8 +163,7 @@ export class CnnInvariance extends CnnElement {
 
   /** Sweeps a transformation of `source` (an image, canvas, video frame or ImageData). */
   setInput(source: InputSource): void {
-    const [w, h] = sourceSize(source);
-    this.lastSource = drawInput(source, Math.max(1, w), Math.max(1, h), 'fill');
+    this.lastSource = copySource(source);
     this.request();
   }
 
