@@ -7,7 +7,7 @@
  * and the demo's models a whole forward pass.
  */
 import { windowGeometry } from '../src/ops/conv_geometry.js';
-import type { BenchCase, ConvSpec, MatMulSpec, ModelSpec, OpFamily, Pad, PoolSpec, TrainSpec } from './types.js';
+import type { BenchCase, ConvSpec, ExplainSpec, MatMulSpec, ModelSpec, OpFamily, Pad, PoolSpec, TrainSpec } from './types.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -28,7 +28,11 @@ interface Network {
   layerRows?: boolean;
   /** Whole-model forward rows. */
   models?: ModelRow[];
+  /** Explanation rows (src/explain). */
+  explain?: ExplainRow[];
 }
+
+interface ExplainRow { name: string; spec: ExplainSpec; about: string }
 
 const MNIST_MODEL = 'demo/models/mnist/model.json';
 const FACE_MODEL = 'demo/models/face-recognition/model.json';
@@ -149,6 +153,10 @@ export const NETWORKS: readonly Network[] = [
       name: 'model', about: 'demo/models/face-recognition (29 convs, batch norm, residual adds), batch 1',
       spec: { kind: 'model', url: FACE_MODEL, x: [1, 150, 150, 3], range: [0, 255] },
     }],
+    explain: [{
+      name: 'featurevis-step', about: 'one feature-visualisation step: the mean of channel 9 of res2c_relu (the layers up to it), Adam on the Fourier coefficients',
+      spec: { kind: 'explain', method: 'featureVisStep', url: FACE_MODEL, x: [1, 150, 150, 3], range: [0, 255], target: { layer: 'res2c_relu', channel: 9 } },
+    }],
   },
   {
     name: 'mnist',
@@ -157,6 +165,16 @@ export const NETWORKS: readonly Network[] = [
     pools: [],
     dense: [],
     models: [mnistModel(1), mnistModel(32)],
+    explain: [
+      ...[1, 8].map((n): ExplainRow => ({
+        name: `saliency-b${n}`, about: `saliency of the class-3 logit, batch ${n}`,
+        spec: { kind: 'explain', method: 'saliency', url: MNIST_MODEL, x: [n, 28, 28, 1], range: [0, 1], target: { class: 3 } },
+      })),
+      {
+        name: 'ig64-b1', about: 'Integrated Gradients of the class-3 logit, 64 steps (65 points) from a noise baseline, batch 1',
+        spec: { kind: 'explain', method: 'integratedGradients', url: MNIST_MODEL, x: [1, 28, 28, 1], range: [0, 1], target: { class: 3 }, steps: 64 },
+      },
+    ],
   },
 ];
 
@@ -239,6 +257,14 @@ function modelCase(net: Network, m: ModelRow): BenchCase {
   };
 }
 
+function explainCase(net: Network, r: ExplainRow): BenchCase {
+  const shape = `${net.name}.${r.name}`;
+  return {
+    id: `${shape}/explain`, shape, network: net.name, family: 'explain', spec: r.spec, flops: 0,
+    bytes: 4 * prod(r.spec.x), unit: 'images/s', dims: `${r.about}, x ${dimStr(r.spec.x)}`,
+  };
+}
+
 /** Every row of the full suite, in table order. */
 export function allCases(): BenchCase[] {
   const rows: BenchCase[] = [];
@@ -254,6 +280,7 @@ export function allCases(): BenchCase[] {
       });
     }
     for (const m of net.models ?? []) rows.push(modelCase(net, m));
+    for (const r of net.explain ?? []) rows.push(explainCase(net, r));
   }
   return rows;
 }

@@ -70,6 +70,10 @@ export function caseInputs(c: BenchCase, seed: number): CaseInputs {
       return trainInputs(s, rng);
     case 'model':
       return { x: rng.uniform(s.x, s.range[0], s.range[1]) };
+    case 'explain': {
+      const x = rng.uniform(s.x, s.range[0], s.range[1]);
+      return s.method === 'integratedGradients' ? { x, baseline: rng.uniform(s.x, s.range[0], s.range[1]) } : { x };
+    }
   }
 }
 

@@ -33,7 +33,7 @@ export interface SuiteHooks {
 /** The case's rate at `ms` per call, in its unit. */
 export function rateOf(c: BenchCase, ms: number): number {
   if (c.unit === 'images/s') {
-    const images = c.spec.kind === 'train' ? c.spec.batch : c.spec.kind === 'model' ? c.spec.x[0] : NaN;
+    const images = c.spec.kind === 'train' ? c.spec.batch : c.spec.kind === 'model' || c.spec.kind === 'explain' ? c.spec.x[0] : NaN;
     return images / (ms / 1000);
   }
   return (c.unit === 'GB/s' ? c.bytes : c.flops) / (ms * 1e6);

@@ -19,13 +19,14 @@ export type OpFamily =
   | 'trainStep'
   | 'convLayer'
   | 'denseLayer'
-  | 'modelForward';
+  | 'modelForward'
+  | 'explain';
 
 export const OP_FAMILIES: readonly OpFamily[] = [
   'conv2d', 'conv2dGradInput', 'conv2dGradFilter',
   'depthwiseConv2d', 'depthwiseConv2dGradInput', 'depthwiseConv2dGradFilter',
   'maxPool', 'maxPoolGrad', 'avgPool', 'avgPoolGrad', 'matMul', 'trainStep',
-  'convLayer', 'denseLayer', 'modelForward',
+  'convLayer', 'denseLayer', 'modelForward', 'explain',
 ];
 
 /** Families pooled into one more geometric mean, as the issue's targets name them. */
@@ -95,7 +96,34 @@ export interface ModelSpec {
   range: [number, number];
 }
 
-export type CaseSpec = ConvSpec | PoolSpec | MatMulSpec | TrainSpec | ModelSpec;
+/**
+ * An explanation (src/explain) of a model loaded from a TF.js layers model.json, and the same
+ * computation in the baseline through tf.grad on the tfjs-layers model:
+ * - `saliency`: d logit[class] / d x (the logit before the final softmax);
+ * - `integratedGradients`: `steps` intervals of the trapezoid rule from a baseline of uniform
+ *   noise (input `baseline`), the steps + 1 points as one batch. Not from zeros: on an all-zero
+ *   input every max-pool window ties, and the engines break ties differently (the outputs would
+ *   not agree, though both are right);
+ * - `featureVisStep`: one gradient-ascent step (Adam, learning rate 0.2) of a batch-1 image in the
+ *   decorrelated Fourier parameterisation on the mean of a channel of a layer's output (after its
+ *   activation), the layers after it not run, the objective read back; no robustness transforms
+ *   (both sides leave them out).
+ */
+export interface ExplainSpec {
+  kind: 'explain';
+  method: 'saliency' | 'integratedGradients' | 'featureVisStep';
+  /** The model.json, relative to the repository root. */
+  url: string;
+  /** The input batch, NHWC (featureVisStep: the image's shape). */
+  x: [number, number, number, number];
+  /** The input values are drawn uniformly from this range (featureVisStep: the image's range). */
+  range: [number, number];
+  target: { class: number } | { layer: string; channel: number };
+  /** Integrated Gradients' intervals. */
+  steps?: number;
+}
+
+export type CaseSpec = ConvSpec | PoolSpec | MatMulSpec | TrainSpec | ModelSpec | ExplainSpec;
 
 export type RateUnit = 'GFLOP/s' | 'GB/s' | 'images/s';
 

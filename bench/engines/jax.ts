@@ -27,7 +27,7 @@ export async function createJaxEngine(jax: Jax): Promise<BenchEngine> {
     gpu: true,
     unsupported: (c) => {
       if (c.spec.kind === 'pool' && c.spec.pad !== 'valid') return 'jax-js reduceWindow pools without padding only';
-      if (c.spec.kind === 'model') return 'jax-js has no loader for TF.js layers models';
+      if (c.spec.kind === 'model' || c.spec.kind === 'explain') return 'jax-js has no loader for TF.js layers models';
       return null;
     },
     prepare: async (c, inputs) => prepare(jax, c, inputs),

@@ -25,7 +25,7 @@ export async function createOrtEngine(ort: Ort, wasmPaths?: string): Promise<Ben
     label: 'ORT Web WebGPU',
     gpu: true,
     unsupported: (c) => {
-      if (c.spec.kind === 'model') return 'the models are TF.js layers models; there is no ONNX export of them here';
+      if (c.spec.kind === 'model' || c.spec.kind === 'explain') return 'the models are TF.js layers models; there is no ONNX export of them here';
       return FORWARD.has(c.family) ? null : 'ONNX Runtime Web runs inference only (no gradients or training on WebGPU)';
     },
     prepare: (c, inputs) => prepare(ort, c, inputs),

@@ -10,6 +10,7 @@ import { DispatchTrace } from '../../src/gpu/trace.js';
 import { canTime, startRecording } from '../gpu_timer.js';
 import { lenetStep, type LenetState } from './ours_lenet.js';
 import { prepareModel } from './ours_model.js';
+import { prepareExplain } from './ours_explain.js';
 import { trainOutput } from './train_output.js';
 import type { BenchCase, BenchEngine, CaseInputs, PoolSpec, PreparedCase } from '../types.js';
 
@@ -68,7 +69,7 @@ export function oursAdapter(engine: Engine, options: OursOptions = {}, owned = f
     engine,
     traces,
     unsupported(c) {
-      if (c.spec.kind === 'model' && !setup.modelBase) return 'the model rows fetch model files from the page that serves the bench';
+      if ((c.spec.kind === 'model' || c.spec.kind === 'explain') && !setup.modelBase) return 'the model rows fetch model files from the page that serves the bench';
       return null;
     },
     prepare: async (c, inputs) => {
@@ -234,10 +235,11 @@ async function prepare(e: Engine, s: Setup, c: BenchCase, inputs: CaseInputs): P
       }
       return single(() => e.matMul(a, b));
     }
-    case 'model': {
+    case 'model':
+    case 'explain': {
       const x = t('x');
       try {
-        const m = await prepareModel(e, spec, x, s.modelBase!);
+        const m = spec.kind === 'model' ? await prepareModel(e, spec, x, s.modelBase!) : await prepareExplain(e, spec, x, s.modelBase!, inputs.baseline ? t('baseline') : undefined);
         return {
           ...base,
           ...m,

@@ -8,6 +8,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import type * as TFL from '@tensorflow/tfjs-layers';
 import { LENET_PARAMS } from '../data.js';
 import { trainOutput } from './train_output.js';
+import { prepareTfExplain } from './tfjs_explain.js';
 import type { BenchCase, BenchEngine, CaseInputs, PreparedCase } from '../types.js';
 
 type Tf = typeof TF;
@@ -39,13 +40,17 @@ export async function createTfjsEngine(
     label: backend === 'webgpu' ? 'TF.js WebGPU' : 'TF.js CPU',
     gpu: backend === 'webgpu',
     unsupported: (c) => {
-      if (c.spec.kind !== 'model') return null;
+      if (c.spec.kind !== 'model' && c.spec.kind !== 'explain') return null;
       if (!layers) return 'TF.js layers (tfjs-layers) was not loaded';
       return base ? null : 'the model rows fetch model files from the page that serves the bench';
     },
     async prepare(c, inputs) {
       if (tf.getBackend() !== backend) await tf.setBackend(backend);
       if (c.spec.kind === 'model') return prepareModel(tf, backend, await layers!(), new URL(c.spec.url, base!).href, inputs);
+      if (c.spec.kind === 'explain') {
+        const e = await prepareTfExplain(tf, await layers!(), new URL(c.spec.url, base!).href, c.spec, inputs, () => use(tf, backend));
+        return { ...e, sync: () => sync(tf, backend) };
+      }
       return prepare(tf, backend, c, inputs);
     },
     dispose: () => undefined,
@@ -171,7 +176,8 @@ function prepare(tf: Tf, backend: string, c: BenchCase, inputs: CaseInputs): Pre
     case 'train':
       return prepareTrain(tf, backend, s.learningRate, inputs, held, base);
     case 'model':
-      throw new Error('model rows go through prepareModel');
+    case 'explain':
+      throw new Error('model and explanation rows go through their own prepare');
   }
 }
 

@@ -95,7 +95,7 @@ function modeOf(k: number, n: number): [number, 'cos' | 'sin'] {
 }
 
 /** 1 / max(|f|, 1/max(h, w)) per coefficient (f in cycles per pixel), over 4 as Lucid scales it. */
-function frequencyScale(h: number, w: number): Float32Array {
+export function frequencyScale(h: number, w: number): Float32Array {
   const s = new Float32Array(h * w);
   const floor = 1 / Math.max(h, w);
   for (let i = 0; i < h; i++) {
@@ -108,7 +108,7 @@ function frequencyScale(h: number, w: number): Float32Array {
   return s;
 }
 
-function colourMatrix(): Float32Array {
+export function colourMatrix(): Float32Array {
   const norms = [0, 1, 2].map((j) => Math.hypot(...COLOUR.map((row) => row[j]!)));
   const max = Math.max(...norms);
   return Float32Array.from(COLOUR.flat().map((v) => v / max));
