@@ -3,7 +3,7 @@ import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
 import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
-import { expectClose, expectShape } from '../helpers/compare.js';
+import { expectClose, expectSameNonFinite, expectShape } from '../helpers/compare.js';
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -63,6 +63,15 @@ describe('batchNorm', () => {
   gpuIt('epsilon defaults to 0.001 as in tf.batchNorm', async (e) => {
     const y = await e.batchNorm(e.tensor([1, 2], [1, 2]), e.tensor([0, 0], [2]), e.tensor([1, 0.999], [2])).read();
     expectClose(y, [1 / Math.sqrt(1.001), 2], 'default epsilon');
+  });
+
+  gpuIt('NaN and ±Infinity in x and the statistics give TF.js\'s values', async (e) => {
+    const xs = [NaN, 1, Infinity, -Infinity, 2, 0.5, 3, -1];
+    const stats = { mean: [0, 0.5, NaN, 1], variance: [1, Infinity, 1, 0.5], offset: [0.1, 0, 0, -Infinity], scale: [2, 1, 1, 1] };
+    const x = e.tensor(xs, [2, 4]);
+    const [m, v, o, s] = Object.values(stats).map((a) => e.tensor(a, [4]));
+    const ref = tf.batchNorm(tf.tensor(xs, [2, 4]), stats.mean, stats.variance, stats.offset, stats.scale, 0.001);
+    expectSameNonFinite(await e.batchNorm(x, m!, v!, o, s, 0.001).read(), ref.dataSync(), 'batchNorm');
   });
 
   gpuIt('bad arguments throw errors that name the op and shapes, and the engine keeps working', async (e) => {

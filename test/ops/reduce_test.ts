@@ -3,7 +3,7 @@ import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
 import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
-import { expectClose, expectShape } from '../helpers/compare.js';
+import { expectClose, expectSameNonFinite, expectShape } from '../helpers/compare.js';
 import type { Engine } from '../../src/engine.js';
 
 type Op = 'sum' | 'mean';
@@ -98,6 +98,16 @@ describe('reduce sum, mean', () => {
     const y = await e.mean(e.tensor(values, [n, 1]), 1).read();
     const wrong = y.findIndex((v, i) => v !== values[i]);
     expect(wrong, `first wrong output (of ${n})`).to.equal(-1);
+  });
+
+  gpuIt('NaN and ±Infinity reach sum and mean as in TF.js (∞ − ∞ is NaN)', async (e) => {
+    const xs = [NaN, 1, 2, Infinity, 1, 2, Infinity, -Infinity, 3, -Infinity, 5, 6];
+    const x = e.tensor(xs, [4, 3]);
+    const tx = tf.tensor(xs, [4, 3]);
+    for (const axes of [1, 0]) {
+      expectSameNonFinite(await e.sum(x, axes).read(), tf.sum(tx, axes).dataSync(), `sum over ${axes}`);
+      expectSameNonFinite(await e.mean(x, axes).read(), tf.mean(tx, axes).dataSync(), `mean over ${axes}`);
+    }
   });
 
   gpuIt('empty reductions give zeros for sum and mean, as tfjs does', async (e) => {

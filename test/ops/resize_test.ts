@@ -205,6 +205,26 @@ describe('resize', () => {
     expect([...(await img.read())]).to.deep.equal([2.5]);
   });
 
+  // TF.js interpolates as a + (b − a)·t, so ∞ next to a finite value gives ∞ − ∞ = NaN; the kernel
+  // weighs (1 − t)·a + t·b, which gives ∞ (IEEE, and ONNX Runtime's form). Either way the output is
+  // not finite exactly where TF.js's is not, and a NaN tap makes NaN.
+  gpuIt('linear keeps NaN and ±Infinity non-finite exactly where TF.js does, and NaN taps give NaN', async (e) => {
+    const xs = [NaN, 1, 2, Infinity, 0.5, -1, 3, -Infinity, 0, 4, 1, 2];
+    const x = e.tensor(xs, [1, 3, 4, 1]);
+    const tx = tf.tensor4d(xs, [1, 3, 4, 1]);
+    for (const [ref, o] of [
+      [tf.image.resizeBilinear(tx, [5, 7]), { size: [5, 7], mode: 'linear', coordinateTransform: 'asymmetric' }],
+      [tf.image.resizeBilinear(tx, [5, 7], false, true), { size: [5, 7], mode: 'linear', coordinateTransform: 'half_pixel' }],
+    ] as const) {
+      const got = await e.resize(x, o).read();
+      const want = ref.dataSync();
+      const finite = (a: ArrayLike<number>) => Array.from(a, Number.isFinite);
+      expect(finite(got), o.coordinateTransform).to.deep.equal(finite(want));
+      expect(Number.isNaN(got[0]!), `${o.coordinateTransform}: the corner on the NaN`).to.equal(true);
+      expectClose(Array.from(got).filter(Number.isFinite), Array.from(want).filter(Number.isFinite), `${o.coordinateTransform}: the finite outputs`);
+    }
+  });
+
   gpuIt('bad arguments throw errors that name the op and shapes, and the engine keeps working', async (e) => {
     const x = e.tensor(new Float32Array(12), [1, 2, 2, 3]);
     expectThrowsNoLeak(e, () => e.resize(x, { size: [0, 2] }), /resize: size must be \[height, width\] of positive integers, got \[0,2\]/);
