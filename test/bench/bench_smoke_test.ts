@@ -101,6 +101,20 @@ describe('benchmark suite (smoke)', () => {
       }
     }));
 
+  it('runs the explanation rows (saliency, Integrated Gradients with 64 steps) on the MNIST model, checked against tf.grad on TF.js', () =>
+    withEngine(async (e) => {
+      const cpu = await createTfjsEngine(tf, 'cpu', async () => tf);
+      const cases = selectCases(allCases(), { ops: 'explain', shapes: 'mnist.saliency-b1,mnist.ig64-b1' });
+      expect(cases.map((c) => c.id)).to.deep.equal(['mnist.saliency-b1/explain', 'mnist.ig64-b1/explain']);
+      expect(selectCases(allCases(), { ops: 'explain' }).map((c) => c.id)).to.include('face.featurevis-step/explain');
+      const result = await runSuite([oursAdapter(e), cpu], cases, quick, hooks(e));
+      for (const row of result.rows) {
+        for (const id of ['cnn-webgpu', 'tfjs-cpu']) expect(row.results[id]!.status, `${row.case.id} ${id}: ${row.results[id]!.note}`).to.equal('ok');
+        expect(row.results['tfjs-cpu']!.relError, row.case.id).to.be.at.most(1e-4);
+        expect(row.results['cnn-webgpu']!.rate).to.be.above(0);
+      }
+    }));
+
   it("runs the demo's MNIST model forward through Model.predict, counting its dispatches, and keeps a trace of one call", () =>
     withEngine(async (e) => {
       const cpu = await createTfjsEngine(tf, 'cpu', async () => tf);
