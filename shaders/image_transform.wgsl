@@ -14,6 +14,8 @@
 //            normalised to sum to 1, the edge pixel repeated past the border (so a blur keeps the
 //            brightness of the edges). sigma ≤ 0 copies.
 
+// #include "include/ieee.wgsl"
+
 struct Params {
   size: u32,
   height: u32,
@@ -89,7 +91,8 @@ fn adjust(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     n = sqrt(-2.0 * log(unit(h1))) * cos(6.283185307179586 * unit(h2));
   }
   let out = p[t] * v + p[t + 1u] + amplitude * n;
-  y[i] = min(max(out, params.lo), params.hi);
+  // NaN passes, as tf.clipByValue lets it: min and max may drop it (include/ieee.wgsl).
+  y[i] = select(min(max(out, params.lo), params.hi), out, is_nan(out));
 }
 
 /** The weighted sum along one axis (rows: dx = 1; columns: dy = 1), the edge pixel repeated. */

@@ -57,6 +57,12 @@ describe('image transforms (adjustImages, blurImages)', () => {
     expect(Array.from(other.subarray(3 * n, 4 * n))).to.not.deep.equal(Array.from(img(3)), 'another seed gives other noise');
   });
 
+  gpuIt('adjustImages keeps NaN (as tf.clipByValue does) and holds ±Infinity to the range', async (e) => {
+    const x = e.tensor([NaN, Infinity, -Infinity, 0.5], [1, 2, 2, 1]);
+    const y = await adjustImages(e, x, e.tensor([2, 0.1, 0], [1, 3]), { range: [0, 1] }).read();
+    expect(Array.from(y).map(String)).to.deep.equal(['NaN', '1', '0', '1']);
+  });
+
   gpuIt('blurImages equals a written-out separable Gaussian per image (σ 0 copies)', async (e) => {
     const shape: [number, number, number] = [12, 10, 2];
     const pixels = new Rng(3).uniform(12 * 10 * 2, 0, 1);
