@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import { createEngine, Engine } from '../src/index.js';
 import { gpuIt } from './helpers/gpu.js';
+import { expectThrowsNoLeak } from './helpers/no_leak.js';
 import { Rng } from './helpers/random.js';
 import { sizeClass } from '../src/gpu/buffer_pool.js';
 
@@ -89,11 +90,11 @@ describe('engine', () => {
   });
 
   gpuIt('tensor() rejects bad shapes and data lengths by name', async (e) => {
-    expect(() => e.tensor([1, 2], [3])).to.throw(/tensor: data has 2 values but shape \[3\] needs 3/);
-    expect(() => e.tensor([1, 2], [2, -1])).to.throw(/tensor: shape \[2, -1\] must be an array of non-negative integers/);
-    expect(() => e.tensor([1], [1.5])).to.throw(/tensor: shape/);
-    expect(() => e.tensor(null as unknown as number[], [1])).to.throw(/tensor: data must be a Float32Array or an array of numbers, got null/);
-    expect(() => e.tensor(3 as unknown as number[], [1])).to.throw(/tensor: data must be .*got number/);
+    expectThrowsNoLeak(e, () => e.tensor([1, 2], [3]), /tensor: data has 2 values but shape \[3\] needs 3/);
+    expectThrowsNoLeak(e, () => e.tensor([1, 2], [2, -1]), /tensor: shape \[2, -1\] must be an array of non-negative integers/);
+    expectThrowsNoLeak(e, () => e.tensor([1], [1.5]), /tensor: shape/);
+    expectThrowsNoLeak(e, () => e.tensor(null as unknown as number[], [1]), /tensor: data must be a Float32Array or an array of numbers, got null/);
+    expectThrowsNoLeak(e, () => e.tensor(3 as unknown as number[], [1]), /tensor: data must be .*got number/);
     const empty = e.tensor([], [0, 3]);
     expect((await empty.read()).length).to.equal(0);
     expect([...(await e.tensor([7], []).read())]).to.deep.equal([7]);
@@ -114,8 +115,8 @@ describe('engine', () => {
     try {
       const foreign = other.tensor([1, -2], [2]);
       const mine = e.tensor([3, 4], [2]);
-      expect(() => e.relu(foreign)).to.throw(/elementwise: the tensor bound to 'x' \(tensor \[2\]\) belongs to another engine/);
-      expect(() => e.add(mine, foreign)).to.throw(/belongs to another engine/);
+      expectThrowsNoLeak(e, () => e.relu(foreign), /elementwise: the tensor bound to 'x' \(tensor \[2\]\) belongs to another engine/);
+      expectThrowsNoLeak(e, () => e.add(mine, foreign), /belongs to another engine/);
       expect([...(await e.relu(mine).read())]).to.deep.equal([3, 4]);
     } finally {
       other.destroy();
