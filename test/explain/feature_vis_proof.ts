@@ -1,7 +1,8 @@
 // The feature-visualisation proof in full, run by `npm run check:feature-vis` (tools/check-feature-vis.mjs),
 // not by the suite: the file name does not end in _test.ts. On a loaded two-core machine with
 // SwiftShader it takes minutes; test/explain/feature_vis_test.ts checks the same claim cheaply
-// against the maxima this writes to test/explain/mnist_conv2_max.json.
+// against the maxima recorded in test/explain/mnist_conv2_max.json, which this prints as JSON
+// (paste it there after retraining the network) and checks.
 import { expect } from '@esm-bundle/chai';
 import { withEngine } from '../helpers/gpu.js';
 import type { Engine } from '../../src/engine.js';
