@@ -12,6 +12,10 @@
 // Each entry reads its own uniform struct at its own binding; the pipeline's 'auto' layout holds
 // only what the entry uses. The op is an override constant, so each op compiles to its own
 // pipeline with the switch folded away. A 2-D grid covers outputs beyond 65,535 × 256 elements.
+// ACT applies relu or relu6 to each result as it is written (a residual block's add and its
+// activation in one dispatch, for inference); NaN stays NaN through it.
+
+// #include "include/ieee.wgsl"
 
 struct SameParams {
   size: u32,
@@ -47,13 +51,24 @@ struct StridedParams {
 override OP: u32 = 0u;
 // For broadcast_run: true when b is the broadcast side, false when a is.
 override B_BROADCAST: bool = true;
+// 0 none, 1 relu, 2 relu6
+override ACT: u32 = 0u;
 
-fn apply(u: f32, v: f32) -> f32 {
+fn combine(u: f32, v: f32) -> f32 {
   switch OP {
     case 1u: { return u - v; }
     case 2u: { return u * v; }
     case 3u: { return u / v; }
     default: { return u + v; }
+  }
+}
+
+fn apply(u: f32, v: f32) -> f32 {
+  let r = combine(u, v);
+  switch ACT {
+    case 1u: { return select(max(r, 0.0), r, is_nan(r)); }
+    case 2u: { return select(clamp(r, 0.0, 6.0), r, is_nan(r)); }
+    default: { return r; }
   }
 }
 

@@ -11,6 +11,8 @@ import { InputLayer } from './layers/core.js';
 import { Conv2D } from './layers/conv.js';
 import { BatchNormalization } from './layers/normalization.js';
 import { Activation } from './layers/activation.js';
+import { Add } from './layers/merge.js';
+import { binary, type BinaryActivation } from '../ops/binary.js';
 import { splitActivation, type ActivationName } from './activations.js';
 import { SeededRandom } from './random.js';
 import type { Ops } from './ops_like.js';
@@ -66,9 +68,9 @@ export class Model {
   private readonly inbound: Map<string, readonly string[]>;
   /** How many layers read each layer's output (the model output counts one more). */
   private readonly consumers: Map<string, number>;
-  /** predict()'s fusions: a Conv2D's name → the layers that run in its dispatch (see `planFusions`). */
+  /** predict()'s fusions: a Conv2D's or Add's name → the layers that run in its dispatch (see `planFusions`). */
   private readonly fusions: Map<string, FusedTail>;
-  /** The layers that run inside a Conv2D's dispatch in predict(). */
+  /** The layers that run inside another layer's dispatch in predict(). */
   private readonly fusedAway: Set<string>;
 
   /** Wires and builds the layers (checks every shape); allocates no GPU memory. */
@@ -223,9 +225,11 @@ export class Model {
         const isInput = layer.name === this.inputName;
         const ins = isInput ? [x] : srcs.map((s) => outputs.get(s)!);
         const tail = fused ? this.fusions.get(layer.name) : undefined;
-        const y = tail
-          ? (layer as Conv2D).callFused(this.engine, ins[0]!, tail.batchNorm?.inferenceEpilogue() ?? null, tail.activation)
-          : layer.call(ops, ins, training, logits && layer.name === this.outputName);
+        const y = !tail
+          ? layer.call(ops, ins, training, logits && layer.name === this.outputName)
+          : tail.kind === 'add'
+            ? binary(this.engine, 'add', ins[0]!, ins[1]!, tail.activation)
+            : (layer as Conv2D).callFused(this.engine, ins[0]!, tail.batchNorm?.inferenceEpilogue() ?? null, tail.activation);
         const name = tail ? tail.layers[tail.layers.length - 1]! : layer.name;
         outputs.set(name, y);
         if (keepAll || !eager) continue;
@@ -247,8 +251,9 @@ export class Model {
   /**
    * For each Conv2D with a linear activation: the BatchNormalization that alone reads its output
    * (if any), then the Activation that alone reads that (if any, and one a kernel epilogue applies:
-   * not softmax), neither being the model's output. Only the structure decides; the weights are
-   * read at each call.
+   * not softmax), neither being the model's output. For each Add of two inputs: a relu or relu6
+   * Activation that alone reads its output (a residual block's tail). Only the structure decides;
+   * the weights are read at each call.
    */
   private planFusions(): Map<string, FusedTail> {
     const readers = new Map<string, Layer[]>(this.layers.map((l) => [l.name, []]));
@@ -260,8 +265,15 @@ export class Model {
     };
     const plan = new Map<string, FusedTail>();
     for (const layer of this.layers) {
+      if (layer instanceof Add && this.inbound.get(layer.name)!.length === 2) {
+        const next = soleReader(layer.name);
+        if (next instanceof Activation && (next.activation === 'relu' || next.activation === 'relu6')) {
+          plan.set(layer.name, { kind: 'add', activation: next.activation, layers: [next.name] });
+        }
+        continue;
+      }
       if (!(layer instanceof Conv2D) || !layer.takesTail) continue;
-      const tail: FusedTail = { batchNorm: null, activation: 'linear', layers: [] };
+      const tail: ConvTail = { kind: 'conv', batchNorm: null, activation: 'linear', layers: [] };
       let next = soleReader(layer.name);
       if (next instanceof BatchNormalization) {
         tail.batchNorm = next;
@@ -289,12 +301,22 @@ export class Model {
 }
 
 /** The layers predict() runs inside a Conv2D's dispatch. */
-interface FusedTail {
+interface ConvTail {
+  kind: 'conv';
   batchNorm: BatchNormalization | null;
   activation: ActivationName;
   /** Their names in order; the last one's output is what the fused call returns. */
   layers: string[];
 }
+
+/** The activation predict() applies as an Add writes its sum. */
+interface AddTail {
+  kind: 'add';
+  activation: BinaryActivation;
+  layers: string[];
+}
+
+type FusedTail = ConvTail | AddTail;
 
 /**
  * Kahn's algorithm, keeping the given order among ready layers (the ready layer given first goes

@@ -19,6 +19,13 @@ const shader = new Shader('binary', source);
 const OPS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 export type BinaryOp = keyof typeof OPS;
 
+/**
+ * What `binary` may apply to each result as it writes it: inference only (a residual add and its
+ * relu in one dispatch); the op table's add, sub, mul and div, which tapes record, apply none.
+ */
+const ACTS = { linear: 0, relu: 1, relu6: 2 } as const;
+export type BinaryActivation = keyof typeof ACTS;
+
 /** Dims the strided kernel can index after merging (two vec4<u32> per operand). */
 const MAX_RANK = 8;
 
@@ -34,7 +41,8 @@ type Plan =
  * const y = binary(engine, 'add', engine.tensor([1, 2, 3, 4, 5, 6], [2, 3]), engine.tensor([10, 20, 30], [3]));
  * await y.read(); // Float32Array [11, 22, 33, 14, 25, 36]
  */
-export function binary(engine: Engine, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+export function binary(engine: Engine, op: BinaryOp, a: Tensor, b: Tensor, activation: BinaryActivation = 'linear'): Tensor {
+  if (!Object.hasOwn(ACTS, activation)) fail(op, `activation '${String(activation)}' is not one of ${Object.keys(ACTS).join(', ')}`);
   if (!Object.hasOwn(OPS, op)) fail('binary', `unknown op '${String(op)}'`);
   checkTensor(op, 'a', a);
   checkTensor(op, 'b', b);
@@ -43,14 +51,14 @@ export function binary(engine: Engine, op: BinaryOp, a: Tensor, b: Tensor): Tens
   const plan = size === 0 ? null : planBroadcast(op, outShape, a.shape, b.shape);
   const y = engine.empty(outShape, op);
   if (!plan) return y;
-  const common = { shader, constants: { OP: OPS[op] }, buffers: { a: a.buffer, b: b.buffer, y: y.buffer }, workgroups: grid1d(size, 256) };
+  const common = { shader, constants: { OP: OPS[op], ACT: ACTS[activation] }, buffers: { a: a.buffer, b: b.buffer, y: y.buffer }, workgroups: grid1d(size, 256) };
   if (plan.kind === 'same') {
     engine.run({ ...common, entry: 'same_shape', params: { size } });
   } else if (plan.kind === 'run') {
     engine.run({
       ...common,
       entry: 'broadcast_run',
-      constants: { OP: OPS[op], B_BROADCAST: plan.bBroadcast ? 1 : 0 },
+      constants: { OP: OPS[op], ACT: ACTS[activation], B_BROADCAST: plan.bBroadcast ? 1 : 0 },
       params: { size, n: plan.n, inner: plan.inner },
     });
   } else {

@@ -3,8 +3,9 @@ import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
 import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
-import { expectClose, expectShape } from '../helpers/compare.js';
+import { expectClose, expectSameNonFinite, expectShape } from '../helpers/compare.js';
 import type { Engine } from '../../src/engine.js';
+import { binary } from '../../src/ops/binary.js';
 
 type Op = 'add' | 'sub' | 'mul';
 const OPS: Op[] = ['add', 'sub', 'mul'];
@@ -62,6 +63,32 @@ describe('binary add, sub, mul', () => {
       for (let c = 0; c < 20; c++) await check(e, rng, op, ...randomPair(rng));
     });
   }
+
+  gpuIt('add with a relu or relu6 applied as it writes (inference) equals tf.relu(tf.add) and tf.relu6(tf.add) on every kernel path, NaN and ±Infinity included', async (e) => {
+    const rng = new Rng(41);
+    for (const [aShape, bShape] of [[[2, 3, 4], [2, 3, 4]], [[2, 4, 4, 5], [5]], [[3, 1, 5], [4, 1]]] as [number[], number[]][]) {
+      const av = rng.uniform(aShape.reduce((p, d) => p * d, 1), -8, 8);
+      const bv = rng.uniform(bShape.reduce((p, d) => p * d, 1), -8, 8);
+      av[0] = NaN;
+      av[1] = Infinity;
+      av[2] = -Infinity;
+      for (const act of ['relu', 'relu6'] as const) {
+        const a = e.tensor(av, aShape);
+        const b = e.tensor(bv, bShape);
+        const y = binary(e, 'add', a, b, act);
+        const ref = tf[act](tf.add(tf.tensor(av, aShape), tf.tensor(bv, bShape)));
+        const what = `add + ${act} ${JSON.stringify(aShape)} ${JSON.stringify(bShape)}`;
+        const got = await y.read();
+        const want = ref.dataSync() as Float32Array;
+        expectShape(y.shape, ref.shape, what);
+        expect(Number.isNaN(got[0]), `${what}: NaN stays NaN`).to.equal(true);
+        expectSameNonFinite(got, want, what);
+        for (const t of [a, b, y]) t.dispose();
+        ref.dispose();
+      }
+    }
+    expect(() => binary(e, 'add', e.tensor([1], [1]), e.tensor([1], [1]), 'constructor' as 'relu')).to.throw(/activation 'constructor' is not one of linear, relu, relu6/);
+  });
 
   gpuIt('a tensor combined with itself reads one buffer twice', async (e) => {
     const x = e.tensor([1, -2, 3], [3]);
