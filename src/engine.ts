@@ -64,7 +64,7 @@ export class Engine implements TensorOwner {
   private lostError: DeviceLostError | null = null;
   /** Rejecters of the waits under way (`untilLost`), told at once when the device is lost. */
   private readonly waits = new Set<(lost: DeviceLostError) => void>();
-  /** How deep in op calls this engine is, and the tensors made since the outermost began (see runOp). */
+  /** How deep in op calls this engine is, and the tensors made since the outermost began (see freeOnThrow). */
   private opDepth = 0;
   private madeInOp: Tensor[] = [];
 
@@ -147,10 +147,21 @@ export class Engine implements TensorOwner {
    * @internal
    */
   runOp<Out>(def: OpDefinition<any[], Out>, args: readonly unknown[]): Out {
+    return this.freeOnThrow(() => def.forward(this, ...args));
+  }
+
+  /**
+   * Runs the synchronous `body`; when it throws, every tensor made during it is freed before the
+   * error goes on (those it had freed itself already are left alone). For work that makes
+   * temporaries and results in several steps, any of which may fail: a backward pass, a layer
+   * building its weights.
+   * @internal
+   */
+  freeOnThrow<T>(body: () => T): T {
     const mark = this.madeInOp.length;
     this.opDepth++;
     try {
-      return def.forward(this, ...args);
+      return body();
     } catch (e) {
       for (const t of this.madeInOp.splice(mark)) t.dispose();
       throw e;

@@ -83,6 +83,13 @@ export class Tape implements Ops {
       if (en.inputs.some((t) => t !== null && relevant.has(t))) relevant.add(en.output);
     }
 
+    // A rule that fails partway (reading a tensor disposed since the forward pass, say) leaves
+    // what it made so far outside the accumulator: freeOnThrow frees that too.
+    return this.engine.freeOnThrow(() => this.backwardFrom(end, loss, params, wanted, relevant));
+  }
+
+  private backwardFrom(end: number, loss: Tensor, params: readonly Tensor[], wanted: ReadonlySet<Tensor>, relevant: ReadonlySet<Tensor>): Map<Tensor, Tensor> {
+    const op = 'backward';
     const acc = new GradientAccumulator(this.engine);
     try {
       acc.add(loss, this.engine.tensor([1], loss.shape));

@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectShape } from '../helpers/compare.js';
 import { numericGradient } from '../helpers/finite_diff.js';
@@ -264,14 +265,27 @@ describe('Tape', () => {
     const x = e.tensor([1, 2, 3], [3]);
     const y = tape.relu(x);
     const other = e.relu(x);
-    expect(() => tape.backward(y, [x])).to.throw(/backward: loss must be a scalar \(one value\), got shape \[3\]/);
-    expect(() => tape.backward(e.sum(other), [x])).to.throw(/backward: the loss \[\] was not computed on this tape/);
+    expectThrowsNoLeak(e, () => tape.backward(y, [x]), /backward: loss must be a scalar \(one value\), got shape \[3\]/);
+    const otherLoss = e.sum(other);
+    expectThrowsNoLeak(e, () => tape.backward(otherLoss, [x]), /backward: the loss \[\] was not computed on this tape/);
     const loss = tape.sum(y);
     tape.dispose();
     expect(y.isDisposed && loss.isDisposed, 'the tape frees what it made').to.equal(true);
     expect(x.isDisposed, 'but not its inputs').to.equal(false);
-    expect(() => tape.backward(loss, [x])).to.throw(/backward: this tape was disposed/);
-    expect(() => tape.relu(x)).to.throw(/relu: this tape was disposed/);
+    expectThrowsNoLeak(e, () => tape.backward(loss, [x]), /backward: this tape was disposed/);
+    expectThrowsNoLeak(e, () => tape.relu(x), /relu: this tape was disposed/);
+  });
+
+  gpuIt('backward that fails partway (a rule reads a tensor disposed since the forward pass) frees its temporaries and the partial gradients', (e) => {
+    const tape = new Tape(e);
+    const p = e.tensor([1, -2, 3], [3]);
+    const q = e.tensor([4, 5, -6], [3]);
+    const a = tape.relu(p);
+    // mul's rule makes dq·… then reads `a` for q's gradient: the first is made before the second fails.
+    const loss = tape.sum(tape.mul(tape.exp(tape.mul(a, q)), q));
+    a.dispose();
+    expectThrowsNoLeak(e, () => tape.backward(loss, [p, q]), /mul: b \(shape \[3\]\) was used after dispose\(\)/);
+    tape.dispose();
   });
 
   gpuIt('a whole network (conv → relu → maxPool → flatten → dense → softmax cross-entropy) matches tf.grads and float64 finite differences, and frees every buffer', async (e) => {

@@ -22,3 +22,23 @@ export function expectThrowsNoLeak(e: Engine, call: () => unknown, message: RegE
   expect({ buffers: after.buffers, bytes: after.bytes }, `memory() after: ${(thrown as CnnError).message}`).to.deep.equal({ buffers: before.buffers, bytes: before.bytes });
   return thrown as CnnError;
 }
+
+/**
+ * The promise `call()` returns rejects with a CnnError whose message matches `message`, and once
+ * the GPU has finished what was queued, `e` holds what it held before the call.
+ */
+export async function expectRejectsNoLeak(e: Engine, call: () => Promise<unknown>, message: RegExp): Promise<CnnError> {
+  const before = e.memory();
+  let thrown: unknown = null;
+  try {
+    await call();
+  } catch (err) {
+    thrown = err;
+  }
+  expect(thrown, `expected a rejection with a CnnError matching ${message}`).to.be.instanceOf(CnnError);
+  expect((thrown as CnnError).message).to.match(message);
+  await e.sync();
+  const after = e.memory();
+  expect({ buffers: after.buffers, bytes: after.bytes }, `memory() after: ${(thrown as CnnError).message}`).to.deep.equal({ buffers: before.buffers, bytes: before.bytes });
+  return thrown as CnnError;
+}
