@@ -85,6 +85,9 @@ function checkDataset(op: string, model: Model, data: Dataset, name: string): vo
   if (want.length !== data.xShape.length || want.some((d, i) => d !== null && d !== data.xShape[i])) {
     throw new CnnError(op, `${name} samples of shape [${data.xShape.join(', ')}] do not fit the model input [${want.join(', ')}]`);
   }
+  // Here rather than at the loss: by then a step's tensors are made.
+  const out = model.outputShape;
+  if (out.length !== 1 || out[0] !== data.classes) throw new CnnError(op, `${name} has ${data.classes} classes but the model outputs [${out.join(', ')}]`);
 }
 
 function gather(data: Dataset, order: Uint32Array | null, start: number, size: number): { x: Float32Array; y: Float32Array } {
@@ -121,6 +124,10 @@ export async function fit(engine: Engine, model: Model, data: Dataset, opts: Fit
   const metricsEvery = Math.max(1, opts.metricsEvery ?? 10);
   if (!Number.isInteger(epochs) || epochs < 1) throw new CnnError('fit', `epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new CnnError('fit', `batchSize must be a positive integer, got ${batchSize}`);
+  const optimizer: unknown = opts.optimizer;
+  if (typeof optimizer !== 'object' || optimizer === null || typeof (optimizer as Optimizer).apply !== 'function') {
+    throw new CnnError('fit', `optimizer must be an optimizer (sgd() or adam()), got ${optimizer === null ? 'null' : typeof optimizer}`);
+  }
   checkDataset('fit', model, data, 'data');
   if (opts.validationData) checkDataset('fit', model, opts.validationData, 'validationData');
   const params = model.params();
@@ -205,15 +212,23 @@ export async function evaluate(engine: Engine, model: Model, data: Dataset, opts
   for (let start = 0; start < data.count; start += batchSize) {
     const size = Math.min(batchSize, data.count - start);
     const { x: xs, y: ys } = gather(data, null, start, size);
-    const x = engine.tensor(xs, [size, ...data.xShape]);
-    const y = engine.tensor(ys, [size, data.classes]);
-    const acts = model.run(x, { logits: true });
-    const { loss, dLogits } = engine.softmaxCrossEntropy(acts.output, y);
-    const [lossValue, logits] = await Promise.all([loss.read(), acts.output.read()]);
-    lossSum += lossValue[0]! * size;
-    correct += countCorrect(logits, ys, data.classes);
-    for (const t of [x, y, loss, dLogits]) t.dispose();
-    acts.dispose();
+    // Freed however the batch ends (a lost device fails the read).
+    const made: { dispose(): void }[] = [];
+    try {
+      const x = engine.tensor(xs, [size, ...data.xShape]);
+      made.push(x);
+      const y = engine.tensor(ys, [size, data.classes]);
+      made.push(y);
+      const acts = model.run(x, { logits: true });
+      made.push(acts);
+      const { loss, dLogits } = engine.softmaxCrossEntropy(acts.output, y);
+      made.push(loss, dLogits);
+      const [lossValue, logits] = await Promise.all([loss.read(), acts.output.read()]);
+      lossSum += lossValue[0]! * size;
+      correct += countCorrect(logits, ys, data.classes);
+    } finally {
+      for (const t of made.reverse()) t.dispose();
+    }
   }
   return { loss: lossSum / Math.max(data.count, 1), accuracy: correct / Math.max(data.count, 1) };
 }

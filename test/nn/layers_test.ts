@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose } from '../helpers/compare.js';
 import { loadLayersModel } from '../../src/io/tfjs_layers/reader.js';
@@ -148,17 +149,17 @@ describe('layers', () => {
   gpuIt('configs that cannot run are refused with errors naming the layer and the field', (e) => {
     const build = (className: string, config: Record<string, unknown>, inputShape = [6, 6, 2]) =>
       () => sequential(e, { inputShape, layers: [{ className, config: { name: 'bad', ...config } }] });
-    expect(build('Conv2D', { filters: 2, kernel_size: 3, data_format: 'channels_first' })).to.throw(/Conv2D 'bad': data_format 'channels_first' is not supported: only channels_last/);
-    expect(build('Conv2D', { filters: 2, kernel_size: 3, activation: 'elu' })).to.throw(/Conv2D 'bad'.*activation "elu" is not supported/);
-    expect(build('Conv2D', { filters: 2, kernel_size: 0 })).to.throw(/Conv2D 'bad': kernel_size must be a positive integer or two of them, got 0/);
-    expect(build('Conv2D', { kernel_size: 3 })).to.throw(/Conv2D 'bad': filters must be an integer ≥ 1, got undefined/);
-    expect(build('Conv2D', { filters: 2, kernel_size: 7 })).to.throw(/Conv2D 'bad': the 7×7 window .* larger than the padded input \(6×6\)/);
-    expect(build('MaxPooling2D', { padding: 'causal' })).to.throw(/MaxPooling2D 'bad': padding 'causal' is not supported/);
-    expect(build('BatchNormalization', { axis: 1 })).to.throw(/BatchNormalization 'bad': axis 1 is not supported: only the last axis/);
-    expect(build('Reshape', { target_shape: [5, -1] })).to.throw(/Reshape 'bad': cannot reshape \[batch, 6, 6, 2\] \(72 values per example\) to target_shape \[5, -1\]/);
-    expect(build('Dense', { units: 3 }, [])).to.throw(/InputLayer.*input shape must be known positive sizes/);
-    expect(build('Conv3D', { filters: 2 })).to.throw(/layer 'bad' has the unsupported class "Conv3D"/);
-    expect(build('GlobalMaxPooling2D', {}, [4, 3])).to.throw(/GlobalMaxPooling2D 'bad': expects inputs of rank 4/);
+    expectThrowsNoLeak(e, build('Conv2D', { filters: 2, kernel_size: 3, data_format: 'channels_first' }), /Conv2D 'bad': data_format 'channels_first' is not supported: only channels_last/);
+    expectThrowsNoLeak(e, build('Conv2D', { filters: 2, kernel_size: 3, activation: 'elu' }), /Conv2D 'bad'.*activation "elu" is not supported/);
+    expectThrowsNoLeak(e, build('Conv2D', { filters: 2, kernel_size: 0 }), /Conv2D 'bad': kernel_size must be a positive integer or two of them, got 0/);
+    expectThrowsNoLeak(e, build('Conv2D', { kernel_size: 3 }), /Conv2D 'bad': filters must be an integer ≥ 1, got undefined/);
+    expectThrowsNoLeak(e, build('Conv2D', { filters: 2, kernel_size: 7 }), /Conv2D 'bad': the 7×7 window .* larger than the padded input \(6×6\)/);
+    expectThrowsNoLeak(e, build('MaxPooling2D', { padding: 'causal' }), /MaxPooling2D 'bad': padding 'causal' is not supported/);
+    expectThrowsNoLeak(e, build('BatchNormalization', { axis: 1 }), /BatchNormalization 'bad': axis 1 is not supported: only the last axis/);
+    expectThrowsNoLeak(e, build('Reshape', { target_shape: [5, -1] }), /Reshape 'bad': cannot reshape \[batch, 6, 6, 2\] \(72 values per example\) to target_shape \[5, -1\]/);
+    expectThrowsNoLeak(e, build('Dense', { units: 3 }, []), /InputLayer.*input shape must be known positive sizes/);
+    expectThrowsNoLeak(e, build('Conv3D', { filters: 2 }), /layer 'bad' has the unsupported class "Conv3D"/);
+    expectThrowsNoLeak(e, build('GlobalMaxPooling2D', {}, [4, 3]), /GlobalMaxPooling2D 'bad': expects inputs of rank 4/);
     expect(e.memory().buffers).to.equal(0);
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectRejectsNoLeak, expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose } from '../helpers/compare.js';
 import { loadLayersModel } from '../../src/io/tfjs_layers/reader.js';
@@ -194,23 +195,18 @@ describe('Model', () => {
   gpuIt('bad graphs and inputs fail with errors naming the model, the layer and the shapes', async (e) => {
     const model = sequential(e, { name: 'net', inputShape: [4, 4, 1], layers: [{ className: 'Conv2D', config: { filters: 2, kernel_size: 3 } }] });
     const wrong = e.tensor(new Float32Array(64), [2, 4, 4, 2]);
-    expect(() => model.run(wrong)).to.throw(/model 'net': the input has shape \[2, 4, 4, 2\] but the model takes \[batch, 4, 4, 1\]/);
+    expectThrowsNoLeak(e, () => model.run(wrong), /model 'net': the input has shape \[2, 4, 4, 2\] but the model takes \[batch, 4, 4, 1\]/);
     wrong.dispose();
-    expect(() => model.predict(wrong)).to.throw(/model 'net': the input \(shape \[2, 4, 4, 2\]\) was used after dispose\(\)/);
+    expectThrowsNoLeak(e, () => model.predict(wrong), /model 'net': the input \(shape \[2, 4, 4, 2\]\) was used after dispose\(\)/);
     model.dispose();
 
     const input = (name: string) => createLayer(e, 'InputLayer', { name, batch_input_shape: [null, 3] });
     const dense = (name: string) => createLayer(e, 'Dense', { name, units: 2 });
-    expect(() => new Model(e, { name: 'g', topology: 'functional', nodes: [{ layer: input('in'), inbound: [] }, { layer: dense('d'), inbound: ['nowhere'] }] }))
-      .to.throw(/model 'g': layer 'd' takes the output of 'nowhere', which is not in the model/);
-    expect(() => new Model(e, { name: 'g', topology: 'functional', nodes: [{ layer: input('in'), inbound: [] }, { layer: dense('a'), inbound: ['b'] }, { layer: dense('b'), inbound: ['a'] }] }))
-      .to.throw(/model 'g': the layers a, b form a cycle/);
-    expect(() => new Model(e, { name: 'g', topology: 'functional', nodes: [{ layer: input('in'), inbound: [] }, { layer: dense('in'), inbound: ['in'] }] }))
-      .to.throw(/model 'g': two layers are named 'in'/);
-    expect(() => new Model(e, { name: 'g', topology: 'functional', nodes: [{ layer: input('a'), inbound: [] }, { layer: input('b'), inbound: [] }] }))
-      .to.throw(/model 'g': needs exactly one input layer, found 2 \(a, b\)/);
-    expect(() => new Model(e, { name: 'g', topology: 'functional', nodes: [{ layer: input('in'), inbound: [] }, { layer: createLayer(e, 'Add', { name: 'add' }), inbound: ['in'] }] }))
-      .to.throw(/Add 'add': takes two or more inputs, got 1/);
+    expectThrowsNoLeak(e, () => new Model(e, { name: 'g', topology: 'functional', nodes: [{ layer: input('in'), inbound: [] }, { layer: dense('d'), inbound: ['nowhere'] }] }), /model 'g': layer 'd' takes the output of 'nowhere', which is not in the model/);
+    expectThrowsNoLeak(e, () => new Model(e, { name: 'g', topology: 'functional', nodes: [{ layer: input('in'), inbound: [] }, { layer: dense('a'), inbound: ['b'] }, { layer: dense('b'), inbound: ['a'] }] }), /model 'g': the layers a, b form a cycle/);
+    expectThrowsNoLeak(e, () => new Model(e, { name: 'g', topology: 'functional', nodes: [{ layer: input('in'), inbound: [] }, { layer: dense('in'), inbound: ['in'] }] }), /model 'g': two layers are named 'in'/);
+    expectThrowsNoLeak(e, () => new Model(e, { name: 'g', topology: 'functional', nodes: [{ layer: input('a'), inbound: [] }, { layer: input('b'), inbound: [] }] }), /model 'g': needs exactly one input layer, found 2 \(a, b\)/);
+    expectThrowsNoLeak(e, () => new Model(e, { name: 'g', topology: 'functional', nodes: [{ layer: input('in'), inbound: [] }, { layer: createLayer(e, 'Add', { name: 'add' }), inbound: ['in'] }] }), /Add 'add': takes two or more inputs, got 1/);
 
     // Multi-input and shared-layer models from TF.js are refused by name.
     const i1 = tf.input({ shape: [3], name: 'left' });
@@ -221,9 +217,7 @@ describe('Model', () => {
     const shared = tf.model({ inputs: i1, outputs: sharedDense.apply(s1) as tf.SymbolicTensor });
     for (const [m, pattern] of [[two, /has 2 inputs \(left, right\); only models with one input are supported/], [shared, /layer 'shared' is applied 2 times/]] as const) {
       const saved = await saveTf(m);
-      let err: Error | null = null;
-      await loadLayersModel(e, { modelJson: saved.modelJson, weights: saved.weightData }).catch((x: Error) => (err = x));
-      expect(err, String(pattern)).to.match(pattern);
+      await expectRejectsNoLeak(e, () => loadLayersModel(e, { modelJson: saved.modelJson, weights: saved.weightData }), pattern);
       m.dispose();
     }
     expect(e.memory().buffers).to.equal(0);

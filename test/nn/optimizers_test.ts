@@ -1,6 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose } from '../helpers/compare.js';
 import { sgd, adam, type Optimizer } from '../../src/nn/optimizers.js';
@@ -87,18 +88,18 @@ describe('optimizers', () => {
   gpuIt('bad arguments throw errors that name the optimizer and the shapes', (e) => {
     const p = e.tensor([1, 2, 3, 4], [2, 2]);
     const g = e.tensor([1, 2, 3, 4], [4]);
-    expect(() => sgd({ learningRate: NaN })).to.throw(/sgd: learningRate must be a finite number, got NaN/);
-    expect(() => sgd({ learningRate: 0.1, momentum: -1 })).to.throw(/sgd: momentum must be ≥ 0/);
-    expect(() => adam({ learningRate: 0.1, beta1: 1 })).to.throw(/adam: beta1 must be in \[0, 1\), got 1/);
-    expect(() => adam({ learningRate: 0.1, epsilon: -1 })).to.throw(/adam: epsilon must be ≥ 0/);
+    expectThrowsNoLeak(e, () => sgd({ learningRate: NaN }), /sgd: learningRate must be a finite number, got NaN/);
+    expectThrowsNoLeak(e, () => sgd({ learningRate: 0.1, momentum: -1 }), /sgd: momentum must be ≥ 0/);
+    expectThrowsNoLeak(e, () => adam({ learningRate: 0.1, beta1: 1 }), /adam: beta1 must be in \[0, 1\), got 1/);
+    expectThrowsNoLeak(e, () => adam({ learningRate: 0.1, epsilon: -1 }), /adam: epsilon must be ≥ 0/);
     const opt = adam({ learningRate: 0.1 });
-    expect(() => opt.apply(e, [p], [g])).to.throw(/adam: grads\[0\] \[4\] does not match params\[0\] \[2, 2\]/);
-    expect(() => opt.apply(e, [p], [])).to.throw(/adam: 1 params but 0 grads/);
-    expect(() => opt.apply(e, [p], [p])).to.throw(/adam: grads\[0\] is params\[0\] itself/);
+    expectThrowsNoLeak(e, () => opt.apply(e, [p], [g]), /adam: grads\[0\] \[4\] does not match params\[0\] \[2, 2\]/);
+    expectThrowsNoLeak(e, () => opt.apply(e, [p], []), /adam: 1 params but 0 grads/);
+    expectThrowsNoLeak(e, () => opt.apply(e, [p], [p]), /adam: grads\[0\] is params\[0\] itself/);
     const g2 = e.tensor([1, 2, 3, 4], [2, 2]);
-    expect(() => opt.apply(e, [p, p], [g2, g2])).to.throw(/adam: params\[1\] \[2, 2\] appears twice/);
+    expectThrowsNoLeak(e, () => opt.apply(e, [p, p], [g2, g2]), /adam: params\[1\] \[2, 2\] appears twice/);
     g2.dispose();
-    expect(() => opt.apply(e, [p], [g2])).to.throw(/adam: grads\[0\] \(shape \[2, 2\]\) was used after dispose\(\)/);
+    expectThrowsNoLeak(e, () => opt.apply(e, [p], [g2]), /adam: grads\[0\] \(shape \[2, 2\]\) was used after dispose\(\)/);
     expect(opt.iterations, 'failed calls do not count').to.equal(0);
   });
 });

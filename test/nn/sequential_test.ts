@@ -1,5 +1,6 @@
 import { expect } from '@esm-bundle/chai';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { sequential, snakeCase } from '../../src/nn/sequential.js';
 import { fans } from '../../src/nn/initializers.js';
 
@@ -86,11 +87,11 @@ describe('sequential', () => {
   });
 
   gpuIt('refuses bad specs with errors naming the layer', (e) => {
-    expect(() => sequential(e, { inputShape: [4], layers: [] })).to.throw(/model 'sequential': needs at least one layer/);
-    expect(() => sequential(e, { inputShape: [4], layers: [{ className: 'Dense', config: { units: 2, kernel_initializer: 'orthogonal' } }] }))
-      .to.throw(/Dense 'dense': kernel_initializer: the initializer 'orthogonal' is not supported/);
-    expect(() => sequential(e, { inputShape: [4], layers: [{ className: 'Dense', config: { units: 2, name: 'x' } }, { className: 'Dense', config: { units: 2, name: 'x' } }] }))
-      .to.throw(/two layers are named 'x'/);
+    expectThrowsNoLeak(e, () => sequential(e, { inputShape: [4], layers: [] }), /model 'sequential': needs at least one layer/);
+    expectThrowsNoLeak(e, () => sequential(e, { inputShape: [4], layers: [{ className: 'Dense', config: { units: 2, kernel_initializer: 'orthogonal' } }] }), /Dense 'dense': kernel_initializer: the initializer 'orthogonal' is not supported/);
+    expectThrowsNoLeak(e, () => sequential(e, { inputShape: [4], layers: [{ className: 'Dense', config: { units: 2, name: 'x' } }, { className: 'Dense', config: { units: 2, name: 'x' } }] }), /two layers are named 'x'/);
+    // Failing at the second layer, after the first has made its weights.
+    expectThrowsNoLeak(e, () => sequential(e, { inputShape: [4], layers: [{ className: 'Dense', config: { units: 2 } }, { className: 'Dense', config: { units: 2, kernel_initializer: 'orthogonal' } }] }), /Dense 'dense_1': kernel_initializer: the initializer 'orthogonal' is not supported/);
     expect(e.memory().buffers).to.equal(0);
   });
 });

@@ -1,8 +1,9 @@
 import { expect } from '@esm-bundle/chai';
 import * as tf from '../helpers/tf_oracle.js';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectRejectsNoLeak } from '../helpers/no_leak.js';
 import { loadMnist, type ImageSet } from '../../src/io/mnist.js';
-import { TrainingControl } from '../../src/nn/training.js';
+import { TrainingControl, type FitOptions } from '../../src/nn/training.js';
 import { imageDataset, type Dataset } from '../../src/nn/dataset.js';
 import { saveLayersModel } from '../../src/io/tfjs_layers/writer.js';
 import { CnnError, NonFiniteLossError } from '../../src/errors.js';
@@ -73,8 +74,7 @@ describe('training (fit, evaluate)', () => {
     // a NaN, but an infinity reaches the loss.
     data.x[100 * 784 + 300] = Infinity;
     const optimizer = sgd({ learningRate: 0.01 });
-    let error: unknown = null;
-    await model.fit(data, { optimizer, batchSize: 32, shuffle: false, metricsEvery: 5 }).catch((err: unknown) => (error = err));
+    const error = await expectRejectsNoLeak(e, () => model.fit(data, { optimizer, batchSize: 32, shuffle: false, metricsEvery: 5 }), /the loss became NaN or infinite/);
     expect(error).to.be.instanceOf(NonFiniteLossError);
     const err = error as NonFiniteLossError;
     expect(err.step).to.equal(3);
@@ -89,9 +89,7 @@ describe('training (fit, evaluate)', () => {
     // within a few steps (softmax cross-entropy stays finite for any finite logits).
     const model = sequential(e, { inputShape: [28, 28, 1], layers: [{ className: 'Flatten' }, { className: 'Dense', config: { units: 10, activation: 'softmax' } }], seed: 3 });
     const optimizer = sgd({ learningRate: 1e38 });
-    const start = e.memory().buffers;
-    let error: unknown = null;
-    await model.fit(subset(train, 0, 512), { optimizer, epochs: 2, batchSize: 32, seed: 4, metricsEvery: 4 }).catch((err: unknown) => (error = err));
+    const error = await expectRejectsNoLeak(e, () => model.fit(subset(train, 0, 512), { optimizer, epochs: 2, batchSize: 32, seed: 4, metricsEvery: 4 }), /the loss became NaN or infinite/);
     expect(error, 'fit rejects').to.be.instanceOf(NonFiniteLossError);
     expect(error).to.be.instanceOf(CnnError);
     const { step, epoch, name } = error as NonFiniteLossError;
@@ -99,7 +97,6 @@ describe('training (fit, evaluate)', () => {
     expect(step).to.be.a('number');
     expect(Number.isInteger(step) && step >= 1 && step < 32, `step ${step} is after the first update and one of the 32 steps`).to.equal(true);
     expect(epoch).to.equal(Math.floor(step / 16));
-    expect(e.memory().buffers, 'no buffers leaked by the stopped run').to.equal(start);
     optimizer.dispose();
     model.dispose();
   });
@@ -159,10 +156,16 @@ describe('training (fit, evaluate)', () => {
   gpuIt('rejects data that does not fit the model, naming the shapes', async (e) => {
     const model = build(e);
     const bad: Dataset = { count: 2, xShape: [28, 28, 3], classes: 10, x: new Float32Array(2 * 28 * 28 * 3), y: new Float32Array(20) };
-    let error: unknown = null;
-    await model.fit(bad, { optimizer: sgd({ learningRate: 0.1 }) }).catch((err: unknown) => (error = err));
-    expect(error).to.be.instanceOf(CnnError);
-    expect((error as Error).message).to.match(/fit: data samples of shape \[28, 28, 3\] do not fit the model input \[28, 28, 1\]/);
+    const optimizer = sgd({ learningRate: 0.1 });
+    await expectRejectsNoLeak(e, () => model.fit(bad, { optimizer }), /fit: data samples of shape \[28, 28, 3\] do not fit the model input \[28, 28, 1\]/);
+    await expectRejectsNoLeak(e, () => model.evaluate(bad), /evaluate: data samples of shape \[28, 28, 3\] do not fit the model input \[28, 28, 1\]/);
+    // Labels of 3 classes for a model of 10 outputs: refused before any tensor is made.
+    const threeClasses: Dataset = { count: 2, xShape: [28, 28, 1], classes: 3, x: new Float32Array(2 * 28 * 28), y: new Float32Array([1, 0, 0, 0, 1, 0]) };
+    await expectRejectsNoLeak(e, () => model.fit(threeClasses, { optimizer }), /fit: data has 3 classes but the model outputs \[10\]/);
+    await expectRejectsNoLeak(e, () => model.evaluate(threeClasses), /evaluate: data has 3 classes but the model outputs \[10\]/);
+    await expectRejectsNoLeak(e, () => model.fit(subset(train, 0, 2), { optimizer, validationData: threeClasses }), /fit: validationData has 3 classes but the model outputs \[10\]/);
+    await expectRejectsNoLeak(e, () => model.fit(subset(train, 0, 2), { optimizer, batchSize: 0 }), /fit: batchSize must be a positive integer, got 0/);
+    await expectRejectsNoLeak(e, () => model.fit(subset(train, 0, 2), {} as FitOptions), /fit: optimizer must be an optimizer \(sgd\(\) or adam\(\)\), got undefined/);
     model.dispose();
   });
 });
