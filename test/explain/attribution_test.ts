@@ -1,7 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectRejectsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
-import { CnnError } from '../../src/errors.js';
 import { SeededRandom } from '../../src/nn/random.js';
 import { loadLayersModel } from '../../src/io/tfjs_layers/reader.js';
 import { loadMnist } from '../../src/io/mnist.js';
@@ -159,7 +159,8 @@ describe('explain: Integrated Gradients, SmoothGrad, occlusion', () => {
   gpuIt('bad arguments throw CnnErrors that name the function and what was wrong, and leave nothing behind', async (e) => {
     const model = smallClassifier(e);
     const x = e.tensor(new Float32Array(64), [1, 8, 8, 1]);
-    const before = e.memory().buffers;
+    const wrongX = e.zeros([1, 8, 8, 3]);
+    const wrongBaseline = e.zeros([2, 8, 8, 1]);
     const cases: [() => Promise<unknown>, RegExp][] = [
       [() => explain.saliency(model, x, { target: { class: 3 } }), /^explain\.saliency: class 3 is out of range: model 'small' has 3 classes/],
       [() => explain.saliency(model, x, { target: { class: [0, 1] } }), /class lists 2 classes for a batch of 1 images/],
@@ -169,26 +170,15 @@ describe('explain: Integrated Gradients, SmoothGrad, occlusion', () => {
       [() => explain.saliency(model, x, { target: { layer: 'logits', channel: 0, y: 0, x: 0 } }), /needs a layer with an \[h, w, c\] output/],
       [() => explain.saliency(model, x, { target: { embedding: [1, 2] } }), /must hold 3 values/],
       [() => explain.saliency(model, x, { target: {} as never }), /must have a 'class', 'layer' or 'embedding' field/],
-      [() => explain.saliency(model, e.zeros([1, 8, 8, 3]), { target: { class: 0 } }), /x has shape \[1, 8, 8, 3\] but model 'small' takes \[batch, 8, 8, 1\]/],
+      [() => explain.saliency(model, wrongX, { target: { class: 0 } }), /x has shape \[1, 8, 8, 3\] but model 'small' takes \[batch, 8, 8, 1\]/],
       [() => explain.smoothGrad(model, x, { target: { class: 0 }, samples: 0 }), /^explain\.smoothGrad: samples must be an integer ≥ 1/],
       [() => explain.smoothGrad(model, x, { target: { class: 0 }, noise: -1 }), /noise must be a finite number ≥ 0/],
-      [() => explain.integratedGradients(model, x, { target: { class: 0 }, baseline: e.zeros([2, 8, 8, 1]) }), /baseline must be a number or a tensor shaped like x/],
+      [() => explain.integratedGradients(model, x, { target: { class: 0 }, baseline: wrongBaseline }), /baseline must be a number or a tensor shaped like x/],
       [() => explain.gradCam(model, x, { target: { class: 0 }, layer: 'flat' }), /^explain\.gradCam: Grad-CAM needs a layer with an \[h, w, c\] output; layer 'flat'/],
       [() => explain.occlusion(model, x, { target: { class: 0 }, window: 9 }), /the 9×9 window is larger than the 8×8 image/],
     ];
-    for (const [call, message] of cases) {
-      let err: unknown = null;
-      try {
-        await call();
-      } catch (caught) {
-        err = caught;
-      }
-      expect(err, String(message)).to.be.instanceOf(CnnError);
-      expect((err as Error).message).to.match(message);
-    }
-    // The wrong-shaped input and the wrong baseline made in the list are the only tensors added.
-    expect(e.memory().buffers).to.equal(before + 2);
-    x.dispose();
+    for (const [call, message] of cases) await expectRejectsNoLeak(e, call, message);
+    for (const t of [x, wrongX, wrongBaseline]) t.dispose();
     model.dispose();
   });
 });

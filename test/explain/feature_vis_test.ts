@@ -1,5 +1,6 @@
 import { expect } from '@esm-bundle/chai';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import type { Engine } from '../../src/engine.js';
 import type { Model } from '../../src/nn/model.js';
 import { loadLayersModel } from '../../src/io/tfjs_layers/reader.js';
@@ -160,9 +161,10 @@ describe('explain: feature visualisation', () => {
       acts.dispose();
     }
     expect(alike[1]!, `Gram similarity with the diversity term ${alike[1]}, without ${alike[0]}`).to.be.below(alike[0]!);
-    expect(() => explain.featureVis(model, { target, diversity: 1 })).to.throw(/two or more targets/);
-    expect(() => explain.featureVis(model, { target, tv: -1 })).to.throw(/tv must be/);
-    expect(() => explain.featureVis(model, { target, scale: [1.2, 0.9] })).to.throw(/scale must be/);
+    expectThrowsNoLeak(e, () => explain.featureVis(model, { target, diversity: 1 }), /two or more targets/);
+    expectThrowsNoLeak(e, () => explain.featureVis(model, { target, tv: -1 }), /tv must be/);
+    expectThrowsNoLeak(e, () => explain.featureVis(model, { target, scale: [1.2, 0.9] }), /scale must be/);
+    expectThrowsNoLeak(e, () => explain.featureVis(model, { target: { layer: 'nope', channel: 0 } }), /no layer named "nope"/);
     model.dispose();
   });
 

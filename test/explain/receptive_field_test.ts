@@ -1,8 +1,8 @@
 import { expect } from '@esm-bundle/chai';
 import { gpuIt } from '../helpers/gpu.js';
+import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import type { Engine } from '../../src/engine.js';
-import { CnnError } from '../../src/errors.js';
 import { buildModel, type LayerEntry } from '../../src/nn/model_import.js';
 import type { Model } from '../../src/nn/model.js';
 import { sequential } from '../../src/nn/sequential.js';
@@ -137,7 +137,7 @@ describe('explain: receptive fields', () => {
       [() => explain.receptiveField(model, 'conv', { y: 6, x: 0 }), /y 6 is out of range: layer 'conv' has rows 0 to 5/],
       [() => explain.receptiveField(model, 'nope', { y: 0, x: 0 }), /no layer named "nope"/],
     ];
-    for (const [call, message] of cases) expect(call).to.throw(CnnError, message);
+    for (const [call, message] of cases) expectThrowsNoLeak(e, call, message);
     model.dispose();
   });
 });
