@@ -160,6 +160,13 @@ describe('layers', () => {
     expectThrowsNoLeak(e, build('Dense', { units: 3 }, []), /InputLayer.*input shape must be known positive sizes/);
     expectThrowsNoLeak(e, build('Conv3D', { filters: 2 }), /layer 'bad' has the unsupported class "Conv3D"/);
     expectThrowsNoLeak(e, build('GlobalMaxPooling2D', {}, [4, 3]), /GlobalMaxPooling2D 'bad': expects inputs of rank 4/);
+    // Refused weights stay the caller's, and the layer keeps its own.
+    const m = sequential(e, { inputShape: [4], layers: [{ className: 'Dense', config: { name: 'd', units: 2 } }] });
+    const wrong = [e.zeros([3, 2]), e.zeros([2])];
+    expectThrowsNoLeak(e, () => m.layer('d').setWeights(wrong), /Dense 'd': weight 'd\/kernel' must have shape \[4, 2\], got \[3, 2\]/);
+    expect(wrong.every((t) => !t.isDisposed) && m.params().every((t) => !t.isDisposed)).to.equal(true);
+    for (const t of wrong) t.dispose();
+    m.dispose();
     expect(e.memory().buffers).to.equal(0);
   });
 });
