@@ -60,7 +60,10 @@ export interface DispatchRecord {
   /** Override constants it was specialised with. */
   constants: Readonly<Constants>;
   workgroups: readonly [number, number, number];
-  /** Bytes of the storage buffers bound (each buffer's whole size, as bound). */
+  /**
+   * Bytes of the storage buffers bound (each buffer's whole size, counted once: a kernel's unused
+   * optional inputs are bound to a buffer it already has).
+   */
   bytesBound: number;
 }
 
@@ -123,7 +126,7 @@ export class Scheduler {
     if (this.observers.size > 0) {
       const record: DispatchRecord = {
         shader: req.shader.key, entry: req.entry, constants: { ...(req.constants ?? {}) }, workgroups,
-        bytesBound: bindings.reduce((n, b) => n + b.buffer.size, 0),
+        bytesBound: [...new Set(bindings.map((b) => b.buffer))].reduce((n, b) => n + b.size, 0),
       };
       for (const observe of this.observers) observe(record);
     }
