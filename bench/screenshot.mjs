@@ -4,7 +4,7 @@
 //   node bench/screenshot.mjs [--shapes lenet.pool1,lenet.fc1] [--samples 5] [--out test-artifacts/bench.png]
 //   node bench/screenshot.mjs --models-json bench/results/X-models.json   (the Models tab showing a saved result, and its chart alone)
 import { parseArgs } from 'node:util';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { chromium } from 'playwright';
 import { buildBench } from './build.mjs';
@@ -18,6 +18,17 @@ const { values: a } = parseArgs({
     out: { type: 'string', default: 'test-artifacts/bench.png' }, 'models-json': { type: 'string' },
   },
 });
+/**
+ * A full-page PNG through the DevTools protocol: Playwright's page.screenshot waited forever for
+ * fonts on this machine's headless Chromium (a busy 2-core VM), where this returns at once.
+ */
+async function capture(page, path) {
+  const cdp = await page.context().newCDPSession(page);
+  const { data } = await cdp.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true });
+  writeFileSync(path, Buffer.from(data, 'base64'));
+  await cdp.detach();
+}
+
 const chrome = findChrome();
 if (!chrome) process.exit(1);
 await buildBench({ quiet: true });
@@ -33,11 +44,11 @@ try {
     await page.evaluate((r) => document.querySelector('cnn-kernel-bench').showModelResult(r), result);
     await page.waitForTimeout(500);
     mkdirSync(dirname(a.out), { recursive: true });
-    await page.screenshot({ path: a.out, fullPage: true });
+    await capture(page, a.out);
     const svg = a['models-json'].replace(/\.json$/, '.svg');
-    await page.goto(`${new URL(server.url).origin}/${svg}`);
+    await page.setContent(`<body style="margin:0">${readFileSync(svg, 'utf8')}</body>`);
     const chart = a.out.replace(/\.png$/, '-chart.png');
-    await page.screenshot({ path: chart, fullPage: true });
+    await capture(page, chart);
     console.log(`wrote ${a.out} and ${chart}`);
   } else {
     const q = new URLSearchParams({ shapes: a.shapes, ops: a.ops, samples: a.samples, engines: a.engines, autorun: '' });

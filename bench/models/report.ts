@@ -101,7 +101,10 @@ export function modelChartSvg(r: ModelSuiteResult, opts: { width?: number } = {}
   const left = 190;
   const right = 70;
   const bar = 11;
-  const top = 46;
+  // The legend wraps: as many engines a line as fit.
+  const perLine = Math.max(1, Math.floor((width - 20) / 170));
+  const legendLines = Math.ceil(engines.length / perLine);
+  const top = 46 + (legendLines - 1) * 18;
   const plot = width - left - right;
   const x = (v: number) => left + (plot * Math.log10(v / lo)) / Math.log10(hi / lo);
   const parts: string[] = [];
@@ -124,7 +127,11 @@ export function modelChartSvg(r: ModelSuiteResult, opts: { width?: number } = {}
   for (let v = lo; v <= hi * 1.0001; v *= 10) {
     ticks.push(`<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${top - 4}" y2="${y}" stroke="#ddd"/><text x="${x(v).toFixed(1)}" y="${y + 14}" text-anchor="middle" font-size="10" fill="#666">${v >= 1 ? v : v.toPrecision(1)}</text>`);
   }
-  const legend = engines.map((e, i) => `<rect x="${left + i * 150}" y="8" width="12" height="12" fill="${colour(e.id)}"/><text x="${left + i * 150 + 16}" y="18" font-size="12">${esc(e.label)}</text>`).join('');
+  const legend = engines.map((e, i) => {
+    const lx = 10 + (i % perLine) * 170;
+    const ly = 8 + Math.floor(i / perLine) * 18;
+    return `<rect x="${lx}" y="${ly}" width="12" height="12" fill="${colour(e.id)}"/><text x="${lx + 16}" y="${ly + 10}" font-size="12">${esc(e.label)}</text>`;
+  }).join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="system-ui, sans-serif" role="img" aria-label="Images per second per network and engine, log scale; longer bars are faster">
 <rect width="100%" height="100%" fill="#fff"/>
 ${legend}
