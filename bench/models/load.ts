@@ -93,13 +93,19 @@ function failed(id: string, err: unknown): ModelEngine {
 export async function loadModelEngines(ids: readonly string[], o: ModelLoadOptions = {}): Promise<{ engines: ModelEngine[]; ours: Engine }> {
   const base = o.base ?? location.origin + '/';
   const ours = await createEngine(o.device ? { device: o.device } : {});
+  // Training gets an engine (and device) of its own, as a training page has: after several
+  // networks' forward passes on one engine, Model.fit once read a stale non-finite flag (NOTES.md).
+  const trainer = await createEngine({});
   const engines: ModelEngine[] = [
-    column('cnn-webgpu', true, { forward: oursModelEngine(ours, base), train: oursTrainEngine(ours), viewer: viewerEngine(base) }, () => ours.destroy()),
+    column('cnn-webgpu', true, { forward: oursModelEngine(ours, base), train: oursTrainEngine(trainer), viewer: viewerEngine(base) }, () => {
+      ours.destroy();
+      trainer.destroy();
+    }),
   ];
   for (const id of ids) {
     if (id === 'cnn-webgpu' || engines.some((e) => e.id === id)) continue;
     try {
-      engines.push(await start(id, o, base, ours));
+      engines.push(await start(id, o, base, trainer));
     } catch (err) {
       engines.push(failed(id, err));
     }
