@@ -68,8 +68,11 @@ export class Engine implements TensorOwner {
   private opDepth = 0;
   private madeInOp: Tensor[] = [];
 
-  /** `ownsDevice`: destroy the device with the engine (true when createEngine requested it). */
-  constructor(device: GPUDevice, info: GpuInfo, private readonly ownsDevice = false) {
+  /**
+   * `ownsDevice`: destroy the device with the engine (true when createEngine requested it).
+   * `maxPooledBytes`: free buffers kept for reuse (default 256 MiB); past it, released buffers go.
+   */
+  constructor(device: GPUDevice, info: GpuInfo, private readonly ownsDevice = false, maxPooledBytes?: number) {
     this.device = device;
     this.info = info;
     this.lost = new Promise((resolve) => {
@@ -81,7 +84,7 @@ export class Engine implements TensorOwner {
         resolve(this.lostError);
       });
     });
-    this.pool = new BufferPool(device);
+    this.pool = new BufferPool(device, maxPooledBytes, (buffer) => this.scheduler.retire(buffer));
     this.pipelines = new PipelineCache(device);
     this.scheduler = new Scheduler(device, this.pipelines);
   }

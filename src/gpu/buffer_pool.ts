@@ -40,6 +40,12 @@ export class BufferPool {
   constructor(
     private readonly device: GPUDevice,
     private readonly maxFreeBytes = DEFAULT_MAX_FREE_BYTES,
+    /**
+     * Destroys a buffer the pool lets go. A released buffer may still be bound by dispatches that
+     * are recorded but not yet submitted, and submitting a destroyed buffer fails the whole batch
+     * (silently, outside an error scope), so the engine defers this until they are submitted.
+     */
+    private readonly retire: (buffer: GPUBuffer) => void = (buffer) => buffer.destroy(),
   ) {}
 
   acquire(bytes: number, label: string): GPUBuffer {
@@ -66,7 +72,7 @@ export class BufferPool {
     if (!this.live.delete(buffer)) return;
     this.liveBytes -= buffer.size;
     if (this.freeBytes + buffer.size > this.maxFreeBytes) {
-      buffer.destroy();
+      this.retire(buffer);
       return;
     }
     let bucket = this.free.get(buffer.size);
@@ -87,14 +93,18 @@ export class BufferPool {
 
   /** Destroys the free buffers (live ones stay with their tensors). */
   trim(): void {
-    for (const bucket of this.free.values()) for (const b of bucket) b.destroy();
+    for (const bucket of this.free.values()) for (const b of bucket) this.retire(b);
     this.free.clear();
     this.freeBytes = 0;
     this.freeCount = 0;
   }
 
+  /** With the engine: nothing recorded will be submitted, so every buffer goes now. */
   destroyAll(): void {
-    this.trim();
+    for (const bucket of this.free.values()) for (const b of bucket) b.destroy();
+    this.free.clear();
+    this.freeBytes = 0;
+    this.freeCount = 0;
     for (const b of this.live) b.destroy();
     this.live.clear();
     this.liveBytes = 0;

@@ -157,6 +157,15 @@ export class Scheduler {
     this.afterSubmit.push(() => staging.destroy());
   }
 
+  /**
+   * Destroys `buffer` once the work recorded so far, which may bind it, is submitted (at once when
+   * nothing is waiting): a destroyed buffer in a submitted batch would fail the whole batch.
+   */
+  retire(buffer: GPUBuffer): void {
+    if (this.pending.length === 0) buffer.destroy();
+    else this.afterSubmit.push(() => buffer.destroy());
+  }
+
   copy(src: GPUBuffer, dst: GPUBuffer, size: number): void {
     if (size > 0) this.pending.push({ kind: 'copy', src, dst, size });
   }
