@@ -33,6 +33,8 @@ export interface EngineOptions extends GpuOptions {
    * src/gpu/autotuner.ts); `true` keeps the winners in localStorage when the page has one.
    */
   autotune?: boolean | { store: WinnerStore | null };
+  /** Bytes of free GPU buffers kept for reuse after dispose() (default 256 MiB); past it they are destroyed. */
+  maxPooledBytes?: number;
 }
 
 export class Engine implements TensorOwner {
@@ -319,8 +321,10 @@ function checkShape(op: string, shape: readonly number[]): void {
  * await y.read(); // Float32Array [0, 2]
  */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  const pooled = options.maxPooledBytes;
+  if (pooled !== undefined && !(Number.isFinite(pooled) && pooled >= 0)) fail('createEngine', `maxPooledBytes must be a number of bytes ≥ 0, got ${String(pooled)}`);
   const { device, info } = await acquireGpu(options);
-  const engine = new Engine(device, info, !options.device);
+  const engine = new Engine(device, info, !options.device, pooled);
   if (options.autotune) engine.enableAutotune(options.autotune === true ? defaultStore() : options.autotune.store);
   return engine;
 }
