@@ -113,36 +113,62 @@ export class CnnKernelBench extends CnnElement {
     if (this.status === 'running' || this.status === 'unsupported') return null;
     if (this.view === 'models') return this.runModels();
     const cases = selectCases(allCases(), { ops: this.ops, shapes: this.shapes });
-    if (cases.length === 0) {
-      this.status = 'error';
-      this.problem = { title: benchText.msg(this, 'failed'), message: benchText.msg(this, 'noCase', { ops: this.ops, shapes: this.shapes }) };
-      return null;
-    }
-    this.status = 'running';
+    if (cases.length === 0) return this.noCase(this.ops, this.shapes);
     this.result = null;
+    const baselines = this.engines.split(',').map((s) => s.trim()).filter(Boolean);
+    return this.guarded(cases.length * (1 + baselines.length), async (signal, hold) => {
+      const engines = hold(await loadEngines(baselines, { ortWasmPaths: this.ortWasmPaths || CnnKernelBench.defaultOrtWasmPaths || undefined }));
+      const ours = (engines[0] as unknown as { engine: Engine }).engine;
+      const result = await runSuite(engines, cases, { samples: this.samples }, { adapter: { ...ours.info }, browser: await browserName(), signal, onProgress: this.onProgress });
+      this.result = result;
+      return result;
+    });
+  }
+
+  /** The Models tab's run: whole networks on ours and the model baselines (ORT Web, TF.js). */
+  private async runModels(): Promise<ModelSuiteResult | null> {
+    const base = location.origin + '/';
+    const dir = this.onnxDir.replace(/^\/+/, '').replace(/\/?$/, '/');
+    const cases = selectModelCases(allModelCases(dir), { models: this.models });
+    if (cases.length === 0) return this.noCase('', this.models);
+    this.modelResult = null;
+    return this.guarded(cases.length * (1 + MODEL_BASELINES.length), async (signal, hold) => {
+      const { missing, present } = await findMissing(cases, base);
+      const loaded = await loadModelEngines([...MODEL_BASELINES], { ortWasmPaths: this.ortWasmPaths || CnnKernelBench.defaultOrtWasmPaths || undefined, base });
+      hold(loaded.engines);
+      const result = await runModelSuite(loaded.engines, present, { samples: this.samples, heavySamples: Math.min(this.samples, 3) }, {
+        adapter: { ...loaded.ours.info }, browser: await browserName(), signal, missing, onProgress: this.onProgress,
+      });
+      this.modelResult = result;
+      return result;
+    });
+  }
+
+  private noCase(ops: string, shapes: string): null {
+    this.status = 'error';
+    this.problem = { title: benchText.msg(this, 'failed'), message: benchText.msg(this, 'noCase', { ops, shapes }) };
+    return null;
+  }
+
+  /**
+   * What both tabs' runs share: the running state and its progress, a Stop that aborts, a failure
+   * shown in place, and the engines (given to `hold` as soon as they exist) freed however it ends.
+   * Each run makes engines of its own, so a device lost in an earlier run is no matter now.
+   */
+  private async guarded<R extends SuiteResult | ModelSuiteResult>(
+    total: number,
+    body: (signal: AbortSignal, hold: <E extends { dispose(): unknown }>(engines: E[]) => E[]) => Promise<R>,
+  ): Promise<R | null> {
+    this.status = 'running';
     this.problem = null;
-    // Each run makes engines of its own: a device lost in an earlier run is no matter now.
     this.gpuLoss = null;
     this.copied = '';
-    this.progress = { done: 0, total: cases.length * (1 + this.engines.split(',').filter((s) => s.trim()).length), caseId: '', engine: '', message: benchText.msg(this, 'starting') };
+    this.progress = { done: 0, total, caseId: '', engine: '', message: benchText.msg(this, 'starting') };
     const abort = (this.abort = new AbortController());
     installGpuTimer();
-    let engines: Awaited<ReturnType<typeof loadEngines>> = [];
+    let engines: { dispose(): unknown }[] = [];
     try {
-      engines = await loadEngines(this.engines.split(',').map((s) => s.trim()).filter(Boolean), {
-        ortWasmPaths: this.ortWasmPaths || CnnKernelBench.defaultOrtWasmPaths || undefined,
-      });
-      const ours = (engines[0] as unknown as { engine: Engine }).engine;
-      const result = await runSuite(engines, cases, { samples: this.samples }, {
-        adapter: { ...ours.info },
-        browser: await browserName(),
-        signal: abort.signal,
-        onProgress: (p) => {
-          this.progress = p;
-          this.emit('cnn-bench-progress', p);
-        },
-      });
-      this.result = result;
+      const result = await body(abort.signal, (held) => (engines = held));
       this.status = 'done';
       this.emit('cnn-bench-done', result);
       return result;
@@ -161,55 +187,10 @@ export class CnnKernelBench extends CnnElement {
     }
   }
 
-  /** The Models tab's run: whole networks on ours and the model baselines (ORT Web, TF.js). */
-  private async runModels(): Promise<ModelSuiteResult | null> {
-    const base = location.origin + '/';
-    const dir = this.onnxDir.replace(/^\/+/, '').replace(/\/?$/, '/');
-    const cases = selectModelCases(allModelCases(dir), { models: this.models });
-    if (cases.length === 0) {
-      this.status = 'error';
-      this.problem = { title: benchText.msg(this, 'failed'), message: benchText.msg(this, 'noCase', { ops: '', shapes: this.models }) };
-      return null;
-    }
-    this.status = 'running';
-    this.modelResult = null;
-    this.problem = null;
-    this.progress = { done: 0, total: cases.length * (1 + MODEL_BASELINES.length), caseId: '', engine: '', message: benchText.msg(this, 'starting') };
-    const abort = (this.abort = new AbortController());
-    installGpuTimer();
-    let engines: Awaited<ReturnType<typeof loadModelEngines>>['engines'] = [];
-    try {
-      const { missing, present } = await findMissing(cases, base);
-      const loaded = await loadModelEngines([...MODEL_BASELINES], { ortWasmPaths: this.ortWasmPaths || CnnKernelBench.defaultOrtWasmPaths || undefined, base });
-      engines = loaded.engines;
-      const result = await runModelSuite(engines, present, { samples: this.samples, heavySamples: Math.min(this.samples, 3) }, {
-        adapter: { ...loaded.ours.info },
-        browser: await browserName(),
-        signal: abort.signal,
-        missing,
-        onProgress: (p) => {
-          this.progress = p;
-          this.emit('cnn-bench-progress', p);
-        },
-      });
-      this.modelResult = result;
-      this.status = 'done';
-      this.emit('cnn-bench-done', result);
-      return result;
-    } catch (err) {
-      if (abort.signal.aborted) {
-        this.status = 'idle';
-        this.progress = null;
-        return null;
-      }
-      this.status = 'error';
-      this.showProblem(engines.length ? 'run' : 'webgpu', err, benchText.msg(this, 'failed'));
-      return null;
-    } finally {
-      for (const e of engines) await Promise.resolve(e.dispose()).catch(() => undefined);
-      if (this.abort === abort) this.abort = null;
-    }
-  }
+  private onProgress = (p: Progress): void => {
+    this.progress = p;
+    this.emit('cnn-bench-progress', p);
+  };
 
   /** The run's settings: ops, layers, samples and baselines. */
   protected override urlFields(): Fields {
