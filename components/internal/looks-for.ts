@@ -13,6 +13,12 @@ import type { Model } from './shared-engine.js';
 import type { Fit } from './image-pixels.js';
 import type { ViewerStrings } from './layer-viewer-messages.js';
 
+/**
+ * The inner element's events stop at the viewer: a page (or a linked element) listening for the
+ * viewer's cnn-ready or cnn-layer-select would otherwise take the feature visualisation's for its own.
+ */
+const keepInside = (ev: Event): void => ev.stopPropagation();
+
 export interface LooksForSource {
   model(): { model: Model; name: string } | null;
   /** The feature visualisation's settings, taken from the viewer's attributes. */
@@ -71,6 +77,9 @@ export class LooksFor implements ReactiveController {
         dataset=${o.dataset}
         input-range=${o.inputRange}
         fit=${o.fit}
+        @cnn-ready=${keepInside}
+        @cnn-error=${keepInside}
+        @cnn-layer-select=${keepInside}
         ${ref(give)}
       ></cnn-feature-vis>`,
     )}`;

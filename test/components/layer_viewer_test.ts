@@ -186,6 +186,8 @@ describe('cnn-layer-viewer', function () {
     expect(root(el).querySelector('cnn-feature-vis'), 'nothing runs before the reader asks').to.equal(null);
     const ask = root(el).querySelector<HTMLButtonElement>('button.looks-for-ask')!;
     expect(ask.textContent).to.include('What does channel 2 look for?');
+    const heard: string[] = [];
+    for (const type of ['cnn-ready', 'cnn-layer-select']) el.addEventListener(type, () => heard.push(type));
     ask.click();
     await el.updateComplete;
     const vis = root(el).querySelector<CnnFeatureVis>('cnn-feature-vis')!;
@@ -198,6 +200,7 @@ describe('cnn-layer-viewer', function () {
     const from = [...vis.shadowRoot!.querySelectorAll('canvas[data-example]')].map((c) => c.getAttribute('aria-label')!.match(/Input (\d+)/)![1]);
     expect(new Set(from)).to.deep.equal(new Set(['0', '1']));
     expect(vis.shadowRoot!.querySelector('button.tile')!.getAttribute('aria-pressed'), 'opened large').to.equal('true');
+    expect(heard, 'the inner element’s events do not pass for the viewer’s').to.deep.equal([]);
     const drawn = pixelsOf(vis.shadowRoot!.querySelector<HTMLCanvasElement>('canvas.large')!);
     expect(new Set(Array.from({ length: 144 }, (_, i) => drawn[i * 4])).size, 'an image, not a flat grey').to.be.above(8);
     // Another tile: the question again, for its own channel.
