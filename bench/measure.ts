@@ -86,3 +86,29 @@ export async function takeSamples(
   const totals = recording ? await recording.finish(wall.length) : null;
   return { wall, gpu: totals ? totals.map((ms) => ms / inner) : null };
 }
+
+/** The reference an engine's output is compared with: the first engine's to give a finite one. */
+export interface Reference {
+  id: string | null;
+  out: Float32Array | null;
+}
+
+/**
+ * Whether engine `id`'s output agrees with the reference (and becomes it, when there is none yet):
+ * ok with its relative error, or a note saying what is wrong (non-finite values; a mismatch, with
+ * its error). `error` measures the difference (a kernel's relative L2, a network's row-centred one).
+ */
+export function judgeOutput(
+  id: string, out: Float32Array, ref: Reference, tolerance: number, error: (out: Float32Array, ref: Float32Array) => number,
+): { ok: true; relError: number } | { ok: false; note: string; relError?: number } {
+  if (ref.out === null) {
+    if (out.some((v) => !Number.isFinite(v))) return { ok: false, note: 'the output has NaN or infinite values' };
+    ref.out = out;
+    ref.id = id;
+    return { ok: true, relError: 0 };
+  }
+  const relError = error(out, ref.out);
+  if (relError <= tolerance) return { ok: true, relError };
+  const what = out.length !== ref.out.length ? `${out.length} values where ${ref.id} gives ${ref.out.length}` : `‖out − ${ref.id}‖/‖${ref.id}‖ = ${relError.toExponential(2)}`;
+  return { ok: false, note: `wrong numbers: ${what}`, relError };
+}

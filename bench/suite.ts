@@ -12,7 +12,7 @@
  * console.log(markdownReport(result));
  */
 import { caseInputs } from './data.js';
-import { coldCall, takeSamples, warmUp, type Plan } from './measure.js';
+import { coldCall, judgeOutput, takeSamples, warmUp, type Plan, type Reference } from './measure.js';
 import { geomean, relativeError, summarize } from './stats.js';
 import { FAMILY_GROUPS, OP_FAMILIES, DEFAULT_OPTIONS } from './types.js';
 import type {
@@ -60,7 +60,7 @@ interface Live {
  * final measurement (n/a, mismatch, error).
  */
 async function check(
-  e: BenchEngine, c: BenchCase, inputs: CaseInputs, o: SuiteOptions, ref: { id: string | null; out: Float32Array | null },
+  e: BenchEngine, c: BenchCase, inputs: CaseInputs, o: SuiteOptions, ref: Reference,
 ): Promise<Live | Measurement> {
   const reason = e.unsupported(c);
   if (reason) return { status: 'n/a', note: reason };
@@ -68,20 +68,13 @@ async function check(
   try {
     p = await e.prepare(c, inputs);
     const coldMs = await coldCall(p);
-    const out = await p.output();
-    let relError = 0;
-    if (ref.out === null) {
-      if (out.some((v) => !Number.isFinite(v))) throw new Error('the output has NaN or infinite values');
-      ref.out = out;
-      ref.id = e.id;
-    } else {
-      relError = relativeError(out, ref.out);
-      if (!(relError <= o.tolerance)) {
-        const what = out.length !== ref.out.length ? `${out.length} values where ${ref.id} gives ${ref.out.length}` : `‖out − ${ref.id}‖/‖${ref.id}‖ = ${relError.toExponential(2)}`;
-        p.dispose();
-        return { status: 'mismatch', note: `wrong numbers: ${what}`, relError, coldMs, variant: p.variant, dispatches: p.dispatches };
-      }
+    const judged = judgeOutput(e.id, await p.output(), ref, o.tolerance, relativeError);
+    if (!judged.ok) {
+      p.dispose();
+      if (judged.relError === undefined) return { status: 'error', note: judged.note };
+      return { status: 'mismatch', note: judged.note, relError: judged.relError, coldMs, variant: p.variant, dispatches: p.dispatches };
     }
+    const { relError } = judged;
     const plan = await warmUp(p, o, coldMs);
     return { engine: e, prepared: p, plan, wall: [], gpu: e.gpu ? [] : null, m: { status: 'ok', coldMs, relError, variant: p.variant, dispatches: p.dispatches, inner: plan.inner } };
   } catch (err) {

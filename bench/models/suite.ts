@@ -10,7 +10,7 @@
  * console.log(modelMarkdown(result));
  */
 import { Rng } from '../data.js';
-import { coldCall, takeSamples, warmUp, type Plan } from '../measure.js';
+import { coldCall, judgeOutput, takeSamples, warmUp, type Plan, type Reference } from '../measure.js';
 import { geomean, summarize } from '../stats.js';
 import type { SuiteOptions } from '../types.js';
 import type { SuiteHooks } from '../suite.js';
@@ -71,7 +71,7 @@ function measureOptions(o: ModelSuiteOptions, c: ModelCase): SuiteOptions {
 }
 
 async function check(
-  e: ModelEngine, c: ModelCase, x: Float32Array, o: SuiteOptions, ref: { id: string | null; out: Float32Array | null },
+  e: ModelEngine, c: ModelCase, x: Float32Array, o: SuiteOptions, ref: Reference,
 ): Promise<Live | ModelMeasurement> {
   const reason = e.unsupported(c);
   if (reason) return { status: 'n/a', note: reason };
@@ -79,21 +79,14 @@ async function check(
   try {
     p = await e.prepare(c, x);
     const coldMs = await coldCall(p);
-    const out = await p.output();
-    let relError = 0;
-    if (ref.out === null) {
-      if (out.some((v) => !Number.isFinite(v))) return { status: 'error', note: 'the output has NaN or infinite values', coldMs };
-      ref.out = out;
-      ref.id = e.id;
-    } else {
-      relError = centredError(out, ref.out, c.kind === 'train' ? 1 : c.x[0]);
-      if (!(relError <= o.tolerance)) {
-        const what = out.length !== ref.out.length ? `${out.length} values where ${ref.id} gives ${ref.out.length}` : `‖out − ${ref.id}‖/‖${ref.id}‖ = ${relError.toExponential(2)}`;
-        const memory = await p.memory?.().catch(() => undefined);
-        p.dispose();
-        return { status: 'mismatch', note: `wrong numbers: ${what}`, relError, coldMs, memory };
-      }
+    const judged = judgeOutput(e.id, await p.output(), ref, o.tolerance, (out, r) => centredError(out, r, c.kind === 'train' ? 1 : c.x[0]));
+    if (!judged.ok) {
+      const memory = judged.relError === undefined ? undefined : await p.memory?.().catch(() => undefined);
+      p.dispose();
+      if (judged.relError === undefined) return { status: 'error', note: judged.note, coldMs };
+      return { status: 'mismatch', note: judged.note, relError: judged.relError, coldMs, memory };
     }
+    const { relError } = judged;
     const memory = await p.memory?.();
     const plan = await warmUp(p, o, coldMs);
     // A whole network can take a minute a call on a software adapter: under a cap, as few as two
