@@ -4,6 +4,7 @@
  * steps ahead), while a GPU-side flag remembers the first step whose loss was not finite.
  */
 import type { Engine } from '../engine.js';
+import type { Tensor } from '../tensor.js';
 import type { Model } from './model.js';
 import type { Optimizer } from './optimizers.js';
 import { Tape } from '../autograd/tape.js';
@@ -102,6 +103,15 @@ function gather(data: Dataset, order: Uint32Array | null, start: number, size: n
   return { x, y };
 }
 
+/** A batch's images and one-hot labels on the GPU, each put in `made` as soon as it exists (to be freed however the batch ends). */
+function batchTensors(engine: Engine, data: Dataset, xs: Float32Array, ys: Float32Array, size: number, made: { dispose(): void }[]): { x: Tensor; y: Tensor } {
+  const x = engine.tensor(xs, [size, ...data.xShape]);
+  made.push(x);
+  const y = engine.tensor(ys, [size, data.classes]);
+  made.push(y);
+  return { x, y };
+}
+
 /** Rows whose largest logit is at the label's largest entry. */
 export function countCorrect(logits: Float32Array, y: Float32Array, classes: number): number {
   let correct = 0;
@@ -153,10 +163,7 @@ export async function fit(engine: Engine, model: Model, data: Dataset, opts: Fit
         // Everything the step makes is freed however it ends (a non-finite loss throws mid-step).
         const made: { dispose(): void }[] = [];
         try {
-          const x = engine.tensor(xs, [size, ...data.xShape]);
-          made.push(x);
-          const y = engine.tensor(ys, [size, data.classes]);
-          made.push(y);
+          const { x, y } = batchTensors(engine, data, xs, ys, size, made);
           const tape = new Tape(engine);
           made.push(tape);
           const acts = model.run(x, { ops: tape, training: true, logits: true });
@@ -215,10 +222,7 @@ export async function evaluate(engine: Engine, model: Model, data: Dataset, opts
     // Freed however the batch ends (a lost device fails the read).
     const made: { dispose(): void }[] = [];
     try {
-      const x = engine.tensor(xs, [size, ...data.xShape]);
-      made.push(x);
-      const y = engine.tensor(ys, [size, data.classes]);
-      made.push(y);
+      const { x, y } = batchTensors(engine, data, xs, ys, size, made);
       const acts = model.run(x, { logits: true });
       made.push(acts);
       const { loss, dLogits } = engine.softmaxCrossEntropy(acts.output, y);
