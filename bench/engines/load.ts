@@ -29,7 +29,8 @@ export interface LoadOptions extends OursOptions {
   ortWasmPaths?: string;
 }
 
-async function tfjs(): Promise<typeof import('@tensorflow/tfjs-core')> {
+/** TF.js core with every gradient and both backends registered (loaded only when a TF.js baseline runs). */
+export async function tfjs(): Promise<typeof import('@tensorflow/tfjs-core')> {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-core/dist/register_all_gradients');
   await import('@tensorflow/tfjs-backend-cpu');

@@ -8,6 +8,7 @@ import { oursModelEngine, ortModelEngine, tfjsModelEngine } from './forward.js';
 import { oursTrainEngine, tfjsTrainEngine } from './train.js';
 import { viewerEngine } from './viewer.js';
 import type { ModelCase, ModelEngine, ModelRowKind } from './types.js';
+import { tfjs } from '../engines/load.js';
 
 export const MODEL_BASELINES = ['ort-webgpu', 'ort-wasm', 'tfjs-webgpu', 'tfjs-cpu', 'jax-webgpu'] as const;
 
@@ -41,14 +42,6 @@ function column(id: string, gpu: boolean, byKind: Partial<Record<ModelRowKind, M
     prepare: (c, x) => byKind[c.kind]!.prepare(c, x),
     dispose: () => dispose?.(),
   };
-}
-
-async function tfjs(): Promise<typeof import('@tensorflow/tfjs-core')> {
-  const tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-core/dist/register_all_gradients');
-  await import('@tensorflow/tfjs-backend-cpu');
-  await import('@tensorflow/tfjs-backend-webgpu');
-  return tf;
 }
 
 async function start(id: string, o: ModelLoadOptions, base: string, ours: Engine): Promise<ModelEngine> {
