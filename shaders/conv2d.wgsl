@@ -10,6 +10,11 @@
 //   workgroup memory is plain memory there and barriers are costly.
 // conv2d_block_vec4: the same register block when ci and co are multiples of 4: x and w are read
 //   through vec4 views of the same buffers, so 4 x loads and 4 w loads (all vec4) feed 64 FMAs.
+// conv2d_few: at most 16 output channels (groups = 1). Each thread computes 4 neighbouring output
+//   pixels of one row × every output channel (CO4 vec4s of them, an override constant), so each
+//   x value it loads feeds all the channels, not 4 of them: the block kernel splits 6 or 10 output
+//   channels into 2–3 threads that each load the same x values again and leave lanes idle. On
+//   SwiftShader a load from a computed index costs a per-lane gather, several times an FMA.
 // conv2d_tiled: for real GPUs. A 16×16 workgroup computes a 64×64 tile of y; per K step of 16 it
 //   stages a 64×16 im2col tile and a 16×64 filter tile in workgroup memory (loads coalesced along
 //   ci and co), then each thread accumulates a 4×4 block from them.
@@ -225,6 +230,200 @@ fn conv2d_block_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
     if (np > 2u) { y[base + 2u * params.out_c + k] = y2[k]; }
     if (np > 3u) { y[base + 3u * params.out_c + k] = y3[k]; }
   }
+}
+
+// conv2d_few's accumulators, one array of PX pixels per channel group (4 channels), indexed by
+// constants only so that they stay per-lane registers: a computed index into a private array is a
+// gather on SwiftShader. PX (4–8 pixels of a row) and CO (out_c, at most 16) are override constants.
+override PX: u32 = 4u;
+override CO: u32 = 16u;
+var<private> few_acc0: array<vec4<f32>, 8>;
+var<private> few_acc1: array<vec4<f32>, 8>;
+var<private> few_acc2: array<vec4<f32>, 8>;
+var<private> few_acc3: array<vec4<f32>, 8>;
+
+// x values of a thread's pixels 0–3 and 4–7 at one (tap, input channel).
+struct FewPixels { a: vec4<f32>, b: vec4<f32> }
+
+// Pixels 0…PX−1 at x[xo + p · step]; the ones past PX are not loaded (every load is a gather).
+fn few_load(xo: u32, step: u32) -> FewPixels {
+  var r = FewPixels(vec4<f32>(x[xo], x[xo + step], x[xo + 2u * step], x[xo + 3u * step]), vec4<f32>(0.0));
+  if (PX > 4u) { r.b.x = x[xo + 4u * step]; }
+  if (PX > 5u) { r.b.y = x[xo + 5u * step]; }
+  if (PX > 6u) { r.b.z = x[xo + 6u * step]; }
+  if (PX > 7u) { r.b.w = x[xo + 7u * step]; }
+  return r;
+}
+
+// Column ix of the row starting at x[row] (channel c), or 0 where ix is outside x.
+fn few_column(row: u32, ix: i32, c: u32) -> f32 {
+  let inside = ix >= 0 && ix < i32(params.in_w);
+  return select(0.0, x[select(0u, (row + u32(ix)) * params.in_c + c, inside)], inside);
+}
+
+// The PX pixels' x values at columns ix0 + p (stride 1); those past PX are not loaded.
+fn few_load_row(row: u32, ix0: i32, c: u32) -> FewPixels {
+  var r = FewPixels(vec4<f32>(few_column(row, ix0, c), few_column(row, ix0 + 1, c), few_column(row, ix0 + 2, c),
+    few_column(row, ix0 + 3, c)), vec4<f32>(0.0));
+  if (PX > 4u) { r.b.x = few_column(row, ix0 + 4, c); }
+  if (PX > 5u) { r.b.y = few_column(row, ix0 + 5, c); }
+  if (PX > 6u) { r.b.z = few_column(row, ix0 + 6, c); }
+  if (PX > 7u) { r.b.w = few_column(row, ix0 + 7, c); }
+  return r;
+}
+
+// The window one tap to the right: pixel p takes pixel p + 1's value, the last pixel the new one.
+fn few_shift(px: FewPixels, v: f32) -> FewPixels {
+  var r = FewPixels(vec4<f32>(px.a.yzw, px.b.x), vec4<f32>(px.b.yzw, 0.0));
+  if (PX == 4u) { r.a.w = v; }
+  if (PX == 5u) { r.b.x = v; }
+  if (PX == 6u) { r.b.y = v; }
+  if (PX == 7u) { r.b.z = v; }
+  if (PX == 8u) { r.b.w = v; }
+  return r;
+}
+
+// Pixel p's x at index xb[p] where valid[p], else 0 (out-of-range indices are 0 there already).
+fn few_load_checked(xa: vec4<u32>, xb: vec4<u32>, va: vec4<bool>, vb: vec4<bool>) -> FewPixels {
+  var r = FewPixels(select(vec4<f32>(0.0), vec4<f32>(x[xa.x], x[xa.y], x[xa.z], x[xa.w]), va), vec4<f32>(0.0));
+  if (PX > 4u) { r.b.x = select(0.0, x[xb.x], vb.x); }
+  if (PX > 5u) { r.b.y = select(0.0, x[xb.y], vb.y); }
+  if (PX > 6u) { r.b.z = select(0.0, x[xb.z], vb.z); }
+  if (PX > 7u) { r.b.w = select(0.0, x[xb.w], vb.w); }
+  return r;
+}
+
+fn few_fma(acc: ptr<private, array<vec4<f32>, 8>>, px: FewPixels, wv: vec4<f32>) {
+  (*acc)[0] += px.a.x * wv; (*acc)[1] += px.a.y * wv; (*acc)[2] += px.a.z * wv; (*acc)[3] += px.a.w * wv;
+  if (PX > 4u) { (*acc)[4] += px.b.x * wv; }
+  if (PX > 5u) { (*acc)[5] += px.b.y * wv; }
+  if (PX > 6u) { (*acc)[6] += px.b.z * wv; }
+  if (PX > 7u) { (*acc)[7] += px.b.w * wv; }
+}
+
+// The 4 channels of group j at filter row wi; those past CO are 0, not loaded.
+fn few_w(j: u32, wi: u32) -> vec4<f32> {
+  let c = wi + 4u * j;
+  var r = vec4<f32>(w[c], 0.0, 0.0, 0.0);
+  if (CO > 4u * j + 1u) { r.y = w[c + 1u]; }
+  if (CO > 4u * j + 2u) { r.z = w[c + 2u]; }
+  if (CO > 4u * j + 3u) { r.w = w[c + 3u]; }
+  return r;
+}
+
+// One (tap, input channel) step: the pixels' x values times the filter row at wi.
+fn few_step(px: FewPixels, wi: u32) {
+  few_fma(&few_acc0, px, few_w(0u, wi));
+  if (CO > 4u) { few_fma(&few_acc1, px, few_w(1u, wi)); }
+  if (CO > 8u) { few_fma(&few_acc2, px, few_w(2u, wi)); }
+  if (CO > 12u) { few_fma(&few_acc3, px, few_w(3u, wi)); }
+}
+
+// The np pixels' outputs of channel group j (its channels below out_c).
+fn few_store(j: u32, v: array<vec4<f32>, 8>, base: u32, np: u32) {
+  let co0 = 4u * j;
+  if (co0 >= params.out_c) { return; }
+  let nc = min(4u, params.out_c - co0);
+  for (var p = 0u; p < np; p++) {
+    let out = epilogue_bn4(v[p], co0, params.alpha, params.bn_epsilon);
+    for (var k = 0u; k < nc; k++) { y[base + p * params.out_c + co0 + k] = out[k]; }
+  }
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn conv2d_few(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let pblock = gid.x + gid.y * nwg.x * 64u;
+  if (pblock >= params.batch * params.out_h * params.ow_blocks) { return; }
+  // The row's last block ends at the row's end, overlapping its neighbour where PX does not
+  // divide out_w (both threads store the same values there): no block is partial, so in a
+  // 'valid' convolution every block takes the unchecked interior walk.
+  let ox0 = min((pblock % params.ow_blocks) * PX, select(0u, params.out_w - PX, params.out_w >= PX));
+  let oy = (pblock / params.ow_blocks) % params.out_h;
+  let n = pblock / (params.ow_blocks * params.out_h);
+  let ci = params.in_c;
+
+  // Loops are costly to enter on SwiftShader (several times a step of this one), so the window is
+  // walked as one flat loop, not one loop per kernel row and tap.
+  let ix_first = i32(ox0 * params.stride_w) - i32(params.pad_left);
+  let iy_first = i32(oy * params.stride_h) - i32(params.pad_top);
+  // The kernel rows inside x (the padding rows contribute nothing and are not walked).
+  let ky_lo = u32(clamp((-iy_first + i32(params.dil_h) - 1) / i32(params.dil_h), 0, i32(params.k_h)));
+  let ky_hi = u32(clamp((i32(params.in_h) - iy_first + i32(params.dil_h) - 1) / i32(params.dil_h), i32(ky_lo), i32(params.k_h)));
+  let sliding = params.stride_w == 1u && params.dil_w == 1u;
+  let interior = sliding && ix_first >= 0 && ix_first + i32(PX - 1u + params.k_w) <= i32(params.in_w);
+  if (interior) {
+    // Every column tap of every pixel inside x: each kernel row is one contiguous run of x per
+    // pixel, walked (ky, kx, c) with no checks.
+    let run = params.k_w * ci;
+    let jump = (params.in_w - params.k_w) * ci + (params.dil_h - 1u) * params.in_w * ci;
+    var xo = ((n * params.in_h + u32(iy_first + i32(ky_lo * params.dil_h))) * params.in_w + u32(ix_first)) * ci;
+    var r = 0u;
+    var wi = ky_lo * run * params.out_c;
+    for (var t = 0u; t < (ky_hi - ky_lo) * run; t++) {
+      few_step(few_load(xo, ci), wi);
+      wi += params.out_c;
+      let wrap = r + 1u == run;
+      xo = select(xo + 1u, xo + 1u + jump, wrap);
+      r = select(r + 1u, 0u, wrap);
+    }
+  } else if (sliding) {
+    // Near the padding at stride 1: the window walks (ky, c, kx), and one tap to the right each
+    // pixel takes its right neighbour's x value, so a step loads one new column (PX of them at
+    // kx = 0), checked against the padding.
+    var kx = 0u;
+    var c = 0u;
+    var ky = ky_lo;
+    var px = FewPixels(vec4<f32>(0.0), vec4<f32>(0.0));
+    for (var t = 0u; t < (ky_hi - ky_lo) * ci * params.k_w; t++) {
+      let row = (n * params.in_h + u32(iy_first + i32(ky * params.dil_h))) * params.in_w;
+      if (kx == 0u) {
+        px = few_load_row(row, ix_first, c);
+      } else {
+        px = few_shift(px, few_column(row, ix_first + i32(kx + PX - 1u), c));
+      }
+      few_step(px, ((ky * params.k_w + kx) * ci + c) * params.out_c);
+      let next_c = kx + 1u == params.k_w;
+      kx = select(kx + 1u, 0u, next_c);
+      let next_ky = next_c && c + 1u == ci;
+      c = select(select(c, c + 1u, next_c), 0u, next_ky);
+      ky = select(ky, ky + 1u, next_ky);
+    }
+  } else {
+    // Strided or dilated along the row: each tap's pixels checked, out-of-range ones reading x[0].
+    let sx = i32(params.stride_w);
+    let offs = vec4<i32>(0, sx, 2 * sx, 3 * sx);
+    let oxa = vec4<u32>(ox0) + vec4<u32>(0u, 1u, 2u, 3u);
+    let pixel_a = oxa < vec4<u32>(params.out_w);
+    let pixel_b = oxa + vec4<u32>(4u) < vec4<u32>(params.out_w);
+    let in_w = vec4<i32>(i32(params.in_w));
+    var c = 0u;
+    var kx = 0u;
+    var ky = ky_lo;
+    var wi = ky_lo * params.k_w * ci * params.out_c;
+    for (var t = 0u; t < (ky_hi - ky_lo) * params.k_w * ci; t++) {
+      let iy = iy_first + i32(ky * params.dil_h);
+      let row = vec4<i32>((i32(n * params.in_h) + iy) * i32(params.in_w));
+      let ixa = vec4<i32>(ix_first + i32(kx * params.dil_w)) + offs;
+      let ixb = ixa + vec4<i32>(4 * sx);
+      let va = pixel_a & (ixa >= vec4<i32>(0)) & (ixa < in_w);
+      let vb = pixel_b & (ixb >= vec4<i32>(0)) & (ixb < in_w);
+      let xa = select(vec4<u32>(0u), vec4<u32>(row + ixa) * ci + c, va);
+      let xb = select(vec4<u32>(0u), vec4<u32>(row + ixb) * ci + c, vb);
+      few_step(few_load_checked(xa, xb, va, vb), wi);
+      wi += params.out_c;
+      let next_kx = c + 1u == ci;
+      c = select(c + 1u, 0u, next_kx);
+      let next_ky = next_kx && kx + 1u == params.k_w;
+      kx = select(select(kx, kx + 1u, next_kx), 0u, next_ky);
+      ky = select(ky, ky + 1u, next_ky);
+    }
+  }
+  let base = ((n * params.out_h + oy) * params.out_w + ox0) * params.out_c;
+  let np = min(PX, params.out_w - ox0);
+  few_store(0u, few_acc0, base, np);
+  few_store(1u, few_acc1, base, np);
+  few_store(2u, few_acc2, base, np);
+  few_store(3u, few_acc3, base, np);
 }
 
 const TILE_M: u32 = 64u;

@@ -123,3 +123,20 @@ fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
     if (in_row.w) { dx[(row_base + ixs.w) * params.in_c + ci0 + k] = acc3[k]; }
   }
 }
+
+// The filter flipped and transposed, w_flipped[ky, kx, co, ci] = w[kh−1−ky, kw−1−kx, ci, co]: at
+// stride 1 the input gradient is the convolution of dy with it (padded by dil·(k−1) − pad), which
+// src/ops/conv2d.ts runs on conv2d's few-channel kernel when dx has few channels.
+@group(0) @binding(6) var<storage, read_write> w_flipped: array<f32>;
+
+@compute @workgroup_size(64, 1, 1)
+fn conv2d_flip_filter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 64u;
+  if (i >= params.k_h * params.k_w * params.in_c * params.out_c) { return; }
+  let c = i % params.in_c;
+  let o = (i / params.in_c) % params.out_c;
+  let tap = i / (params.in_c * params.out_c);
+  let ky = params.k_h - 1u - tap / params.k_w;
+  let kx = params.k_w - 1u - tap % params.k_w;
+  w_flipped[i] = w[((ky * params.k_w + kx) * params.in_c + c) * params.out_c + o];
+}

@@ -38,7 +38,7 @@ const gradFilterShader = new Shader('conv2d_grad_filter', gradFilterSource);
  * The forward kernels; `engine.tuning.conv2d` may force one ('vec4' falls back to 'block' when the
  * channel counts are not multiples of 4).
  */
-export type Conv2dVariant = 'block' | 'vec4' | 'tiled';
+export type Conv2dVariant = 'block' | 'vec4' | 'few' | 'tiled';
 
 /** A conv2d's window geometry and its channel groups. */
 interface ConvGeometry extends WindowGeometry {
@@ -89,8 +89,9 @@ export function chooseConv2dVariant(engine: Engine, g: ConvGeometry, outC: numbe
   if (forced !== 'auto') return forced;
   const m = g.batch * g.outH * g.outW;
   // A tile spans one group's channels, so the tiles pay off on the channels per group.
-  const rule = !engine.info.isSoftware && m >= 1024 && outC / g.groups >= 32 ? 'tiled' : aligned ? 'vec4' : 'block';
-  const names: Conv2dVariant[] = aligned ? ['vec4', 'block', 'tiled'] : ['block', 'tiled'];
+  const few = conv2dFewApplies(g, outC);
+  const rule = !engine.info.isSoftware && m >= 1024 && outC / g.groups >= 32 ? 'tiled' : engine.info.isSoftware && few ? 'few' : aligned ? 'vec4' : 'block';
+  const names: Conv2dVariant[] = [...(aligned ? ['vec4' as const] : []), 'block', ...(few ? ['few' as const] : []), 'tiled'];
   return tunedVariant(engine, forwardShader, conv2dShapeClass(g, outC), rule, names, () => conv2dCandidates(engine, g, outC));
 }
 
@@ -100,6 +101,22 @@ export function chooseConv2dVariant(engine: Engine, g: ConvGeometry, outC: numbe
  */
 function conv2dVec4Aligned(g: ConvGeometry, outC: number): boolean {
   return (g.channels / g.groups) % 4 === 0 && (outC / g.groups) % 4 === 0;
+}
+
+/** Whether conv2d_few applies: one group, and few enough output channels for one thread to hold them all. */
+function conv2dFewApplies(g: Pick<ConvGeometry, 'groups'>, outC: number): boolean {
+  return g.groups === 1 && outC <= 16;
+}
+
+/**
+ * conv2d_few's pixels per thread (4–8 of a row): the most that recompute the fewest at the row's
+ * end, where the last block overlaps its neighbour (a 10-wide row takes 2 × 5, a 28-wide 4 × 7),
+ * since each thread's filter loads feed all of them.
+ */
+export function fewPixels(outW: number): number {
+  let best = 8;
+  for (let px = 8; px >= 4; px--) if (Math.ceil(outW / px) * px < Math.ceil(outW / best) * best) best = px;
+  return best;
 }
 
 /** Shapes that should share a winner: same window and stride, channel alignment, GEMM sizes within a power of two. */
@@ -179,7 +196,15 @@ export function launchConv2d(engine: Engine, variant: Conv2dVariant, x: Tensor, 
   const params = { ...convParams(g, outC), ow_blocks: Math.ceil(g.outW / 4), alpha: ep.alpha, bn_epsilon: bn.epsilon };
   const buffers = { x: x.buffer, w: w.buffer, y: y.buffer, bias: ep.bias, ...bn.buffers };
   const constants = { ...ep.constants, ...bn.constants };
-  if (variant === 'tiled') {
+  if (variant === 'few' && conv2dFewApplies(g, outC)) {
+    const px = fewPixels(g.outW);
+    const blocks = g.batch * g.outH * Math.ceil(g.outW / px);
+    const [gx, gy] = grid1d(blocks, 64);
+    engine.run({
+      shader: forwardShader, entry: 'conv2d_few', constants: { ...constants, CO: outC, PX: px },
+      buffers, params: { ...params, ow_blocks: Math.ceil(g.outW / px) }, workgroups: [gx, gy, 1],
+    });
+  } else if (variant === 'tiled') {
     const m = g.batch * g.outH * g.outW;
     const [gy, gz] = grid1d(m, 64);
     const tiles = g.groups * Math.ceil(outC / g.groups / 64);
@@ -208,6 +233,7 @@ export function conv2dGradInput(engine: Engine, dy: Tensor, w: Tensor, xShape: r
   if (asDepthwise(engine, g)) {
     return viaDepthwise(engine, w, [g.kH, g.kW, g.channels, w.shape[3]! / g.channels], (wd) => engine.depthwiseConv2dGradInput(dy, wd, xShape, opts));
   }
+  if (fewGradInput(engine, g)) return gradInputThroughFew(engine, dy, w, g);
   const dx = engine.empty(xShape, op);
   if (dx.size === 0) return dx;
   // Blocks of 4 input channels, laid out group by group.
@@ -223,6 +249,43 @@ export function conv2dGradInput(engine: Engine, dy: Tensor, w: Tensor, xShape: r
     workgroups: blockGrid(groups, g.batch * g.inH * iwBlocks, wg),
   });
   return dx;
+}
+
+/**
+ * Whether the input gradient runs as a forward convolution of dy with the flipped filter on
+ * conv2d_few: at stride 1, one group, 5–16 input channels, padding within the window, on software
+ * adapters (measured there: the gradient kernel's blocks of 4 channels leave lanes idle at 5–16
+ * channels; with 1–4, each of dy's values loaded by conv2d_few feeds too few outputs to pay).
+ * Not when another conv2d variant is forced (the tests run the gradient kernel so).
+ */
+function fewGradInput(engine: Engine, g: ConvGeometry): boolean {
+  const tuning = engine.tuning.conv2d;
+  const wanted = tuning === 'few' || (tuning === 'auto' && engine.info.isSoftware);
+  const reach = (k: number, dil: number) => dil * (k - 1);
+  return wanted && g.groups === 1 && g.strideH === 1 && g.strideW === 1 && g.channels >= 5 && conv2dFewApplies(g, g.channels) &&
+    Math.max(g.padTop, g.padBottom) <= reach(g.kH, g.dilH) && Math.max(g.padLeft, g.padRight) <= reach(g.kW, g.dilW);
+}
+
+/** dx = conv2d(dy, w flipped and transposed, stride 1, padding dil·(k − 1) − pad) on conv2d_few. */
+function gradInputThroughFew(engine: Engine, dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+  const outC = w.shape[3]!;
+  const flipped = engine.empty([g.kH, g.kW, outC, g.channels], 'conv2dGradInput flipped filter');
+  try {
+    engine.run({
+      shader: gradInputShader, entry: 'conv2d_flip_filter',
+      buffers: { w: w.buffer, w_flipped: flipped.buffer },
+      params: { ...convParams(g, outC), iw_blocks: 0 },
+      workgroups: [...grid1d(flipped.size, 64), 1],
+    });
+    const reachH = g.dilH * (g.kH - 1);
+    const reachW = g.dilW * (g.kW - 1);
+    return launchConv2d(engine, 'few', dy, flipped, {
+      dilations: [g.dilH, g.dilW],
+      pad: [[reachH - g.padTop, reachH - g.padBottom], [reachW - g.padLeft, reachW - g.padRight]],
+    });
+  } finally {
+    flipped.dispose();
+  }
 }
 
 /** The gradient of `conv2d(x, w, opts)` with respect to w, given x, dy and w's shape. */

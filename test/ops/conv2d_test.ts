@@ -16,7 +16,7 @@ function reference(c: ConvCase, xs: Float32Array, ws: Float32Array, dys?: Float3
   return windowReference(tf.conv2d, c, xs, ws, dys);
 }
 
-async function checkForward(e: Engine, variant: 'block' | 'vec4' | 'tiled') {
+async function checkForward(e: Engine, variant: 'block' | 'vec4' | 'few' | 'tiled') {
   e.tuning.conv2d = variant;
   const rng = new Rng(7);
   for (const c of convCases(1234, 24)) {
@@ -40,8 +40,11 @@ describe('conv2d', () => {
   gpuIt('the register-blocked kernel matches tf.conv2d on 24 awkward and random cases', (e) => checkForward(e, 'block'));
   gpuIt('the vec4 register-blocked kernel (channels in fours, else the scalar one) matches tf.conv2d on 24 cases', (e) => checkForward(e, 'vec4'));
   gpuIt('the workgroup-tiled kernel matches tf.conv2d on 24 awkward and random cases', (e) => checkForward(e, 'tiled'));
+  gpuIt('the few-channel kernel (up to 16 output channels, else the block one) matches tf.conv2d on 24 cases', (e) => checkForward(e, 'few'));
 
-  for (const variant of ['auto', 'block'] as const) {
+  // 'few' takes the input gradient at stride 1 with up to 16 input channels through the forward
+  // few-channel kernel on the flipped filter.
+  for (const variant of ['auto', 'block', 'few'] as const) {
     gpuIt(`input and filter gradients (${variant} kernels) match tf.grads of tf.conv2d on 24 cases`, async (e) => {
       e.tuning.conv2d = variant;
       const rng = new Rng(8);
@@ -68,6 +71,36 @@ describe('conv2d', () => {
       }
     });
   }
+
+  // Rows wide enough for whole blocks of PX pixels inside the image, next to the padded ones: the
+  // few-channel kernel's flat interior walk, row clipping and 5–8 pixels per thread.
+  gpuIt('the few-channel kernel and its input gradient match TF.js on LeNet-sized layers', async (e) => {
+    e.tuning.conv2d = 'few';
+    const rng = new Rng(11);
+    const cases: ConvCase[] = [
+      { x: [2, 28, 28, 1], w: [5, 5, 1, 6], strides: [1, 1], dilations: [1, 1], pad: 'same' },
+      { x: [2, 14, 14, 6], w: [5, 5, 6, 16], strides: [1, 1], dilations: [1, 1], pad: 'valid' },
+      { x: [1, 20, 23, 3], w: [3, 3, 3, 10], strides: [1, 1], dilations: [1, 1], pad: [[2, 0], [1, 2]] },
+      { x: [1, 19, 21, 2], w: [3, 3, 2, 13], strides: [1, 1], dilations: [2, 2], pad: 'same' },
+    ];
+    for (const c of cases) {
+      const xs = rng.uniform(size(c.x));
+      const ws = rng.uniform(size(c.w));
+      const yShape = reference(c, xs, ws).shape;
+      const dys = rng.uniform(size(yShape));
+      // tf.grads refuses dilations > 1: there the forward alone (the finite-difference test below
+      // covers a dilated input gradient).
+      const dilated = c.dilations[0] > 1;
+      const ref = reference(c, xs, ws, dilated ? undefined : dys);
+      const opts = { strides: c.strides, pad: c.pad, dilations: c.dilations };
+      const [x, w, dy] = [e.tensor(xs, c.x), e.tensor(ws, c.w), e.tensor(dys, yShape)];
+      const y = e.conv2d(x, w, opts);
+      const dx = e.conv2dGradInput(dy, w, c.x, opts);
+      expectClose(await y.read(), ref.y, `y ${describeCase(c)}`);
+      if (!dilated) expectClose(await dx.read(), ref.dx!, `dx ${describeCase(c)}`);
+      for (const t of [x, w, dy, y, dx]) t.dispose();
+    }
+  });
 
   gpuIt('the filter gradient splits long reductions and stays exact (batch 4 of 32×32)', async (e) => {
     const rng = new Rng(9);
@@ -104,7 +137,7 @@ describe('conv2d', () => {
 
   // Padding must contribute nothing, not 0 × whatever the kernel reads in its place: one infinite
   // value may only reach the outputs whose windows cover it (TF.js skips padded taps).
-  for (const variant of ['block', 'vec4', 'tiled'] as const) {
+  for (const variant of ['block', 'vec4', 'few', 'tiled'] as const) {
     gpuIt(`an infinite input reaches only the outputs whose windows cover it (${variant} kernels)`, async (e) => {
       const previous = e.tuning.conv2d;
       e.tuning.conv2d = variant;
