@@ -24,7 +24,7 @@ const HELP = `npm run bench -- [options]
   --warmup N       untimed calls first (default 3)
   --min-sample-ms T  repeat calls within a sample until it lasts about T ms (default 25): amortises the wait for the GPU
   --max-seconds S  fewer samples (not under 5) where samples × a call would pass S seconds (default: no cap)
-  --variant V      our conv2d forward kernel (conv2d and convLayer rows): block, vec4, tiled; or autotune (time the conv2d, matMul and depthwise variants per shape class first; default: the engine's rules)
+  --variant V      our conv2d forward kernel (conv2d and convLayer rows): block, vec4, few, tiled; or autotune (time the conv2d, matMul and depthwise variants per shape class first; default: the engine's rules)
   --unfused        our layer rows and training step with bias add and relu as dispatches of their own (as before the fused epilogues)
   --trace FILE     also write a Chrome trace (chrome://tracing, ui.perfetto.dev) of one call of each of our rows, every dispatch submitted alone and timed by timestamp queries
   --no-gpu-timer   no timestamp queries

@@ -36,7 +36,7 @@ if (cases.length === 0) {
   console.error(`bench-node: no case matches --op '${a.op ?? ''}' --shape '${a.shape ?? ''}'`);
   process.exit(2);
 }
-const variant = a.variant as 'autotune' | 'block' | 'vec4' | 'tiled' | undefined;
+const variant = a.variant as 'autotune' | 'block' | 'vec4' | 'few' | 'tiled' | undefined;
 const engines = await loadEngines(a.engines.split(',').map((s) => s.trim()).filter(Boolean), { conv2dVariant: variant });
 const ours = (engines[0] as unknown as { engine: Engine }).engine;
 let exitCode = 0;

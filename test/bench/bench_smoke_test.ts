@@ -93,7 +93,7 @@ describe('benchmark suite (smoke)', () => {
       expect(layer!.dispatches).to.equal(1);
       const apart = unfused.rows[0]!.results['cnn-webgpu']!;
       expect(apart.dispatches).to.equal(3);
-      expect(apart.variant).to.match(/^conv2d_block(_vec4)? \+ \w+ \+ \w+$/);
+      expect(apart.variant).to.match(/^conv2d_(block|block_vec4|few) \+ \w+ \+ \w+$/);
       for (const r of [...fused.rows, ...unfused.rows]) {
         const m = r.results['tfjs-cpu']!;
         expect(m.status, `${r.case.id}: ${m.note}`).to.equal('ok');
