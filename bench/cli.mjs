@@ -18,7 +18,7 @@ const MODEL_ENGINES = 'ort-webgpu,ort-wasm,tfjs-webgpu,tfjs-cpu,jax-webgpu';
 const HELP = `npm run bench -- [options]
   --op LIST        op families to run, comma-separated substrings (conv2d, conv2dGradInput, maxPool, matMul, trainStep, …)
   --shape LIST     layers, comma-separated substrings (lenet, alexnet-b8.conv3, vgg-block, face.conv64, …)
-  --engines LIST   baselines (default ${ALL_ENGINES}); ours always runs; cnn-webgpu-unfused adds ours with the layers unfused as a column
+  --engines LIST   baselines (default ${ALL_ENGINES}); ours always runs; cnn-webgpu-unfused adds ours with the layers unfused as a column, cnn-webgpu-blocks ours with every convolution on the register-block kernels
   --samples N      timed samples per measurement (default 30)
   --rounds N       take the samples in N rounds, every engine in turn (default 3)
   --warmup N       untimed calls first (default 3)

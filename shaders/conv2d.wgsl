@@ -63,6 +63,15 @@ struct Params {
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 
+// The kernel rows [x, y) of a window starting at input row iy_first that land inside x: the
+// padding rows contribute nothing and are not walked.
+fn window_rows(iy_first: i32) -> vec2<u32> {
+  let dh = i32(params.dil_h);
+  let lo = clamp((-iy_first + dh - 1) / dh, 0, i32(params.k_h));
+  let hi = clamp((i32(params.in_h) - iy_first + dh - 1) / dh, lo, i32(params.k_h));
+  return vec2<u32>(u32(lo), u32(hi));
+}
+
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   // gid.x: the 4-channel blocks of each group in turn, ceil(group_co / 4) of them per group.
@@ -89,44 +98,57 @@ fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   // The group's input channels: ci of them from channel c_first of each x pixel (in_c wide).
   let ci = params.in_c / params.groups;
   let c_first = grp * ci;
+  // One flat loop over the window's kernel rows inside x, as conv2d_few walks it (entering a loop
+  // costs SwiftShader several steps of it; a loop per row and per tap entered dozens per thread).
+  let iy_first = i32(oy * params.stride_h) - i32(params.pad_top);
+  let rows = window_rows(iy_first);
   let ix_first = i32(ox0) - i32(params.pad_left);
   let whole_rows = params.groups == 1u && params.stride_w == 1u && params.dil_w == 1u && ox0 + 3u < params.out_w &&
     ix_first >= 0 && ix_first + 3 + i32(params.k_w) <= i32(params.in_w);
-  for (var ky = 0u; ky < params.k_h; ky++) {
-    let iy = i32(oy * params.stride_h + ky * params.dil_h) - i32(params.pad_top);
-    if (iy < 0 || iy >= i32(params.in_h)) { continue; }
-    let row = (n * params.in_h + u32(iy)) * params.in_w;
-    if (whole_rows) {
-      // Stride 1, no dilation, all 4 pixels and every tap inside the row: a kernel row's taps and
-      // channels are one contiguous run of x per pixel and of w, walked without per-tap bounds.
-      let xb = (row + u32(ix_first)) * ci;
-      var wi = ky * params.k_w * ci * params.out_c + co0;
-      for (var t = 0u; t < params.k_w * ci; t++) {
-        let wv = vec4<f32>(w[wi + d.x], w[wi + d.y], w[wi + d.z], w[wi + d.w]);
-        acc0 += x[xb + t] * wv;
-        acc1 += x[xb + ci + t] * wv;
-        acc2 += x[xb + 2u * ci + t] * wv;
-        acc3 += x[xb + 3u * ci + t] * wv;
-        wi += params.out_c;
-      }
-      continue;
+  if (whole_rows) {
+    // Stride 1, no dilation, all 4 pixels and every tap inside the row: a kernel row's taps and
+    // channels are one contiguous run of x per pixel and of w, walked without per-tap bounds.
+    let run = params.k_w * ci;
+    let jump = (params.in_w - params.k_w) * ci + (params.dil_h - 1u) * params.in_w * ci;
+    var xb = ((n * params.in_h + u32(iy_first + i32(rows.x * params.dil_h))) * params.in_w + u32(ix_first)) * ci;
+    var wi = rows.x * run * params.out_c + co0;
+    var r = 0u;
+    for (var t = 0u; t < (rows.y - rows.x) * run; t++) {
+      let wv = vec4<f32>(w[wi + d.x], w[wi + d.y], w[wi + d.z], w[wi + d.w]);
+      acc0 += x[xb] * wv;
+      acc1 += x[xb + ci] * wv;
+      acc2 += x[xb + 2u * ci] * wv;
+      acc3 += x[xb + 3u * ci] * wv;
+      wi += params.out_c;
+      let wrap = r + 1u == run;
+      xb = select(xb + 1u, xb + 1u + jump, wrap);
+      r = select(r + 1u, 0u, wrap);
     }
-    for (var kx = 0u; kx < params.k_w; kx++) {
-      let ix0 = i32(ox0 * params.stride_w + kx * params.dil_w) - i32(params.pad_left);
-      let sx = i32(params.stride_w);
-      let ixs = vec4<i32>(ix0, ix0 + sx, ix0 + 2 * sx, ix0 + 3 * sx);
-      let oxs = vec4<u32>(ox0, ox0 + 1u, ox0 + 2u, ox0 + 3u);
-      let valid = (ixs >= vec4<i32>(0)) & (ixs < vec4<i32>(i32(params.in_w))) & (oxs < vec4<u32>(params.out_w));
-      let xb = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(ixs)) * params.in_c + c_first, valid);
-      var wi = (ky * params.k_w + kx) * ci * params.out_c + co0;
-      for (var c = 0u; c < ci; c++) {
-        let wv = vec4<f32>(w[wi + d.x], w[wi + d.y], w[wi + d.z], w[wi + d.w]);
-        acc0 += select(0.0, x[xb.x + c], valid.x) * wv;
-        acc1 += select(0.0, x[xb.y + c], valid.y) * wv;
-        acc2 += select(0.0, x[xb.z + c], valid.z) * wv;
-        acc3 += select(0.0, x[xb.w + c], valid.w) * wv;
-        wi += params.out_c;
-      }
+  } else {
+    let sx = i32(params.stride_w);
+    let oxs = vec4<u32>(ox0, ox0 + 1u, ox0 + 2u, ox0 + 3u);
+    let ix_base = vec4<i32>(i32(ox0) * sx - i32(params.pad_left)) + vec4<i32>(0, sx, 2 * sx, 3 * sx);
+    let pixel_ok = oxs < vec4<u32>(params.out_w);
+    var c = 0u;
+    var kx = 0u;
+    var ky = rows.x;
+    var wi = rows.x * params.k_w * ci * params.out_c + co0;
+    for (var t = 0u; t < (rows.y - rows.x) * params.k_w * ci; t++) {
+      let row = (n * params.in_h + u32(iy_first + i32(ky * params.dil_h))) * params.in_w;
+      let ixs = ix_base + vec4<i32>(i32(kx * params.dil_w));
+      let valid = pixel_ok & (ixs >= vec4<i32>(0)) & (ixs < vec4<i32>(i32(params.in_w)));
+      let xb = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(max(ixs, vec4<i32>(0)))) * params.in_c + c_first + c, valid);
+      let wv = vec4<f32>(w[wi + d.x], w[wi + d.y], w[wi + d.z], w[wi + d.w]);
+      acc0 += select(0.0, x[xb.x], valid.x) * wv;
+      acc1 += select(0.0, x[xb.y], valid.y) * wv;
+      acc2 += select(0.0, x[xb.z], valid.z) * wv;
+      acc3 += select(0.0, x[xb.w], valid.w) * wv;
+      wi += params.out_c;
+      let next_kx = c + 1u == ci;
+      c = select(c + 1u, 0u, next_kx);
+      let next_ky = next_kx && kx + 1u == params.k_w;
+      kx = select(select(kx, kx + 1u, next_kx), 0u, next_ky);
+      ky = select(ky, ky + 1u, next_ky);
     }
   }
   let base = ((n * params.out_h + oy) * params.out_w + ox0) * params.out_c + co0;
@@ -163,59 +185,71 @@ fn conv2d_block_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
+  // One flat loop over the window's kernel rows inside x, as in conv2d_block.
+  let iy_first = i32(oy * params.stride_h) - i32(params.pad_top);
+  let rows = window_rows(iy_first);
   let ix_first = i32(ox0) - i32(params.pad_left);
   let whole_rows = params.groups == 1u && params.stride_w == 1u && params.dil_w == 1u && ox0 + 3u < params.out_w &&
     ix_first >= 0 && ix_first + 3 + i32(params.k_w) <= i32(params.in_w);
-  for (var ky = 0u; ky < params.k_h; ky++) {
-    let iy = i32(oy * params.stride_h + ky * params.dil_h) - i32(params.pad_top);
-    if (iy < 0 || iy >= i32(params.in_h)) { continue; }
-    let row = (n * params.in_h + u32(iy)) * params.in_w;
-    if (whole_rows) {
-      // Stride 1, no dilation, all 4 pixels and every tap inside the row: a kernel row's taps and
-      // channels are one contiguous run of x per pixel and of w, walked without per-tap bounds.
-      let xb = (row + u32(ix_first)) * ci4;
-      var wi = ky * params.k_w * ci * co4 + gid.x;
-      for (var t = 0u; t < params.k_w * ci4; t++) {
-        let w0 = w4[wi];
-        let w1 = w4[wi + co4];
-        let w2 = w4[wi + 2u * co4];
-        let w3 = w4[wi + 3u * co4];
-        let x0 = x4[xb + t];
-        let x1 = x4[xb + ci4 + t];
-        let x2 = x4[xb + 2u * ci4 + t];
-        let x3 = x4[xb + 3u * ci4 + t];
-        acc0 += x0.x * w0 + x0.y * w1 + x0.z * w2 + x0.w * w3;
-        acc1 += x1.x * w0 + x1.y * w1 + x1.z * w2 + x1.w * w3;
-        acc2 += x2.x * w0 + x2.y * w1 + x2.z * w2 + x2.w * w3;
-        acc3 += x3.x * w0 + x3.y * w1 + x3.z * w2 + x3.w * w3;
-        wi += 4u * co4;
-      }
-      continue;
+  if (whole_rows) {
+    // Stride 1, no dilation, all 4 pixels and every tap inside the row: a kernel row's taps and
+    // channels are one contiguous run of x per pixel and of w, walked without per-tap bounds.
+    let run = params.k_w * ci4;
+    let jump = (params.in_w - params.k_w) * ci4 + (params.dil_h - 1u) * params.in_w * ci4;
+    var xb = ((n * params.in_h + u32(iy_first + i32(rows.x * params.dil_h))) * params.in_w + u32(ix_first)) * ci4;
+    var wi = rows.x * params.k_w * ci * co4 + gid.x;
+    var r = 0u;
+    for (var t = 0u; t < (rows.y - rows.x) * run; t++) {
+      let w0 = w4[wi];
+      let w1 = w4[wi + co4];
+      let w2 = w4[wi + 2u * co4];
+      let w3 = w4[wi + 3u * co4];
+      let x0 = x4[xb];
+      let x1 = x4[xb + ci4];
+      let x2 = x4[xb + 2u * ci4];
+      let x3 = x4[xb + 3u * ci4];
+      acc0 += x0.x * w0 + x0.y * w1 + x0.z * w2 + x0.w * w3;
+      acc1 += x1.x * w0 + x1.y * w1 + x1.z * w2 + x1.w * w3;
+      acc2 += x2.x * w0 + x2.y * w1 + x2.z * w2 + x2.w * w3;
+      acc3 += x3.x * w0 + x3.y * w1 + x3.z * w2 + x3.w * w3;
+      wi += 4u * co4;
+      let wrap = r + 1u == run;
+      xb = select(xb + 1u, xb + 1u + jump, wrap);
+      r = select(r + 1u, 0u, wrap);
     }
-    for (var kx = 0u; kx < params.k_w; kx++) {
-      let ix0 = i32(ox0 * params.stride_w + kx * params.dil_w) - i32(params.pad_left);
-      let sx = i32(params.stride_w);
-      let ixs = vec4<i32>(ix0, ix0 + sx, ix0 + 2 * sx, ix0 + 3 * sx);
-      let oxs = vec4<u32>(ox0, ox0 + 1u, ox0 + 2u, ox0 + 3u);
-      let valid = (ixs >= vec4<i32>(0)) & (ixs < vec4<i32>(i32(params.in_w))) & (oxs < vec4<u32>(params.out_w));
-      let xb = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(ixs)) * x_c4 + c4_first, valid);
-      // w4 index of (ky, kx, c, co0): rows of co4 vec4s, one row per input channel of the group.
-      var wi = (ky * params.k_w + kx) * ci * co4 + gid.x;
-      for (var c = 0u; c < ci4; c++) {
-        let w0 = w4[wi];
-        let w1 = w4[wi + co4];
-        let w2 = w4[wi + 2u * co4];
-        let w3 = w4[wi + 3u * co4];
-        let x0 = select(vec4<f32>(0.0), x4[xb.x + c], valid.x);
-        let x1 = select(vec4<f32>(0.0), x4[xb.y + c], valid.y);
-        let x2 = select(vec4<f32>(0.0), x4[xb.z + c], valid.z);
-        let x3 = select(vec4<f32>(0.0), x4[xb.w + c], valid.w);
-        acc0 += x0.x * w0 + x0.y * w1 + x0.z * w2 + x0.w * w3;
-        acc1 += x1.x * w0 + x1.y * w1 + x1.z * w2 + x1.w * w3;
-        acc2 += x2.x * w0 + x2.y * w1 + x2.z * w2 + x2.w * w3;
-        acc3 += x3.x * w0 + x3.y * w1 + x3.z * w2 + x3.w * w3;
-        wi += 4u * co4;
-      }
+  } else {
+    let sx = i32(params.stride_w);
+    let oxs = vec4<u32>(ox0, ox0 + 1u, ox0 + 2u, ox0 + 3u);
+    let ix_base = vec4<i32>(i32(ox0) * sx - i32(params.pad_left)) + vec4<i32>(0, sx, 2 * sx, 3 * sx);
+    let pixel_ok = oxs < vec4<u32>(params.out_w);
+    var c = 0u;
+    var kx = 0u;
+    var ky = rows.x;
+    // w4 index of (ky, kx, c, co0): rows of co4 vec4s, one row per input channel of the group.
+    var wi = rows.x * params.k_w * ci * co4 + gid.x;
+    for (var t = 0u; t < (rows.y - rows.x) * params.k_w * ci4; t++) {
+      let row = (n * params.in_h + u32(iy_first + i32(ky * params.dil_h))) * params.in_w;
+      let ixs = ix_base + vec4<i32>(i32(kx * params.dil_w));
+      let valid = pixel_ok & (ixs >= vec4<i32>(0)) & (ixs < vec4<i32>(i32(params.in_w)));
+      let xb = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(max(ixs, vec4<i32>(0)))) * x_c4 + c4_first + c, valid);
+      let w0 = w4[wi];
+      let w1 = w4[wi + co4];
+      let w2 = w4[wi + 2u * co4];
+      let w3 = w4[wi + 3u * co4];
+      let x0 = select(vec4<f32>(0.0), x4[xb.x], valid.x);
+      let x1 = select(vec4<f32>(0.0), x4[xb.y], valid.y);
+      let x2 = select(vec4<f32>(0.0), x4[xb.z], valid.z);
+      let x3 = select(vec4<f32>(0.0), x4[xb.w], valid.w);
+      acc0 += x0.x * w0 + x0.y * w1 + x0.z * w2 + x0.w * w3;
+      acc1 += x1.x * w0 + x1.y * w1 + x1.z * w2 + x1.w * w3;
+      acc2 += x2.x * w0 + x2.y * w1 + x2.z * w2 + x2.w * w3;
+      acc3 += x3.x * w0 + x3.y * w1 + x3.z * w2 + x3.w * w3;
+      wi += 4u * co4;
+      let next_kx = c + 1u == ci4;
+      c = select(c + 1u, 0u, next_kx);
+      let next_ky = next_kx && kx + 1u == params.k_w;
+      kx = select(select(kx, kx + 1u, next_kx), 0u, next_ky);
+      ky = select(ky, ky + 1u, next_ky);
     }
   }
   let base = ((n * params.out_h + oy) * params.out_w + ox0) * params.out_c + co0;
@@ -346,9 +380,9 @@ fn conv2d_few(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   // walked as one flat loop, not one loop per kernel row and tap.
   let ix_first = i32(ox0 * params.stride_w) - i32(params.pad_left);
   let iy_first = i32(oy * params.stride_h) - i32(params.pad_top);
-  // The kernel rows inside x (the padding rows contribute nothing and are not walked).
-  let ky_lo = u32(clamp((-iy_first + i32(params.dil_h) - 1) / i32(params.dil_h), 0, i32(params.k_h)));
-  let ky_hi = u32(clamp((i32(params.in_h) - iy_first + i32(params.dil_h) - 1) / i32(params.dil_h), i32(ky_lo), i32(params.k_h)));
+  let rows = window_rows(iy_first);
+  let ky_lo = rows.x;
+  let ky_hi = rows.y;
   let sliding = params.stride_w == 1u && params.dil_w == 1u;
   let interior = sliding && ix_first >= 0 && ix_first + i32(PX - 1u + params.k_w) <= i32(params.in_w);
   if (interior) {

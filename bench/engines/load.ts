@@ -15,6 +15,14 @@ export const ENGINE_IDS = [OURS, 'tfjs-webgpu', 'jax-webgpu', 'ort-webgpu', 'tfj
  */
 export const OURS_UNFUSED = `${OURS}-unfused`;
 
+/**
+ * Our engine with its convolutions on the register-block kernels only (`tuning.conv2d = 'vec4'`:
+ * vec4 blocks where the channels come in fours, scalar blocks elsewhere, the gradient kernels for
+ * every input gradient), as they ran before the few-channel kernel: a column that times what that
+ * kernel buys in the same page and rounds.
+ */
+export const OURS_BLOCKS = `${OURS}-blocks`;
+
 export const ENGINE_LABELS: Record<string, string> = {
   [OURS]: 'cnn-webgpu',
   'tfjs-webgpu': 'TF.js WebGPU',
@@ -22,6 +30,7 @@ export const ENGINE_LABELS: Record<string, string> = {
   'ort-webgpu': 'ORT Web WebGPU',
   'tfjs-cpu': 'TF.js CPU',
   [OURS_UNFUSED]: 'cnn-webgpu unfused',
+  [OURS_BLOCKS]: 'cnn-webgpu blocks',
 };
 
 export interface LoadOptions extends OursOptions {
@@ -57,8 +66,13 @@ async function start(id: string, o: LoadOptions): Promise<BenchEngine> {
       const e = await createOursEngine({ ...o, unfused: true, trace: false });
       return { ...e, id: OURS_UNFUSED, label: ENGINE_LABELS[OURS_UNFUSED]! };
     }
+    case OURS_BLOCKS: {
+      const e = await createOursEngine({ ...o, trace: false });
+      e.engine.tuning.conv2d = 'vec4';
+      return { ...e, id: OURS_BLOCKS, label: ENGINE_LABELS[OURS_BLOCKS]! };
+    }
     default:
-      throw new Error(`unknown engine '${id}' (known: ${[...ENGINE_IDS, OURS_UNFUSED].join(', ')})`);
+      throw new Error(`unknown engine '${id}' (known: ${[...ENGINE_IDS, OURS_UNFUSED, OURS_BLOCKS].join(', ')})`);
   }
 }
 
