@@ -69,59 +69,7 @@ fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
   var acc3 = vec4<f32>(0.0);
   let ixs = vec4<u32>(ix0, ix0 + sw, ix0 + 2u * sw, ix0 + 3u * sw);
   let in_row = ixs < vec4<u32>(params.in_w);
-  let unit_stride = params.stride_h == 1u && sw == 1u;
-  if (unit_stride) {
-    // At stride 1 every tap is exact: the window (ky, kx, co) is one flat loop over the kernel
-    // rows whose dy row exists (entering a loop costs SwiftShader several steps of it, and the
-    // nested loops below enter one per tap).
-    let dh = i32(params.dil_h);
-    let reach = i32(iy + params.pad_top);
-    let ky_lo = select(0, (reach - i32(params.out_h)) / dh + 1, reach >= i32(params.out_h));
-    let ky_hi = min(i32(params.k_h), reach / dh + 1);
-    let per_tap = select(group_co, group_co / 4u, VEC4);
-    var c = 0u;
-    var kx = 0u;
-    var ky = u32(max(ky_lo, 0));
-    let steps = u32(max(ky_hi - max(ky_lo, 0), 0)) * params.k_w * per_tap;
-    let ox_first = vec4<i32>(ixs) + vec4<i32>(i32(params.pad_left));
-    for (var t = 0u; t < steps; t++) {
-      let oy = u32(reach - i32(ky) * dh);
-      let oxs = ox_first - vec4<i32>(i32(kx * params.dil_w));
-      let valid = (oxs >= vec4<i32>(0)) & (oxs < vec4<i32>(i32(params.out_w))) & in_row;
-      let row = (n * params.out_h + oy) * params.out_w;
-      let db = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(max(oxs, vec4<i32>(0)))) * co_n + co_first, valid);
-      let wb = ((ky * params.k_w + kx) * group_ci + ci_in_group) * co_n + co_first;
-      if (VEC4) {
-        let row4 = co_n / 4u;
-        let wb4 = wb / 4u + c;
-        let db4 = db / 4u + vec4<u32>(c);
-        let w0 = w4[wb4];
-        let w1 = w4[wb4 + row4];
-        let w2 = w4[wb4 + 2u * row4];
-        let w3 = w4[wb4 + 3u * row4];
-        let g0 = select(vec4<f32>(0.0), dy4[db4.x], valid.x);
-        let g1 = select(vec4<f32>(0.0), dy4[db4.y], valid.y);
-        let g2 = select(vec4<f32>(0.0), dy4[db4.z], valid.z);
-        let g3 = select(vec4<f32>(0.0), dy4[db4.w], valid.w);
-        acc0 += vec4<f32>(dot(g0, w0), dot(g0, w1), dot(g0, w2), dot(g0, w3));
-        acc1 += vec4<f32>(dot(g1, w0), dot(g1, w1), dot(g1, w2), dot(g1, w3));
-        acc2 += vec4<f32>(dot(g2, w0), dot(g2, w1), dot(g2, w2), dot(g2, w3));
-        acc3 += vec4<f32>(dot(g3, w0), dot(g3, w1), dot(g3, w2), dot(g3, w3));
-      } else {
-        let wv = vec4<f32>(w[wb + d.x + c], w[wb + d.y + c], w[wb + d.z + c], w[wb + d.w + c]);
-        acc0 += select(0.0, dy[db.x + c], valid.x) * wv;
-        acc1 += select(0.0, dy[db.y + c], valid.y) * wv;
-        acc2 += select(0.0, dy[db.z + c], valid.z) * wv;
-        acc3 += select(0.0, dy[db.w + c], valid.w) * wv;
-      }
-      let next_kx = c + 1u == per_tap;
-      c = select(c + 1u, 0u, next_kx);
-      let next_ky = next_kx && kx + 1u == params.k_w;
-      kx = select(select(kx, kx + 1u, next_kx), 0u, next_ky);
-      ky = select(ky, ky + 1u, next_ky);
-    }
-  }
-  for (var ky = 0u; ky < select(params.k_h, 0u, unit_stride); ky++) {
+  for (var ky = 0u; ky < params.k_h; ky++) {
     let num_y = i32(iy + params.pad_top) - i32(ky * params.dil_h);
     if (num_y < 0 || num_y % i32(params.stride_h) != 0) { continue; }
     let oy = u32(num_y) / params.stride_h;

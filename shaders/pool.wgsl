@@ -43,11 +43,12 @@ fn max_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   let win = window_of(i32(i));
   var neg_inf_bits = 0xff800000u;
   var best = V(bitcast<f32>(neg_inf_bits));
-  var tap = first_tap(win);
-  for (var t = 0; t < tap_count(win); t++) {
-    let v = x[tap_index(win, tap)];
-    best = select(best, v, takes_max(v, best));
-    tap = next_tap(win, tap);
+  for (var h = win.h0; h < win.h1; h += params.dil_h) {
+    let row = win.base + h * params.in_w * params.chunks;
+    for (var w = win.w0; w < win.w1; w += params.dil_w) {
+      let v = x[row + w * params.chunks];
+      best = select(best, v, takes_max(v, best));
+    }
   }
   y[i] = best;
 }
@@ -58,10 +59,11 @@ fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   if (i >= params.size) { return; }
   let win = window_of(i32(i));
   var sum = V(0.0);
-  var tap = first_tap(win);
-  for (var t = 0; t < tap_count(win); t++) {
-    sum += x[tap_index(win, tap)];
-    tap = next_tap(win, tap);
+  for (var h = win.h0; h < win.h1; h += params.dil_h) {
+    let row = win.base + h * params.in_w * params.chunks;
+    for (var w = win.w0; w < win.w1; w += params.dil_w) {
+      sum += x[row + w * params.chunks];
+    }
   }
   let count = avg_divisor(win.top, win.left);
   var nan_bits = 0x7fc00000u;

@@ -43,11 +43,12 @@ fn max_pool_grad_scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin
   let win = window_of(i32(i));
   let at = first_max(win);
   let g = dy[i];
-  var tap = first_tap(win);
-  for (var t = 0; t < tap_count(win); t++) {
-    let at_here = tap_index(win, tap);
-    dx[at_here] = select(V(0.0), g, at == VI(at_here));
-    tap = next_tap(win, tap);
+  for (var h = win.h0; h < win.h1; h += params.dil_h) {
+    let row = win.base + h * params.in_w * params.chunks;
+    for (var w = win.w0; w < win.w1; w += params.dil_w) {
+      let at_here = row + w * params.chunks;
+      dx[at_here] = select(V(0.0), g, at == VI(at_here));
+    }
   }
 }
 
@@ -59,10 +60,11 @@ fn avg_pool_grad_scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin
   // A window wholly in padding has no elements to write (and may count 0).
   let count = avg_divisor(win.top, win.left);
   let share = dy[i] / f32(max(count, 1));
-  var tap = first_tap(win);
-  for (var t = 0; t < tap_count(win); t++) {
-    dx[tap_index(win, tap)] = share;
-    tap = next_tap(win, tap);
+  for (var h = win.h0; h < win.h1; h += params.dil_h) {
+    let row = win.base + h * params.in_w * params.chunks;
+    for (var w = win.w0; w < win.w1; w += params.dil_w) {
+      dx[row + w * params.chunks] = share;
+    }
   }
 }
 

@@ -80,27 +80,6 @@ fn window_of(i: i32) -> Window {
   );
 }
 
-// A window's in-bounds taps are walked as one flat loop, (row, column) stepped by hand: entering a
-// loop costs a software adapter several loads' worth, and a loop per window row enters one per row.
-fn tap_count(win: Window) -> i32 {
-  return ((win.h1 - win.h0) / params.dil_h) * ((win.w1 - win.w0) / params.dil_w);
-}
-
-fn first_tap(win: Window) -> vec2<i32> {
-  return vec2<i32>(win.h0, win.w0);
-}
-
-// The tap after (h, w) in row-major order.
-fn next_tap(win: Window, tap: vec2<i32>) -> vec2<i32> {
-  let wrap = tap.y + params.dil_w >= win.w1;
-  return vec2<i32>(select(tap.x, tap.x + params.dil_h, wrap), select(tap.y + params.dil_w, win.w0, wrap));
-}
-
-// The index in x (in vectors) of tap (h, w).
-fn tap_index(win: Window, tap: vec2<i32>) -> i32 {
-  return win.base + (tap.x * params.in_w + tap.y) * params.chunks;
-}
-
 // What avg pooling divides the window at (top, left) by (see above); 0 for a window wholly in
 // padding when padding does not count.
 fn avg_divisor(top: i32, left: i32) -> i32 {
@@ -125,14 +104,15 @@ fn first_max(win: Window) -> VI {
   var neg_inf_bits = 0xff800000u;
   var best = V(bitcast<f32>(neg_inf_bits));
   var at = VI(-1);
-  var tap = first_tap(win);
-  for (var t = 0; t < tap_count(win); t++) {
-    let here = tap_index(win, tap);
-    let v = x[here];
-    let better = takes_max(v, best);
-    best = select(best, v, better);
-    at = select(at, VI(here), better);
-    tap = next_tap(win, tap);
+  for (var h = win.h0; h < win.h1; h += params.dil_h) {
+    let row = win.base + h * params.in_w * params.chunks;
+    for (var w = win.w0; w < win.w1; w += params.dil_w) {
+      let here = row + w * params.chunks;
+      let v = x[here];
+      let better = takes_max(v, best);
+      best = select(best, v, better);
+      at = select(at, VI(here), better);
+    }
   }
   return at;
 }
