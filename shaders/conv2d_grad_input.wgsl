@@ -103,6 +103,15 @@ fn conv2d_grad_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
           acc2 += vec4<f32>(dot(g2, w0), dot(g2, w1), dot(g2, w2), dot(g2, w3));
           acc3 += vec4<f32>(dot(g3, w0), dot(g3, w1), dot(g3, w2), dot(g3, w3));
         }
+      } else if (group_ci == 1u) {
+        // One input channel (a grayscale first layer): one filter load per step, not four of the same.
+        for (var co = 0u; co < group_co; co++) {
+          let wv = vec4<f32>(w[wb + co]);
+          acc0 += select(0.0, dy[db.x + co], valid.x) * wv;
+          acc1 += select(0.0, dy[db.y + co], valid.y) * wv;
+          acc2 += select(0.0, dy[db.z + co], valid.z) * wv;
+          acc3 += select(0.0, dy[db.w + co], valid.w) * wv;
+        }
       } else {
         for (var co = 0u; co < group_co; co++) {
           let wv = vec4<f32>(w[wb + d.x + co], w[wb + d.y + co], w[wb + d.z + co], w[wb + d.w + co]);
