@@ -113,7 +113,7 @@ function conv2dFewApplies(g: Pick<ConvGeometry, 'groups'>, outC: number): boolea
  * end, where the last block overlaps its neighbour (a 10-wide row takes 2 × 5, a 28-wide 4 × 7),
  * since each thread's filter loads feed all of them.
  */
-export function fewPixels(outW: number): number {
+function fewPixels(outW: number): number {
   let best = 8;
   for (let px = 8; px >= 4; px--) if (Math.ceil(outW / px) * px < Math.ceil(outW / best) * best) best = px;
   return best;

@@ -102,6 +102,12 @@ describe('conv2d', () => {
     }
   });
 
+  gpuIt('an input gradient through a filter with no output channels is zero (the few-channel path)', async (e) => {
+    const dx = e.conv2dGradInput(e.zeros([1, 5, 5, 0]), e.zeros([3, 3, 6, 0]), [1, 5, 5, 6], { pad: 'same' });
+    expectShape(dx.shape, [1, 5, 5, 6], 'dx');
+    expect([...(await dx.read())]).to.deep.equal(new Array(150).fill(0));
+  });
+
   gpuIt('the filter gradient splits long reductions and stays exact (batch 4 of 32×32)', async (e) => {
     const rng = new Rng(9);
     const c: ConvCase = { x: [4, 32, 32, 3], w: [3, 3, 3, 4], strides: [1, 1], dilations: [1, 1], pad: 'same' };
