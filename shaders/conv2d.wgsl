@@ -10,11 +10,14 @@
 //   workgroup memory is plain memory there and barriers are costly.
 // conv2d_block_vec4: the same register block when ci and co are multiples of 4: x and w are read
 //   through vec4 views of the same buffers, so 4 x loads and 4 w loads (all vec4) feed 64 FMAs.
-// conv2d_few: at most 16 output channels (groups = 1). Each thread computes 4 neighbouring output
-//   pixels of one row × every output channel (CO4 vec4s of them, an override constant), so each
-//   x value it loads feeds all the channels, not 4 of them: the block kernel splits 6 or 10 output
-//   channels into 2–3 threads that each load the same x values again and leave lanes idle. On
-//   SwiftShader a load from a computed index costs a per-lane gather, several times an FMA.
+// conv2d_few: at most 16 output channels (groups = 1). Each thread computes 4–8 neighbouring output
+//   pixels of one row (PX) × every output channel (CO; both override constants), so each x value
+//   it loads feeds all the channels, not 4 of them: the block kernel splits 6 or 10 output channels
+//   into 2–3 threads that each load the same x values again and leave lanes idle. The window is
+//   walked as one flat loop (entering a loop costs SwiftShader several steps of it): unchecked
+//   where every tap is inside x, with a sliding window near the padding at stride 1, with per-tap
+//   checks otherwise; the kernel rows that fall in the padding are not walked at all.
+// conv2d_block and conv2d_block_vec4 walk their window the same flat way.
 // conv2d_tiled: for real GPUs. A 16×16 workgroup computes a 64×64 tile of y; per K step of 16 it
 //   stages a 64×16 im2col tile and a 16×64 filter tile in workgroup memory (loads coalesced along
 //   ci and co), then each thread accumulates a 4×4 block from them.
