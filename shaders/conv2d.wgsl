@@ -75,6 +75,43 @@ fn window_rows(iy_first: i32) -> vec2<u32> {
   return vec2<u32>(u32(lo), u32(hi));
 }
 
+// Where a flat walk over a window is: kernel row ky, tap kx, step c of the tap's `per_tap`.
+struct Walk { ky: u32, kx: u32, c: u32 }
+
+fn walk_next(p: Walk, per_tap: u32) -> Walk {
+  let next_kx = p.c + 1u == per_tap;
+  let next_ky = next_kx && p.kx + 1u == params.k_w;
+  return Walk(select(p.ky, p.ky + 1u, next_ky), select(select(p.kx, p.kx + 1u, next_kx), 0u, next_ky), select(p.c + 1u, 0u, next_kx));
+}
+
+// Where a walk over whole kernel rows is in x: index `at`, r steps into a row's run of `run`
+// values, then a jump to the next kernel row's start.
+struct RowRun { at: u32, r: u32 }
+
+fn row_run_next(p: RowRun, run: u32, jump: u32) -> RowRun {
+  let wrap = p.r + 1u == run;
+  return RowRun(select(p.at + 1u, p.at + 1u + jump, wrap), select(p.r + 1u, 0u, wrap));
+}
+
+// A block's 4 pixels from column ox0: their first input columns (tap 0) and which of them exist.
+struct BlockColumns { ix: vec4<i32>, ok: vec4<bool> }
+
+fn block_columns(ox0: u32) -> BlockColumns {
+  let sx = i32(params.stride_w);
+  let oxs = vec4<u32>(ox0) + vec4<u32>(0u, 1u, 2u, 3u);
+  return BlockColumns(vec4<i32>(i32(ox0) * sx - i32(params.pad_left)) + vec4<i32>(0, sx, 2 * sx, 3 * sx), oxs < vec4<u32>(params.out_w));
+}
+
+// The block's 4 pixels at tap kx: which read inside x, and their x indices (0 where not) of
+// channel c in an x of `width` values per pixel.
+struct BlockTap { valid: vec4<bool>, at: vec4<u32> }
+
+fn block_tap(cols: BlockColumns, row: u32, kx: u32, width: u32, c: u32) -> BlockTap {
+  let ixs = cols.ix + vec4<i32>(i32(kx * params.dil_w));
+  let valid = cols.ok & (ixs >= vec4<i32>(0)) & (ixs < vec4<i32>(i32(params.in_w)));
+  return BlockTap(valid, select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(max(ixs, vec4<i32>(0)))) * width + c, valid));
+}
+
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   // gid.x: the 4-channel blocks of each group in turn, ceil(group_co / 4) of them per group.
@@ -113,45 +150,31 @@ fn conv2d_block(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     // channels are one contiguous run of x per pixel and of w, walked without per-tap bounds.
     let run = params.k_w * ci;
     let jump = (params.in_w - params.k_w) * ci + (params.dil_h - 1u) * params.in_w * ci;
-    var xb = ((n * params.in_h + u32(iy_first + i32(rows.x * params.dil_h))) * params.in_w + u32(ix_first)) * ci;
+    var at = RowRun(((n * params.in_h + u32(iy_first + i32(rows.x * params.dil_h))) * params.in_w + u32(ix_first)) * ci, 0u);
     var wi = rows.x * run * params.out_c + co0;
-    var r = 0u;
     for (var t = 0u; t < (rows.y - rows.x) * run; t++) {
       let wv = vec4<f32>(w[wi + d.x], w[wi + d.y], w[wi + d.z], w[wi + d.w]);
-      acc0 += x[xb] * wv;
-      acc1 += x[xb + ci] * wv;
-      acc2 += x[xb + 2u * ci] * wv;
-      acc3 += x[xb + 3u * ci] * wv;
+      acc0 += x[at.at] * wv;
+      acc1 += x[at.at + ci] * wv;
+      acc2 += x[at.at + 2u * ci] * wv;
+      acc3 += x[at.at + 3u * ci] * wv;
       wi += params.out_c;
-      let wrap = r + 1u == run;
-      xb = select(xb + 1u, xb + 1u + jump, wrap);
-      r = select(r + 1u, 0u, wrap);
+      at = row_run_next(at, run, jump);
     }
   } else {
-    let sx = i32(params.stride_w);
-    let oxs = vec4<u32>(ox0, ox0 + 1u, ox0 + 2u, ox0 + 3u);
-    let ix_base = vec4<i32>(i32(ox0) * sx - i32(params.pad_left)) + vec4<i32>(0, sx, 2 * sx, 3 * sx);
-    let pixel_ok = oxs < vec4<u32>(params.out_w);
-    var c = 0u;
-    var kx = 0u;
-    var ky = rows.x;
+    let cols = block_columns(ox0);
+    var p = Walk(rows.x, 0u, 0u);
     var wi = rows.x * params.k_w * ci * params.out_c + co0;
     for (var t = 0u; t < (rows.y - rows.x) * params.k_w * ci; t++) {
-      let row = (n * params.in_h + u32(iy_first + i32(ky * params.dil_h))) * params.in_w;
-      let ixs = ix_base + vec4<i32>(i32(kx * params.dil_w));
-      let valid = pixel_ok & (ixs >= vec4<i32>(0)) & (ixs < vec4<i32>(i32(params.in_w)));
-      let xb = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(max(ixs, vec4<i32>(0)))) * params.in_c + c_first + c, valid);
+      let row = (n * params.in_h + u32(iy_first + i32(p.ky * params.dil_h))) * params.in_w;
+      let tap = block_tap(cols, row, p.kx, params.in_c, c_first + p.c);
       let wv = vec4<f32>(w[wi + d.x], w[wi + d.y], w[wi + d.z], w[wi + d.w]);
-      acc0 += select(0.0, x[xb.x], valid.x) * wv;
-      acc1 += select(0.0, x[xb.y], valid.y) * wv;
-      acc2 += select(0.0, x[xb.z], valid.z) * wv;
-      acc3 += select(0.0, x[xb.w], valid.w) * wv;
+      acc0 += select(0.0, x[tap.at.x], tap.valid.x) * wv;
+      acc1 += select(0.0, x[tap.at.y], tap.valid.y) * wv;
+      acc2 += select(0.0, x[tap.at.z], tap.valid.z) * wv;
+      acc3 += select(0.0, x[tap.at.w], tap.valid.w) * wv;
       wi += params.out_c;
-      let next_kx = c + 1u == ci;
-      c = select(c + 1u, 0u, next_kx);
-      let next_ky = next_kx && kx + 1u == params.k_w;
-      kx = select(select(kx, kx + 1u, next_kx), 0u, next_ky);
-      ky = select(ky, ky + 1u, next_ky);
+      p = walk_next(p, ci);
     }
   }
   let base = ((n * params.out_h + oy) * params.out_w + ox0) * params.out_c + co0;
@@ -199,60 +222,46 @@ fn conv2d_block_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
     // channels are one contiguous run of x per pixel and of w, walked without per-tap bounds.
     let run = params.k_w * ci4;
     let jump = (params.in_w - params.k_w) * ci4 + (params.dil_h - 1u) * params.in_w * ci4;
-    var xb = ((n * params.in_h + u32(iy_first + i32(rows.x * params.dil_h))) * params.in_w + u32(ix_first)) * ci4;
+    var at = RowRun(((n * params.in_h + u32(iy_first + i32(rows.x * params.dil_h))) * params.in_w + u32(ix_first)) * ci4, 0u);
     var wi = rows.x * params.k_w * ci * co4 + gid.x;
-    var r = 0u;
     for (var t = 0u; t < (rows.y - rows.x) * run; t++) {
       let w0 = w4[wi];
       let w1 = w4[wi + co4];
       let w2 = w4[wi + 2u * co4];
       let w3 = w4[wi + 3u * co4];
-      let x0 = x4[xb];
-      let x1 = x4[xb + ci4];
-      let x2 = x4[xb + 2u * ci4];
-      let x3 = x4[xb + 3u * ci4];
+      let x0 = x4[at.at];
+      let x1 = x4[at.at + ci4];
+      let x2 = x4[at.at + 2u * ci4];
+      let x3 = x4[at.at + 3u * ci4];
       acc0 += x0.x * w0 + x0.y * w1 + x0.z * w2 + x0.w * w3;
       acc1 += x1.x * w0 + x1.y * w1 + x1.z * w2 + x1.w * w3;
       acc2 += x2.x * w0 + x2.y * w1 + x2.z * w2 + x2.w * w3;
       acc3 += x3.x * w0 + x3.y * w1 + x3.z * w2 + x3.w * w3;
       wi += 4u * co4;
-      let wrap = r + 1u == run;
-      xb = select(xb + 1u, xb + 1u + jump, wrap);
-      r = select(r + 1u, 0u, wrap);
+      at = row_run_next(at, run, jump);
     }
   } else {
-    let sx = i32(params.stride_w);
-    let oxs = vec4<u32>(ox0, ox0 + 1u, ox0 + 2u, ox0 + 3u);
-    let ix_base = vec4<i32>(i32(ox0) * sx - i32(params.pad_left)) + vec4<i32>(0, sx, 2 * sx, 3 * sx);
-    let pixel_ok = oxs < vec4<u32>(params.out_w);
-    var c = 0u;
-    var kx = 0u;
-    var ky = rows.x;
+    let cols = block_columns(ox0);
+    var p = Walk(rows.x, 0u, 0u);
     // w4 index of (ky, kx, c, co0): rows of co4 vec4s, one row per input channel of the group.
     var wi = rows.x * params.k_w * ci * co4 + gid.x;
     for (var t = 0u; t < (rows.y - rows.x) * params.k_w * ci4; t++) {
-      let row = (n * params.in_h + u32(iy_first + i32(ky * params.dil_h))) * params.in_w;
-      let ixs = ix_base + vec4<i32>(i32(kx * params.dil_w));
-      let valid = pixel_ok & (ixs >= vec4<i32>(0)) & (ixs < vec4<i32>(i32(params.in_w)));
-      let xb = select(vec4<u32>(0u), (vec4<u32>(row) + vec4<u32>(max(ixs, vec4<i32>(0)))) * x_c4 + c4_first + c, valid);
+      let row = (n * params.in_h + u32(iy_first + i32(p.ky * params.dil_h))) * params.in_w;
+      let tap = block_tap(cols, row, p.kx, x_c4, c4_first + p.c);
       let w0 = w4[wi];
       let w1 = w4[wi + co4];
       let w2 = w4[wi + 2u * co4];
       let w3 = w4[wi + 3u * co4];
-      let x0 = select(vec4<f32>(0.0), x4[xb.x], valid.x);
-      let x1 = select(vec4<f32>(0.0), x4[xb.y], valid.y);
-      let x2 = select(vec4<f32>(0.0), x4[xb.z], valid.z);
-      let x3 = select(vec4<f32>(0.0), x4[xb.w], valid.w);
+      let x0 = select(vec4<f32>(0.0), x4[tap.at.x], tap.valid.x);
+      let x1 = select(vec4<f32>(0.0), x4[tap.at.y], tap.valid.y);
+      let x2 = select(vec4<f32>(0.0), x4[tap.at.z], tap.valid.z);
+      let x3 = select(vec4<f32>(0.0), x4[tap.at.w], tap.valid.w);
       acc0 += x0.x * w0 + x0.y * w1 + x0.z * w2 + x0.w * w3;
       acc1 += x1.x * w0 + x1.y * w1 + x1.z * w2 + x1.w * w3;
       acc2 += x2.x * w0 + x2.y * w1 + x2.z * w2 + x2.w * w3;
       acc3 += x3.x * w0 + x3.y * w1 + x3.z * w2 + x3.w * w3;
       wi += 4u * co4;
-      let next_kx = c + 1u == ci4;
-      c = select(c + 1u, 0u, next_kx);
-      let next_ky = next_kx && kx + 1u == params.k_w;
-      kx = select(select(kx, kx + 1u, next_kx), 0u, next_ky);
-      ky = select(ky, ky + 1u, next_ky);
+      p = walk_next(p, ci4);
     }
   }
   let base = ((n * params.out_h + oy) * params.out_w + ox0) * params.out_c + co0;
@@ -393,15 +402,12 @@ fn conv2d_few(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     // pixel, walked (ky, kx, c) with no checks.
     let run = params.k_w * ci;
     let jump = (params.in_w - params.k_w) * ci + (params.dil_h - 1u) * params.in_w * ci;
-    var xo = ((n * params.in_h + u32(iy_first + i32(ky_lo * params.dil_h))) * params.in_w + u32(ix_first)) * ci;
-    var r = 0u;
+    var at = RowRun(((n * params.in_h + u32(iy_first + i32(ky_lo * params.dil_h))) * params.in_w + u32(ix_first)) * ci, 0u);
     var wi = ky_lo * run * params.out_c;
     for (var t = 0u; t < (ky_hi - ky_lo) * run; t++) {
-      few_step(few_load(xo, ci), wi);
+      few_step(few_load(at.at, ci), wi);
       wi += params.out_c;
-      let wrap = r + 1u == run;
-      xo = select(xo + 1u, xo + 1u + jump, wrap);
-      r = select(r + 1u, 0u, wrap);
+      at = row_run_next(at, run, jump);
     }
   } else if (sliding) {
     // Near the padding at stride 1: the window walks (ky, c, kx), and one tap to the right each
@@ -426,33 +432,19 @@ fn conv2d_few(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
       ky = select(ky, ky + 1u, next_ky);
     }
   } else {
-    // Strided or dilated along the row: each tap's pixels checked, out-of-range ones reading x[0].
-    let sx = i32(params.stride_w);
-    let offs = vec4<i32>(0, sx, 2 * sx, 3 * sx);
-    let oxa = vec4<u32>(ox0) + vec4<u32>(0u, 1u, 2u, 3u);
-    let pixel_a = oxa < vec4<u32>(params.out_w);
-    let pixel_b = oxa + vec4<u32>(4u) < vec4<u32>(params.out_w);
-    let in_w = vec4<i32>(i32(params.in_w));
-    var c = 0u;
-    var kx = 0u;
-    var ky = ky_lo;
+    // Strided or dilated along the row: each tap's pixels checked (in two blocks of 4, as the
+    // block kernels check theirs), out-of-range ones reading x[0].
+    let cols_a = block_columns(ox0);
+    let cols_b = block_columns(ox0 + 4u);
+    var p = Walk(ky_lo, 0u, 0u);
     var wi = ky_lo * params.k_w * ci * params.out_c;
     for (var t = 0u; t < (ky_hi - ky_lo) * params.k_w * ci; t++) {
-      let iy = iy_first + i32(ky * params.dil_h);
-      let row = vec4<i32>((i32(n * params.in_h) + iy) * i32(params.in_w));
-      let ixa = vec4<i32>(ix_first + i32(kx * params.dil_w)) + offs;
-      let ixb = ixa + vec4<i32>(4 * sx);
-      let va = pixel_a & (ixa >= vec4<i32>(0)) & (ixa < in_w);
-      let vb = pixel_b & (ixb >= vec4<i32>(0)) & (ixb < in_w);
-      let xa = select(vec4<u32>(0u), vec4<u32>(row + ixa) * ci + c, va);
-      let xb = select(vec4<u32>(0u), vec4<u32>(row + ixb) * ci + c, vb);
-      few_step(few_load_checked(xa, xb, va, vb), wi);
+      let row = (n * params.in_h + u32(iy_first + i32(p.ky * params.dil_h))) * params.in_w;
+      let a = block_tap(cols_a, row, p.kx, ci, p.c);
+      let b = block_tap(cols_b, row, p.kx, ci, p.c);
+      few_step(few_load_checked(a.at, b.at, a.valid, b.valid), wi);
       wi += params.out_c;
-      let next_kx = c + 1u == ci;
-      c = select(c + 1u, 0u, next_kx);
-      let next_ky = next_kx && kx + 1u == params.k_w;
-      kx = select(select(kx, kx + 1u, next_kx), 0u, next_ky);
-      ky = select(ky, ky + 1u, next_ky);
+      p = walk_next(p, ci);
     }
   }
   let base = ((n * params.out_h + oy) * params.out_w + ox0) * params.out_c;
