@@ -6,7 +6,7 @@ import { Rng } from '../helpers/random.js';
 import { expectClose, expectSameNonFinite, expectShape } from '../helpers/compare.js';
 import { convCases, type ConvCase } from '../helpers/conv_cases.js';
 import { numericGradient } from '../helpers/finite_diff.js';
-import { windowReference } from '../helpers/window_reference.js';
+import { randomWindowCase, windowReference } from '../helpers/window_reference.js';
 import type { Engine } from '../../src/engine.js';
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -84,14 +84,8 @@ describe('conv2d', () => {
       { x: [1, 19, 21, 2], w: [3, 3, 2, 13], strides: [1, 1], dilations: [2, 2], pad: 'same' },
     ];
     for (const c of cases) {
-      const xs = rng.uniform(size(c.x));
-      const ws = rng.uniform(size(c.w));
-      const yShape = reference(c, xs, ws).shape;
-      const dys = rng.uniform(size(yShape));
-      // tf.grads refuses dilations > 1: there the forward alone (the finite-difference test below
-      // covers a dilated input gradient).
-      const dilated = c.dilations[0] > 1;
-      const ref = reference(c, xs, ws, dilated ? undefined : dys);
+      // Dilated: the forward alone (the finite-difference test below covers a dilated input gradient).
+      const { xs, ws, dys, yShape, dilated, ref } = randomWindowCase(tf.conv2d, c, rng);
       const opts = { strides: c.strides, pad: c.pad, dilations: c.dilations };
       const [x, w, dy] = [e.tensor(xs, c.x), e.tensor(ws, c.w), e.tensor(dys, yShape)];
       const y = e.conv2d(x, w, opts);

@@ -5,7 +5,7 @@ import { expectThrowsNoLeak } from '../helpers/no_leak.js';
 import { Rng } from '../helpers/random.js';
 import { expectClose, expectShape } from '../helpers/compare.js';
 import { numericGradient } from '../helpers/finite_diff.js';
-import { windowReference } from '../helpers/window_reference.js';
+import { randomWindowCase, windowReference } from '../helpers/window_reference.js';
 import type { Padding } from '../../src/ops/conv_geometry.js';
 
 type Pair = [number, number];
@@ -131,12 +131,7 @@ describe('depthwiseConv2d', () => {
         return { ...c, x: [c.x[0], c.x[1], c.x[2], ch], w: [c.w[0], c.w[1], ch, 1] };
       });
       for (const c of list) {
-        const xs = rng.uniform(size(c.x));
-        const ws = rng.uniform(size(c.w));
-        const yShape = reference(c, xs, ws).shape;
-        const dys = rng.uniform(size(yShape));
-        const dilated = c.dilations[0] > 1;
-        const ref = reference(c, xs, ws, dilated ? undefined : dys);
+        const { xs, ws, dys, yShape, dilated, ref } = randomWindowCase(tf.depthwiseConv2d, c, rng);
         const [x, w, dy] = [e.tensor(xs, c.x), e.tensor(ws, c.w), e.tensor(dys, yShape)];
         const y = e.depthwiseConv2d(x, w, opts(c));
         expectClose(await y.read(), ref.y, `${variant} y ${label(c)}`);
