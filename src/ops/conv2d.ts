@@ -198,11 +198,11 @@ export function launchConv2d(engine: Engine, variant: Conv2dVariant, x: Tensor, 
   const constants = { ...ep.constants, ...bn.constants };
   if (variant === 'few' && conv2dFewApplies(g, outC)) {
     const px = fewPixels(g.outW);
-    const blocks = g.batch * g.outH * Math.ceil(g.outW / px);
-    const [gx, gy] = grid1d(blocks, 64);
+    const owBlocks = Math.ceil(g.outW / px);
+    const [gx, gy] = grid1d(g.batch * g.outH * owBlocks, 64);
     engine.run({
       shader: forwardShader, entry: 'conv2d_few', constants: { ...constants, CO: outC, PX: px },
-      buffers, params: { ...params, ow_blocks: Math.ceil(g.outW / px) }, workgroups: [gx, gy, 1],
+      buffers, params: { ...params, ow_blocks: owBlocks }, workgroups: [gx, gy, 1],
     });
   } else if (variant === 'tiled') {
     const m = g.batch * g.outH * g.outW;
